@@ -1,0 +1,176 @@
+"""The people of a campaign as Mesa agents: ordinary members, seed users and KOLs.
+
+A person's state lives in the model's numpy arrays (one row per person), and the day's
+phases are vectorised over those arrays (see ``sim.model``). An agent object is a view
+of its row: reading or writing ``agent.segment`` reads or writes the array. Each role
+class also carries that role's behaviour (how much more it shares, how much its word
+counts, what it costs), which the model reads once to build its per-person arrays.
+"""
+
+from __future__ import annotations
+
+from enum import IntEnum
+from typing import TYPE_CHECKING, ClassVar
+
+import mesa
+
+from sim.config import Config
+
+if TYPE_CHECKING:
+    from sim.model import ReferralModel
+
+
+class Role(IntEnum):
+    MEMBER = 0
+    SEED = 1
+    KOL = 2
+
+
+class Segment(IntEnum):
+    """Latent member quality (the 271 rule, domain §2)."""
+
+    PAYER = 0
+    CONVERTIBLE = 1
+    JUNK = 2  # never buys; farms rewards
+
+
+ROLE_NAMES = ("member", "seed", "kol")
+SEGMENT_NAMES = ("payer", "convertible", "junk")
+
+
+class Person(mesa.Agent):
+    """A person of the community: a view of row ``index`` of the model's arrays."""
+
+    role: ClassVar[Role]
+    always_shares: ClassVar[bool] = False  # recruited to share, whatever their propensity
+
+    def __init__(self, model: ReferralModel, index: int) -> None:
+        super().__init__(model)
+        self.index = index
+
+    # ---- per-role behaviour, read by the model when it builds its arrays
+
+    @classmethod
+    def share_multiplier(cls, config: Config) -> float:
+        """Multiplier on the daily chance of sharing."""
+        return 1.0
+
+    @classmethod
+    def sender_weight(cls, config: Config) -> float:
+        """Multiplier on the chance an invitation from this person converts."""
+        return 1.0
+
+    @classmethod
+    def fee(cls, config: Config) -> float:
+        """What the campaign pays this person to take part (yuan)."""
+        return 0.0
+
+    @classmethod
+    def first_share_day(cls, config: Config) -> int:
+        """First day a person of this role present at the start may share."""
+        return 1
+
+    # ---- the row, read and written through
+
+    @property
+    def node(self) -> object:
+        """The person's id in the input graph."""
+        return self.model.graph.label_of([self.index])[0]
+
+    @property
+    def segment(self) -> Segment:
+        return Segment(int(self.model.segment[self.index]))
+
+    @segment.setter
+    def segment(self, value: Segment) -> None:
+        self.model.segment[self.index] = int(value)
+
+    @property
+    def is_member(self) -> bool:
+        return bool(self.model.day_joined[self.index] >= 0)
+
+    @property
+    def day_joined(self) -> int | None:
+        day = int(self.model.day_joined[self.index])
+        return day if day >= 0 else None
+
+    @property
+    def inviter(self) -> int | None:
+        """The person number of whoever brought this person in (None for seeds, outside joiners)."""
+        who = int(self.model.inviter[self.index])
+        return who if who >= 0 else None
+
+    @property
+    def generation(self) -> int | None:
+        gen = int(self.model.generation[self.index])
+        return gen if gen >= 0 else None
+
+    @property
+    def share_propensity(self) -> float:
+        """Daily chance of sharing at full activity and no reward (probability per day)."""
+        return float(self.model.propensity[self.index])
+
+    @share_propensity.setter
+    def share_propensity(self, value: float) -> None:
+        self.model.propensity[self.index] = value
+
+    @property
+    def invites(self) -> int:
+        """People who joined through this person's invitations."""
+        return int(self.model.invites[self.index])
+
+    @property
+    def purchases(self) -> int:
+        return int(self.model.purchases[self.index])
+
+    @property
+    def reward_earned(self) -> float:
+        """Rewards paid to this person so far (yuan)."""
+        return float(self.model.reward_earned[self.index])
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}(node={self.node!r}, member={self.is_member})"
+
+
+class Member(Person):
+    """An ordinary person of the community, a member once they join."""
+
+    role = Role.MEMBER
+
+
+class SeedUser(Person):
+    """A person who starts the campaign on day 0 (staff, loyal members, store visitors)."""
+
+    role = Role.SEED
+    always_shares = True
+
+    @classmethod
+    def share_multiplier(cls, config: Config) -> float:
+        return config.population.seed_share_multiplier
+
+
+class KOL(Person):
+    """An opinion leader: reaches many people, their word counts more, and may charge a fee."""
+
+    role = Role.KOL
+    always_shares = True
+
+    @classmethod
+    def share_multiplier(cls, config: Config) -> float:
+        return config.population.kol_share_multiplier
+
+    @classmethod
+    def sender_weight(cls, config: Config) -> float:
+        return config.population.kol_weight
+
+    @classmethod
+    def fee(cls, config: Config) -> float:
+        return config.population.kol_fee
+
+    @classmethod
+    def first_share_day(cls, config: Config) -> int:
+        return config.population.kol_start_day
+
+
+# Indexed by Role.
+ROLE_CLASSES: tuple[type[Person], ...] = (Member, SeedUser, KOL)

@@ -1,0 +1,433 @@
+"""Campaign parameters: declared once, validated once.
+
+Every setting a planner can change lives here, with its unit and allowed range. The
+CLI, the experiment runner and the engine all read these models; nothing else declares
+a default. Sources of defaults are the sections of ``shared/docs/domain.md`` (cited as
+§3.x) and ``docs/model.md``.
+
+Errors name the offending field by its dotted path (``lure.value``), so a planner can
+find it in their file.
+"""
+
+from __future__ import annotations
+
+import copy
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+Probability = Annotated[float, Field(ge=0.0, le=1.0)]
+Yuan = Annotated[float, Field(ge=0.0)]
+Days = Annotated[int, Field(ge=0)]
+
+
+class ConfigError(ValueError):
+    """A config that cannot be run; the message names the field (or file and line)."""
+
+
+class _Section(BaseModel):
+    # Unknown keys are rejected, not ignored (a typo must never silently fall back to a default).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class ExperimentConfig(_Section):
+    name: str = Field("campaign", pattern=r"^[A-Za-z0-9_.\-]+$")
+    days: int = Field(30, ge=1, le=3650, description="campaign length (days)")
+    replicates: int = Field(20, ge=1, description="independent runs of the campaign")
+    seed: int = Field(20261122, ge=0, description="the one root seed of the experiment")
+    write_members: bool = Field(False, description="write members.parquet (one row per member)")
+
+
+GraphKind = Literal[
+    "erdos_renyi",
+    "barabasi_albert",
+    "watts_strogatz",
+    "random_regular",
+    "powerlaw_cluster",
+    "stochastic_block",
+    "complete",
+    "edgelist",
+]
+
+# Which fields each generator needs; any other graph field set by the user is an error.
+GRAPH_FIELDS: dict[str, tuple[str, ...]] = {
+    "erdos_renyi": ("n", "mean_degree"),
+    "barabasi_albert": ("n", "m"),
+    "watts_strogatz": ("n", "k", "p_rewire"),
+    "random_regular": ("n", "degree"),
+    "powerlaw_cluster": ("n", "m", "p_triangle"),
+    "stochastic_block": ("sizes", "p_in", "p_out"),
+    "complete": ("n",),
+    "edgelist": ("path",),
+}
+_GRAPH_OPTIONAL: dict[str, tuple[str, ...]] = {"edgelist": ("directed", "delimiter")}
+
+
+class GraphConfig(_Section):
+    """The social graph: a generator and its size, or an edge-list file."""
+
+    kind: GraphKind = "powerlaw_cluster"
+    n: int | None = Field(None, ge=1, description="people")
+    mean_degree: float | None = Field(None, gt=0)
+    m: int | None = Field(None, ge=1, description="edges added per new person")
+    k: int | None = Field(None, ge=2, description="ring neighbours (even)")
+    p_rewire: Probability | None = None
+    degree: int | None = Field(None, ge=1)
+    p_triangle: Probability | None = None
+    sizes: list[Annotated[int, Field(ge=1)]] | None = None
+    p_in: Probability | None = None
+    p_out: Probability | None = None
+    path: str | None = Field(None, description="edge-list file, relative to the config file")
+    directed: bool = False
+    delimiter: str | None = Field(None, description="None: any whitespace; ',' for CSV")
+    resample: bool = Field(False, description="redraw the graph for every replicate")
+
+    @model_validator(mode="after")
+    def _fields_fit_kind(self) -> GraphConfig:
+        needed = GRAPH_FIELDS[self.kind]
+        allowed = set(needed) | set(_GRAPH_OPTIONAL.get(self.kind, ())) | {"kind", "resample"}
+        for name in needed:
+            if getattr(self, name) is None:
+                raise ValueError(f"graph kind '{self.kind}' needs '{name}'")
+        fields = type(self).model_fields
+        extra = sorted(
+            name
+            for name in fields
+            if name not in allowed and getattr(self, name) != fields[name].default
+        )
+        if extra:
+            raise ValueError(f"graph kind '{self.kind}' does not take {', '.join(extra)}")
+        if self.kind == "stochastic_block" and self.n is not None:
+            raise ValueError("stochastic_block takes 'sizes', not 'n'")
+        return self
+
+    @property
+    def people(self) -> int | None:
+        """Number of people, when known without reading a file."""
+        if self.kind == "stochastic_block":
+            return sum(self.sizes or [])
+        return self.n
+
+
+class GroupsConfig(_Section):
+    """Chat groups (社群). A share into a group reaches every member, each with low attention."""
+
+    source: Literal["none", "communities", "random"] = "none"
+    mean_size: float = Field(100.0, ge=2, description="random groups: mean members per group")
+    memberships: int = Field(1, ge=1, le=50, description="random groups: groups per person")
+    max_size: int = Field(500, ge=2, description="communities larger than this are split (people)")
+    attention: Probability = Field(
+        0.05, description="chance a group member notices one share into the group"
+    )
+
+
+class SegmentMix(_Section):
+    """Shares of the latent segments; the 271 rule by default (domain §2), a parameter."""
+
+    payer: Probability = 0.2
+    convertible: Probability = 0.7
+    junk: Probability = 0.1
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> SegmentMix:
+        total = self.payer + self.convertible + self.junk
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"segment shares must sum to 1, not {total:g}")
+        return self
+
+
+class BySegment(_Section):
+    """A number for each segment (payer, convertible, junk)."""
+
+    payer: float = Field(ge=0.0)
+    convertible: float = Field(ge=0.0)
+    junk: float = Field(ge=0.0)
+
+    def as_tuple(self) -> tuple[float, float, float]:
+        return (self.payer, self.convertible, self.junk)
+
+
+class PopulationConfig(_Section):
+    segment_mix: SegmentMix = SegmentMix()
+    kol_count: int = Field(0, ge=0, description="KOLs (意见领袖) in the campaign")
+    kol_strategy: Literal["top_degree", "pagerank", "random", "list"] = "top_degree"
+    kol_ids: list[int | str] = Field(default_factory=list, description="with kol_strategy = list")
+    kol_weight: float = Field(3.0, ge=0, description="a KOL's word: multiplier on acceptance")
+    kol_share_multiplier: float = Field(3.0, ge=0, description="multiplier on sharing propensity")
+    kol_fee: Yuan = Field(0.0, description="fee per KOL (yuan), outside the incentive budget")
+    kol_start_day: int = Field(1, ge=1, description="first day a KOL shares")
+    seed_share_multiplier: float = Field(3.0, ge=0, description="seed users are recruited sharers")
+    agent_objects_max: int = Field(
+        100_000, ge=0, description="above this many people, Mesa objects only for seeds and KOLs"
+    )
+
+    @model_validator(mode="after")
+    def _list_needs_ids(self) -> PopulationConfig:
+        if self.kol_strategy == "list" and len(self.kol_ids) != self.kol_count:
+            raise ValueError("kol_strategy 'list' needs kol_ids with kol_count entries")
+        return self
+
+
+class SeedsConfig(_Section):
+    strategy: Literal["random", "top_degree", "pagerank", "kol", "community_spread", "list"] = (
+        "random"
+    )
+    count: int = Field(10, ge=0, description="seed users (种子用户) on day 0")
+    ids: list[int | str] = Field(default_factory=list, description="with strategy = list")
+
+    @model_validator(mode="before")
+    @classmethod
+    def _count_from_ids(cls, data: Any) -> Any:
+        # With a list of ids the count is the list's length; a different count is an error.
+        if isinstance(data, dict) and data.get("strategy") == "list":
+            ids = data.get("ids") or []
+            if not ids:
+                raise ValueError("strategy 'list' needs ids")
+            if data.get("count", len(ids)) != len(ids):
+                raise ValueError(f"count {data['count']} differs from the {len(ids)} ids listed")
+            data = {**data, "count": len(ids)}
+        return data
+
+
+class ChannelMix(_Section):
+    """How a share reaches people (must sum to 1): one-to-one, a feed post, into a group."""
+
+    direct: Probability = 0.6
+    feed: Probability = 0.4
+    group: Probability = 0.0
+
+    @model_validator(mode="after")
+    def _sums_to_one(self) -> ChannelMix:
+        total = self.direct + self.feed + self.group
+        if abs(total - 1.0) > 1e-9:
+            raise ValueError(f"channel shares must sum to 1, not {total:g}")
+        return self
+
+
+class PurchaseProbability(_Section):
+    """Daily chance a member buys, by segment (probability per day). Junk never buys."""
+
+    payer: Probability = 0.04
+    convertible: Probability = 0.006
+
+
+class BehaviourConfig(_Section):
+    accept_probability: Probability = Field(
+        0.08, description="chance one invitation converts, before lure, weight and saturation"
+    )
+    repeat_exposure_factor: Probability = Field(
+        0.6, description="each further invitation converts with this fraction of the last (§3.2)"
+    )
+    sharer_share: Probability = Field(0.3, description="share of people who ever share (§3.1-2)")
+    share_probability: Probability = Field(
+        0.4, description="mean daily chance a sharer shares, at full activity (per day)"
+    )
+    propensity_sigma: float = Field(
+        1.2, ge=0, le=5, description="log-normal spread of sharing propensity (heavy tail, §3.1)"
+    )
+    share_half_life_days: float = Field(
+        4.0, gt=0, description="activity halves every this many days (§3.10); inf = no decay"
+    )
+    max_shares: int | None = Field(None, ge=1, description="shares per person over the campaign")
+    channel: ChannelMix = ChannelMix()
+    direct_count: int = Field(3, ge=1, description="friends messaged by one one-to-one share")
+    feed_attention: Probability = Field(0.25, description="chance a friend notices a feed post")
+    reward_motivation: BySegment = BySegment(payer=0.4, convertible=0.6, junk=2.0)
+    purchase_probability: PurchaseProbability = PurchaseProbability()
+    revenue_per_order: Yuan = Field(60.0, description="revenue of one order (yuan)")
+    gross_margin: Probability = Field(0.35, description="share of revenue kept as margin")
+
+
+LureKind = Literal["none", "cash", "coupon", "free_content", "group_buy", "bargain", "lottery"]
+
+
+class LureConfig(_Section):
+    """What the invitee gets (裂变诱饵). See sim.incentives for each kind's behaviour."""
+
+    kind: LureKind = "none"
+    value: Yuan = Field(0.0, description="yuan per invitee (prize for lottery, cut for bargain)")
+    appeal: BySegment | None = Field(None, description="appeal strength by segment; kind default")
+    half_value: float = Field(10.0, gt=0, description="value giving half the appeal (yuan)")
+    first_purchase_lift: float | None = Field(None, ge=1, description="coupon: lift to 1st buy")
+    group_size: int = Field(3, ge=2, description="group_buy: people needed, organiser included")
+    window_days: int = Field(2, ge=1, description="group_buy: days to fill the group")
+    max_helps: int = Field(10, ge=1, description="bargain: friends' helps to reach the floor")
+    win_probability: Probability = Field(0.1, description="lottery: chance of the prize")
+    share_boost: float = Field(2.0, ge=1, description="group_buy/bargain: sharing while pending")
+
+
+RewardRuleKind = Literal[
+    "none", "referrer", "double_sided", "tiered", "multi_level", "leaderboard", "lottery"
+]
+
+
+class Tier(_Section):
+    invites: int = Field(ge=1, description="successful invites to reach the tier")
+    bonus: Yuan
+
+
+class RewardConfig(_Section):
+    """What the inviter gets, when, and the budget that pays lures and rewards."""
+
+    rule: RewardRuleKind = "none"
+    amount: Yuan = Field(0.0, description="yuan per successful invite (prize for lottery)")
+    invitee_amount: Yuan = Field(0.0, description="double_sided: yuan to the invitee")
+    tiers: list[Tier] = Field(default_factory=list)
+    level_amounts: list[Yuan] = Field(default_factory=list, description="multi_level, by level")
+    prizes: list[Yuan] = Field(default_factory=list, description="leaderboard, by rank")
+    win_probability: Probability = Field(0.1, description="lottery: chance an invite wins")
+    pay_on: Literal["join", "first_purchase"] = "join"
+    cap_per_person: Yuan | None = Field(None, description="most one person can earn (yuan)")
+    budget: Yuan | None = Field(None, description="yuan for lures and rewards; none = unlimited")
+    motivation_half_value: float = Field(
+        2.0, gt=0, description="reward (yuan) giving half the full motivation (§3.5)"
+    )
+    perceived_value: Yuan | None = Field(
+        None, description="yuan per invite a sharer reckons with; rule default"
+    )
+
+    @model_validator(mode="after")
+    def _rule_fields(self) -> RewardConfig:
+        if len(self.level_amounts) > 3:
+            raise ValueError(
+                "multi-level commission may have at most 3 levels (pyramid-selling law)"
+            )
+        if self.rule == "multi_level" and not self.level_amounts:
+            raise ValueError("rule 'multi_level' needs level_amounts")
+        if self.rule == "tiered" and not self.tiers:
+            raise ValueError("rule 'tiered' needs tiers")
+        if self.rule == "leaderboard" and not self.prizes:
+            raise ValueError("rule 'leaderboard' needs prizes")
+        thresholds = [t.invites for t in self.tiers]
+        if thresholds != sorted(set(thresholds)):
+            raise ValueError("tiers must have increasing invite thresholds")
+        return self
+
+
+class ExternalConfig(_Section):
+    daily_rate: Probability = Field(0.0, description="outside channel, Bass's p (per day)")
+
+
+class Config(_Section):
+    """One campaign: everything a single simulation needs."""
+
+    experiment: ExperimentConfig = ExperimentConfig()
+    graph: GraphConfig = GraphConfig(n=10_000, m=4, p_triangle=0.3)
+    groups: GroupsConfig = GroupsConfig()
+    population: PopulationConfig = PopulationConfig()
+    seeds: SeedsConfig = SeedsConfig()
+    behaviour: BehaviourConfig = BehaviourConfig()
+    lure: LureConfig = LureConfig()
+    reward: RewardConfig = RewardConfig()
+    external: ExternalConfig = ExternalConfig()
+    # Folder that relative file paths in the config are read from (not a user key).
+    base_dir: str = Field(".", exclude=True)
+
+    @model_validator(mode="after")
+    def _consistent(self) -> Config:
+        if self.behaviour.channel.group > 0 and self.groups.source == "none":
+            raise ValueError("behaviour.channel.group > 0 needs groups (groups.source)")
+        if self.seeds.strategy == "kol" and self.population.kol_count == 0:
+            raise ValueError("seeds.strategy 'kol' needs population.kol_count > 0")
+        people = self.graph.people
+        if people is not None and self.seeds.count + self.population.kol_count > people:
+            raise ValueError(
+                f"seeds.count + population.kol_count = "
+                f"{self.seeds.count + self.population.kol_count} is more than the "
+                f"{people} people in the graph"
+            )
+        if self.population.kol_start_day > self.experiment.days and self.population.kol_count:
+            raise ValueError("population.kol_start_day is after the campaign ends")
+        return self
+
+    def graph_path(self) -> Path:
+        """The edge-list file, resolved against the config file's folder."""
+        assert self.graph.path is not None
+        return (Path(self.base_dir) / self.graph.path).resolve()
+
+    def to_dict(self) -> dict[str, Any]:
+        """Plain data, ready to write back as TOML (None values left out)."""
+        return self.model_dump(mode="python", exclude_none=True)
+
+
+def _format_error(err: ValidationError) -> str:
+    first = err.errors()[0]
+    path = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
+    msg = first["msg"].removeprefix("Value error, ")
+    if first["type"] == "extra_forbidden":
+        msg = "unknown key"
+    return f"{path}: {msg}" if path else msg
+
+
+def parse_config(data: dict[str, Any], base_dir: str | Path = ".") -> Config:
+    """Validate plain data (from TOML, YAML or Python) into a Config."""
+    if not isinstance(data, dict):
+        raise ConfigError("a config must be a table of sections")
+    try:
+        return Config.model_validate({**data, "base_dir": str(base_dir)})
+    except ValidationError as err:
+        raise ConfigError(_format_error(err)) from None
+
+
+def read_config_file(path: str | Path) -> dict[str, Any]:
+    """Read a TOML or YAML file as plain data (safe loading: configs are data, never code)."""
+    path = Path(path)
+    if not path.is_file():
+        raise ConfigError(f"{path}: no such config file")
+    text = path.read_text(encoding="utf-8")
+    if path.suffix.lower() in (".yaml", ".yml"):
+        import yaml  # only needed for YAML configs
+
+        try:
+            data = yaml.safe_load(text)
+        except yaml.YAMLError as err:
+            mark = getattr(err, "problem_mark", None)
+            where = f"line {mark.line + 1}" if mark else "?"
+            raise ConfigError(f"{path}, {where}: malformed YAML") from None
+        return data if data is not None else {}
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as err:
+        raise ConfigError(f"{path}: malformed TOML: {err}") from None
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read, override (dotted keys) and validate a config file."""
+    path = Path(path)
+    data = read_config_file(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return parse_config(data, base_dir=path.resolve().parent)
+
+
+def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
+    """Return a copy of ``data`` with dotted keys (``lure.value``) set.
+
+    Unknown keys are caught by validation afterwards, with their full path.
+    """
+    data = copy.deepcopy(data)
+    for dotted, value in overrides.items():
+        parts = dotted.split(".")
+        node = data
+        for i, part in enumerate(parts[:-1]):
+            child = node.setdefault(part, {})
+            if not isinstance(child, dict):
+                raise ConfigError(f"{'.'.join(parts[: i + 1])}: is a value, not a section")
+            node = child
+        node[parts[-1]] = value
+    return data
+
+
+def parse_assignment(text: str) -> tuple[str, Any]:
+    """Parse a ``--set key=value`` argument; the value is read as a TOML value."""
+    key, sep, raw = text.partition("=")
+    key = key.strip()
+    if not sep or not key:
+        raise ConfigError(f"--set {text!r}: expected key=value")
+    try:
+        value = tomllib.loads(f"v = {raw.strip()}")["v"]
+    except tomllib.TOMLDecodeError:
+        value = raw.strip()  # a bare word, such as a lure kind
+    return key, value

@@ -1,0 +1,551 @@
+"""The referral campaign as a Mesa model on a vectorised core.
+
+``ReferralModel.step()`` is one day. People's state lives in numpy arrays owned by the
+model (one row per person); the agent objects of ``sim.agents`` are views of those rows.
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import Any
+
+import mesa
+import numpy as np
+
+from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
+from sim.config import Config, ConfigError, apply_overrides, parse_config
+from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
+from sim.incentives import CashLure, Due, make_lure, make_reward_rule, saturating
+from sim.seeding import choose_kols, choose_seeds
+from sim.streams import Streams, derive_seed
+
+# The daily metrics, in the order of daily.parquet (after run_id).
+DAILY_COLUMNS = (
+    "day",
+    "new_invites",
+    "new_joins",
+    "cumulative_joined",
+    "active_sharers",
+    "reward_paid",
+    "lure_paid",
+    "budget_left",
+    "revenue",
+    "new_paying",
+)
+
+
+def _today(name: str, model: ReferralModel) -> Any:
+    return model.today[name]
+
+
+def _gather(indptr: np.ndarray, items: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, ...]:
+    """All items of each owner's CSR row: (owner repeated per item, item, owner position)."""
+    starts = indptr[owners]
+    lengths = indptr[owners + 1] - starts
+    total = int(lengths.sum())
+    position = np.repeat(np.arange(owners.size), lengths)
+    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
+    return owners[position], items[np.repeat(starts, lengths) + offsets], position
+
+
+class ReferralModel(mesa.Model):
+    """One referral campaign, one replicate.
+
+    A day (``step``) runs these phases in order. Every phase reads the state at the start
+    of the day; joins and payments take effect at its end (synchronous update), so
+    results never depend on the order people are visited in.
+
+    1. Outside channel: each non-member joins on their own with ``external.daily_rate``.
+    2. Sharing: each member past their first share day shares with probability
+       propensity × motivation × lure boost × activity, where activity halves every
+       ``behaviour.share_half_life_days`` since that first day, motivation is
+       1 + lift(segment) × v/(v + half) for the rule's perceived reward v while the
+       budget lasts (and the member is under the cap), and the lure boost applies to
+       members with a pending group-buy or bargain.
+    3. Reach: a share goes one-to-one to up to ``direct_count`` random friends, as a feed
+       post to every friend (each noticing it with ``feed_attention``), or into one of
+       the sharer's chat groups (each member noticing it with ``groups.attention``).
+       Only people who are not members get an invitation.
+    4. Acceptance: a person's invitations of the day are taken in random order; the
+       k-th invitation they ever noticed converts with probability
+       accept_probability × appeal(lure, segment) × sender weight × repeat_factor^(k-1)
+       (capped at 1). The lure's appeal applies only while the budget lasts.
+    5. Joining: people who accept join; their inviter is the sender of their first
+       converting invitation; their generation is the inviter's plus one. Outside
+       joiners who accepted nothing join with no inviter, generation 0.
+    6. Rewards: the lure's join costs and the reward rule's payments (when it pays on
+       joining) are settled in random order against the budget, respecting the
+       per-person cap; leaderboard prizes after the last day. KOL fees are paid on a
+       KOL's first day, outside the budget.
+    7. Purchases: members who joined through the campaign buy with a daily probability
+       by segment (junk never buys), a held coupon lifting the first purchase; first
+       purchases settle coupon costs and rewards that pay on first purchase.
+    8. Records: the day's metrics go to the Mesa ``DataCollector``.
+
+    Args:
+        config: a ``Config``, plain data of the same shape, or None for the defaults.
+        rng: the run's seed (an integer). Every random draw derives from it.
+        graph: a ready graph (``sim.graphs.Graph`` or a networkx graph); built from the
+            config when omitted.
+        **overrides: dotted config keys to change, e.g. ``**{"lure.value": 8}``
+            (this is how ``mesa.batch_run`` varies parameters).
+    """
+
+    def __init__(
+        self,
+        config: Config | dict[str, Any] | None = None,
+        *,
+        rng: int | None = None,
+        graph: Graph | Any | None = None,
+        **overrides: Any,
+    ) -> None:
+        config = _resolve_config(config, overrides)
+        if rng is None:
+            rng = int(np.random.SeedSequence().generate_state(1, np.uint64)[0] >> 1)
+        if not isinstance(rng, (int, np.integer)):
+            raise TypeError("rng must be an integer seed (every stream derives from it)")
+        super().__init__(rng=int(rng))
+        self.config = config
+        self.seed = int(rng)
+        self.streams = Streams(self.seed)
+        self.days = config.experiment.days
+
+        if graph is None:
+            graph = build_graph(config, self.seed)
+        elif not isinstance(graph, Graph):
+            graph = Graph.from_networkx(graph)
+        if graph.n == 0:
+            raise ConfigError("graph: the graph has no people")
+        self.graph = graph
+        n = graph.n
+        self._graph_seed = graph_seed(config, self.seed)
+        self.groups = self._groups()
+
+        self._init_people(n)
+        self._init_incentives(n)
+        self._init_agents()
+
+        self.today: dict[str, Any] = {}
+        self.datacollector = mesa.DataCollector(
+            model_reporters={name: functools.partial(_today, name) for name in DAILY_COLUMNS}
+        )
+
+    # ------------------------------------------------------------------ set-up
+
+    def _groups(self) -> Groups | None:
+        key = f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
+        if key not in self.graph._cache:
+            seed = derive_seed(self._graph_seed, "groups")
+            self.graph._cache[key] = build_groups(self.config, self.graph, seed)
+        return self.graph._cache[key]
+
+    def _init_people(self, n: int) -> None:
+        cfg = self.config
+        streams = self.streams
+        self.kols = choose_kols(cfg, self.graph, streams["kols"])
+        self.seeds = choose_seeds(cfg, self.graph, self.kols, streams["seeds"], self._graph_seed)
+
+        self.role = np.zeros(n, dtype=np.int8)
+        self.role[self.seeds] = Role.SEED
+        self.role[self.kols] = Role.KOL
+
+        mix = cfg.population.segment_mix
+        self.segment = (
+            streams["segments"]
+            .choice(3, size=n, p=[mix.payer, mix.convertible, mix.junk])
+            .astype(np.int8)
+        )
+
+        # Sharing propensity: most people never share, sharers' rates are log-normal with
+        # mean share_probability (a heavy tail of broadcasters, domain §3.1).
+        b = cfg.behaviour
+        draw = streams["propensity"]
+        is_sharer = draw.random(n) < b.sharer_share
+        sigma = b.propensity_sigma
+        rate = b.share_probability * np.exp(sigma * draw.standard_normal(n) - sigma**2 / 2)
+        always = np.array([c.always_shares for c in ROLE_CLASSES])[self.role]
+        multiplier = np.array([c.share_multiplier(cfg) for c in ROLE_CLASSES])[self.role]
+        self.propensity = np.where(is_sharer | always, rate, 0.0) * multiplier
+        self.weight = np.array([c.sender_weight(cfg) for c in ROLE_CLASSES])[self.role]
+
+        never = np.iinfo(np.int32).max
+        self.day_joined = np.full(n, -1, dtype=np.int32)
+        self.active_from = np.full(n, never, dtype=np.int32)  # first day one may share
+        self.inviter = np.full(n, -1, dtype=np.int64)
+        self.generation = np.full(n, -1, dtype=np.int32)
+        self.invites = np.zeros(n, dtype=np.int32)  # people who joined on one's invitation
+        self.counted_referrals = np.zeros(n, dtype=np.int32)  # referrals the rule has counted
+        self.shares_made = np.zeros(n, dtype=np.int32)
+        self.seen = np.zeros(n, dtype=np.int32)  # invitations noticed so far
+        self.ever_invited = np.zeros(n, dtype=bool)
+        self.purchases = np.zeros(n, dtype=np.int32)
+        self.reward_earned = np.zeros(n, dtype=np.float64)
+        self.coupon = np.zeros(n, dtype=bool)  # holds an unused coupon lure
+
+        starters = self.role != Role.MEMBER
+        self.day_joined[starters] = 0
+        self.generation[starters] = 0
+        first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])[self.role]
+        self.active_from[starters] = first_day[starters]
+        self.member = starters.copy()
+
+    def _init_incentives(self, n: int) -> None:
+        cfg = self.config
+        from sim.incentives import Budget
+
+        self.lure = make_lure(cfg.lure, n)
+        self.reward_rule = make_reward_rule(cfg.reward, n)
+        self.budget = Budget(cfg.reward.budget)
+        appeal = self.lure.appeal()
+        invitee_value = self.reward_rule.invitee_value()
+        if invitee_value > 0:  # a two-sided reward attracts like cash (§3.5)
+            appeal = appeal + np.array(CashLure.strength) * saturating(
+                invitee_value, cfg.lure.half_value
+            )
+        self.appeal_offered = appeal
+        self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
+        self.day = 0
+        self.reward_cost = 0.0
+        self.lure_cost = 0.0
+        self.kol_cost = 0.0
+        self.revenue = 0.0
+        self._daily_new_joins: list[int] = []
+
+    def _init_agents(self) -> None:
+        """Mesa agents: everyone up to ``population.agent_objects_max``, else seeds and KOLs."""
+        if self.graph.n <= self.config.population.agent_objects_max:
+            people = range(self.graph.n)
+        else:
+            people = np.flatnonzero(self.role != Role.MEMBER).tolist()
+        self.agent_of: dict[int, Person] = {}
+        for index in people:
+            self.agent_of[index] = ROLE_CLASSES[self.role[index]](self, index)
+
+    # ------------------------------------------------------------------ the day
+
+    def step(self) -> None:
+        """One day of the campaign (the phases in the class docstring)."""
+        self.day = day = self.steps
+        funded = self.budget.funded
+        self.today = dict.fromkeys(DAILY_COLUMNS, 0)
+        self.today["day"] = day
+
+        outside = self._outside_channel()
+        sharers = self._sharing(day, funded)
+        senders, targets = self._reach(sharers)
+        invitees, inviters = self._acceptance(senders, targets, funded)
+        self._join(day, outside, invitees, inviters, funded)
+        self._rewards(day, invitees, inviters, funded)
+        self._purchases(day, funded)
+
+        self.today["active_sharers"] = int(sharers.size)
+        self.today["new_invites"] = int(targets.size)
+        self.today["cumulative_joined"] = int(sum(self._daily_new_joins))
+        self.today["budget_left"] = self.budget.left
+        self.datacollector.collect(self)
+        if day >= self.days:
+            self.running = False
+
+    def _outside_channel(self) -> np.ndarray:
+        rate = self.config.external.daily_rate
+        if rate <= 0:
+            return np.zeros(0, dtype=np.int64)
+        outsiders = np.flatnonzero(~self.member)
+        return outsiders[self.streams["external"].random(outsiders.size) < rate]
+
+    def _sharing(self, day: int, funded: bool) -> np.ndarray:
+        b = self.config.behaviour
+        candidates = np.flatnonzero(self.member & (self.active_from <= day))
+        if b.max_shares is not None:
+            candidates = candidates[self.shares_made[candidates] < b.max_shares]
+        candidates = candidates[self.propensity[candidates] > 0]
+        chance = self.propensity[candidates].copy()
+        if math.isfinite(b.share_half_life_days):
+            age = day - self.active_from[candidates]
+            chance *= 0.5 ** (age / b.share_half_life_days)
+        if funded:
+            motivation = self.reward_rule.motivation()
+            if motivation > 0:
+                boost = 1.0 + self.lift[self.segment[candidates]] * motivation
+                cap = self.config.reward.cap_per_person
+                if cap is not None:
+                    boost = np.where(self.reward_earned[candidates] >= cap, 1.0, boost)
+                chance *= boost
+            chance *= self.lure.share_boost(self, candidates)
+        draws = self.streams["sharing"].random(candidates.size)
+        sharers = candidates[draws < chance]
+        self.shares_made[sharers] += 1
+        return sharers
+
+    def _reach(self, sharers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Invitations (sender, target) delivered today to people who are not members."""
+        b = self.config.behaviour
+        draw = self.streams["reach"]
+        channel = draw.random(sharers.size)
+        cut_direct = b.channel.direct
+        cut_feed = b.channel.direct + b.channel.feed
+        graph = self.graph
+        parts_s: list[np.ndarray] = []
+        parts_t: list[np.ndarray] = []
+
+        direct = sharers[channel < cut_direct]
+        if direct.size:
+            s, t, owner = _gather(graph.indptr, graph.indices, direct)
+            degree = graph.indptr[direct + 1] - graph.indptr[direct]
+            if (degree > b.direct_count).any():
+                # up to direct_count distinct friends each: random keys, lowest per sharer
+                order = np.argsort(owner + draw.random(owner.size), kind="stable")
+                s, t, owner = s[order], t[order], owner[order]
+                first = np.searchsorted(owner, owner, side="left")
+                keep = (np.arange(owner.size) - first) < b.direct_count
+                s, t = s[keep], t[keep]
+            parts_s.append(s)
+            parts_t.append(t)
+
+        feed = sharers[(channel >= cut_direct) & (channel < cut_feed)]
+        if feed.size:
+            s, t, _ = _gather(graph.indptr, graph.indices, feed)
+            if b.feed_attention < 1:
+                noticed = draw.random(t.size) < b.feed_attention
+                s, t = s[noticed], t[noticed]
+            parts_s.append(s)
+            parts_t.append(t)
+
+        into_group = sharers[channel >= cut_feed]
+        if into_group.size and self.groups is not None:
+            g = self.groups
+            count = g.person_indptr[into_group + 1] - g.person_indptr[into_group]
+            has = count > 0
+            pick = (draw.random(into_group.size) * count).astype(np.int64)
+            sharer_of = into_group[has]
+            chosen = g.groups_of[g.person_indptr[into_group[has]] + pick[has]]
+            _, t, owner = _gather(g.indptr, g.members, chosen)
+            s = sharer_of[owner]
+            keep = t != s
+            s, t = s[keep], t[keep]
+            attention = self.config.groups.attention
+            if attention < 1:
+                noticed = draw.random(t.size) < attention
+                s, t = s[noticed], t[noticed]
+            parts_s.append(s)
+            parts_t.append(t)
+
+        if not parts_t:
+            empty = np.zeros(0, dtype=np.int64)
+            return empty, empty
+        senders = np.concatenate(parts_s).astype(np.int64)
+        targets = np.concatenate(parts_t).astype(np.int64)
+        open_ = ~self.member[targets]
+        return senders[open_], targets[open_]
+
+    def _acceptance(
+        self, senders: np.ndarray, targets: np.ndarray, funded: bool
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """Who accepts today, and whose invitation brought them (first converting one)."""
+        empty = np.zeros(0, dtype=np.int64)
+        if targets.size == 0:
+            return empty, empty
+        b = self.config.behaviour
+        appeal = self.appeal_offered if funded else np.ones(3)
+        chance = b.accept_probability * appeal[self.segment[targets]] * self.weight[senders]
+        factor = b.repeat_exposure_factor
+        if factor < 1:
+            # Saturation depends on order: take each person's invitations in random order.
+            order = np.lexsort((self.streams["inviter"].random(targets.size), targets))
+            senders, targets, chance = senders[order], targets[order], chance[order]
+            first = np.searchsorted(targets, targets, side="left")
+            rank = np.arange(targets.size) - first
+            chance = chance * factor ** (self.seen[targets] + rank).astype(np.float64)
+            accepted = np.flatnonzero(self.streams["acceptance"].random(targets.size) < chance)
+        else:
+            # Order does not change who accepts; draw it only among the accepted.
+            accepted = np.flatnonzero(self.streams["acceptance"].random(targets.size) < chance)
+            accepted = accepted[self.streams["inviter"].permutation(accepted.size)]
+        np.add.at(self.seen, targets, 1)
+        self.ever_invited[targets] = True
+        invitees, first_hit = np.unique(targets[accepted], return_index=True)
+        return invitees, senders[accepted[first_hit]]
+
+    def _join(
+        self,
+        day: int,
+        outside: np.ndarray,
+        invitees: np.ndarray,
+        inviters: np.ndarray,
+        funded: bool,
+    ) -> None:
+        outside = np.setdiff1d(outside, invitees, assume_unique=True)
+        for people in (invitees, outside):
+            self.member[people] = True
+            self.day_joined[people] = day
+            self.active_from[people] = day + 1
+        self.inviter[invitees] = inviters
+        self.generation[invitees] = self.generation[inviters] + 1
+        self.generation[outside] = 0
+        np.add.at(self.invites, inviters, 1)
+        if funded and self.lure.kind == "coupon":
+            self.coupon[invitees] = True
+        joined = int(invitees.size + outside.size)
+        self._daily_new_joins.append(joined)
+        self.today["new_joins"] = joined
+
+    def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
+        dues: list[Due] = []
+        if funded and invitees.size:
+            dues += self.lure.on_join(self, invitees, inviters)
+            if self.config.reward.pay_on == "join":
+                np.add.at(self.counted_referrals, inviters, 1)
+                dues += self.reward_rule.on_referral(self, invitees, inviters)
+        self._settle(dues, day)
+        if day == self.days and self.budget.funded:
+            self._settle(self.reward_rule.at_end(self), day)
+        starting_kols = self.kols[self.active_from[self.kols] == day]
+        self.kol_cost += sum(KOL.fee(self.config) for _ in starting_kols)
+
+    def _purchases(self, day: int, funded: bool) -> None:
+        b = self.config.behaviour
+        # Members at the start of the day who joined through the campaign.
+        buyers = np.flatnonzero(
+            (self.role == Role.MEMBER) & (self.day_joined >= 0) & (self.day_joined < day)
+        )
+        daily = np.array([b.purchase_probability.payer, b.purchase_probability.convertible, 0.0])
+        chance = daily[self.segment[buyers]]
+        lift = self.lure.first_purchase_lift
+        if funded and lift != 1.0:
+            first_time = self.coupon[buyers] & (self.purchases[buyers] == 0)
+            chance = np.where(first_time, np.minimum(1.0, chance * lift), chance)
+        buyers = buyers[self.streams["purchases"].random(buyers.size) < chance]
+        first = buyers[self.purchases[buyers] == 0]
+        self.purchases[buyers] += 1
+        revenue = buyers.size * b.revenue_per_order
+        self.revenue += revenue
+        self.today["revenue"] = revenue
+        self.today["new_paying"] = int(first.size)
+        dues: list[Due] = []
+        if funded and first.size:
+            redeemed = first[self.coupon[first]]
+            self.coupon[redeemed] = False
+            dues += self.lure.on_first_purchase(self, redeemed)
+            if self.config.reward.pay_on == "first_purchase":
+                referred = first[self.inviter[first] >= 0]
+                np.add.at(self.counted_referrals, self.inviter[referred], 1)
+                dues += self.reward_rule.on_referral(self, referred, self.inviter[referred])
+        self._settle(dues, day)
+
+    def _settle(self, dues: list[Due], day: int) -> None:
+        """Pay what is due in random order, within the per-person cap and the budget."""
+        dues = [d for d in dues if d.payee.size]
+        if not dues:
+            return
+        payee = np.concatenate([d.payee for d in dues])
+        amount = np.concatenate([d.amount for d in dues]).astype(np.float64)
+        is_reward = np.concatenate([np.full(d.payee.size, d.category == "reward") for d in dues])
+        order = self.streams["payments"].permutation(payee.size)
+        payee, amount, is_reward = payee[order], amount[order], is_reward[order]
+        cap = self.config.reward.cap_per_person
+        if cap is not None and is_reward.any():
+            rows = np.flatnonzero(is_reward)
+            by_payee = rows[np.argsort(payee[rows], kind="stable")]
+            who, owed = payee[by_payee], amount[by_payee]
+            running = np.cumsum(owed)
+            first = np.searchsorted(who, who, side="left")
+            before = (running - owed) - (running[first] - owed[first])
+            room = cap - self.reward_earned[who] - before
+            amount[by_payee] = np.clip(room, 0.0, owed)
+        paid = self.budget.pay(amount, day)
+        np.add.at(self.reward_earned, payee[is_reward], paid[is_reward])
+        rewards = float(paid[is_reward].sum())
+        lures = float(paid[~is_reward].sum())
+        self.reward_cost += rewards
+        self.lure_cost += lures
+        self.today["reward_paid"] += rewards
+        self.today["lure_paid"] += lures
+
+    # ------------------------------------------------------------------ results
+
+    def run(self) -> ReferralModel:
+        """Run every day of the campaign."""
+        while self.running and self.steps < self.days:
+            self.step()
+        return self
+
+    def summary(self) -> dict[str, Any]:
+        """The run's outcome (one row of runs.parquet; docs/outputs.md defines each)."""
+        new = (self.role == Role.MEMBER) & self.member
+        joined = int(new.sum())
+        via_referral = int((self.inviter >= 0).sum())
+        paying = int((new & (self.purchases > 0)).sum())
+        junk = int((new & (self.segment == Segment.JUNK)).sum())
+        total_cost = self.reward_cost + self.lure_cost + self.kol_cost
+        daily = np.asarray(self._daily_new_joins)
+        margin = self.config.behaviour.gross_margin
+        return {
+            "seed": self.seed,
+            "invited": int(self.ever_invited.sum()),
+            "joined": joined,
+            "joined_via_referral": via_referral,
+            "joined_external": joined - via_referral,
+            "paying": paying,
+            "junk_share": junk / joined if joined else math.nan,
+            "reward_cost": self.reward_cost,
+            "lure_cost": self.lure_cost,
+            "kol_cost": self.kol_cost,
+            "total_cost": total_cost,
+            "revenue": self.revenue,
+            "cac": total_cost / joined if joined else math.nan,
+            "cost_per_paying": total_cost / paying if paying else math.nan,
+            "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
+            "k_factor": via_referral / int(self.member.sum()),
+            "max_generation": int(self.generation.max()),
+            "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
+            "budget_exhausted_day": self.budget.exhausted_day,
+        }
+
+    def daily(self) -> Any:
+        """The day-by-day metrics as a DataFrame (from the Mesa DataCollector)."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        return frame.reset_index(drop=True)[list(DAILY_COLUMNS)]
+
+    def members(self) -> Any:
+        """One row per member (seeds, KOLs and everyone who joined)."""
+        import pandas as pd
+
+        from sim.agents import ROLE_NAMES, SEGMENT_NAMES
+
+        people = np.flatnonzero(self.member)
+        inviter = self.inviter[people]
+        return pd.DataFrame(
+            {
+                "node": self.graph.label_of(people),
+                "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
+                "segment": pd.Categorical.from_codes(self.segment[people], SEGMENT_NAMES),
+                "day_joined": self.day_joined[people],
+                "inviter": pd.array(
+                    np.where(inviter >= 0, self.graph.label_of(inviter), None),
+                    dtype=_label_dtype(self.graph),
+                ),
+                "generation": self.generation[people],
+                "invites": self.invites[people],
+                "purchases": self.purchases[people],
+                "reward_earned": self.reward_earned[people],
+            }
+        )
+
+
+def _label_dtype(graph: Graph) -> str:
+    if graph.labels is None or graph.labels.dtype.kind in "iu":
+        return "Int64"
+    return "string"
+
+
+def _resolve_config(config: Config | dict[str, Any] | None, overrides: dict[str, Any]) -> Config:
+    if config is None:
+        config = Config()
+    if overrides:
+        data = config.to_dict() if isinstance(config, Config) else config
+        base = config.base_dir if isinstance(config, Config) else "."
+        return parse_config(apply_overrides(data, overrides), base_dir=base)
+    if isinstance(config, dict):
+        return parse_config(config)
+    return config
