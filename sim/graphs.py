@@ -207,7 +207,9 @@ def _barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
         p = pointer[todo]
         ready = dst[p] >= 0
         dst[todo[ready]] = dst[p[ready]]
-        todo, pointer[todo[~ready]] = todo[~ready], pointer[p[~ready]]
+        waiting = todo[~ready]
+        pointer[waiting] = pointer[p[~ready]]  # jump: follow the pointer's pointer
+        todo = waiting
     return Graph.from_edges(src, dst, n)
 
 

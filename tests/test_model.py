@@ -1,0 +1,242 @@
+"""Invariants of every run, reproducibility, and the Mesa side of the model."""
+
+from __future__ import annotations
+
+import mesa
+import numpy as np
+import pandas as pd
+import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+
+from sim.agents import KOL, Member, Role, SeedUser
+from sim.config import load_config, parse_config
+from sim.experiment import execute_run, expand
+from sim.model import ReferralModel
+from tests.conftest import EXPERIMENTS
+
+# A small community with every feature on: groups, KOLs, an outside channel, a lure,
+# a reward rule, a binding budget and a cap.
+RICH = {
+    "experiment": {"days": 25},
+    "graph": {"kind": "powerlaw_cluster", "n": 1500, "m": 4, "p_triangle": 0.4},
+    "groups": {"source": "random", "mean_size": 40, "memberships": 2, "attention": 0.1},
+    "population": {"kol_count": 3, "kol_fee": 100.0, "kol_start_day": 3},
+    "seeds": {"strategy": "random", "count": 20},
+    "behaviour": {
+        "accept_probability": 0.15,
+        "channel": {"direct": 0.4, "feed": 0.4, "group": 0.2},
+    },
+    "external": {"daily_rate": 0.001},
+    "lure": {"kind": "cash", "value": 5.0},
+    "reward": {
+        "rule": "double_sided",
+        "amount": 4.0,
+        "invitee_amount": 2.0,
+        "budget": 1500.0,
+        "cap_per_person": 20.0,
+    },
+}
+
+
+@pytest.fixture(scope="module")
+def rich_run() -> ReferralModel:
+    return ReferralModel(parse_config(RICH), rng=42).run()
+
+
+def test_every_joined_member_has_one_inviter_or_is_a_root(rich_run):
+    m = rich_run
+    joined = m.member & (m.role == Role.MEMBER)
+    referred = m.inviter >= 0
+    roots = m.role != Role.MEMBER
+    # referred people are members; their inviter was a member before them
+    assert np.all(m.member[referred])
+    assert np.all(m.member[m.inviter[referred]])
+    assert np.all(m.day_joined[m.inviter[referred]] < m.day_joined[referred])
+    assert not np.any(referred & roots)
+    # outside joiners are the joined people with no inviter
+    summary = m.summary()
+    assert summary["joined_external"] == int((joined & ~referred).sum()) > 0
+    assert summary["joined_via_referral"] == int(referred.sum()) > 100
+    # invites counts match the inviter column
+    assert np.array_equal(m.invites, np.bincount(m.inviter[referred], minlength=m.graph.n))
+
+
+def test_generations_are_inviter_plus_one(rich_run):
+    m = rich_run
+    referred = np.flatnonzero(m.inviter >= 0)
+    assert np.array_equal(m.generation[referred], m.generation[m.inviter[referred]] + 1)
+    roots = m.member & (m.inviter < 0)
+    assert np.all(m.generation[roots] == 0)
+    assert np.all(m.generation[~m.member] == -1)
+    assert m.summary()["max_generation"] == m.generation.max() >= 3
+
+
+def test_daily_table_adds_up(rich_run):
+    m = rich_run
+    daily = m.daily()
+    summary = m.summary()
+    assert list(daily["day"]) == list(range(1, 26))
+    assert np.array_equal(daily["cumulative_joined"], np.cumsum(daily["new_joins"]))
+    assert daily["cumulative_joined"].iloc[-1] == summary["joined"]
+    assert daily["new_paying"].sum() == summary["paying"]
+    assert daily["revenue"].sum() == pytest.approx(summary["revenue"])
+    assert daily["reward_paid"].sum() == pytest.approx(summary["reward_cost"])
+    assert daily["lure_paid"].sum() == pytest.approx(summary["lure_cost"])
+    spent = (daily["reward_paid"] + daily["lure_paid"]).cumsum()
+    assert np.allclose(daily["budget_left"], 1500.0 - spent)
+    assert summary["kol_cost"] == 300.0
+    assert summary["total_cost"] == pytest.approx(
+        summary["reward_cost"] + summary["lure_cost"] + summary["kol_cost"]
+    )
+
+
+def test_budget_binds_and_payments_stop(rich_run):
+    m = rich_run
+    daily = m.daily()
+    day = m.summary()["budget_exhausted_day"]
+    assert day is not None and 1 <= day < 25
+    after = daily[daily["day"] > day]
+    assert (after["reward_paid"] + after["lure_paid"]).sum() == 0
+    assert m.budget.spent <= 1500.0
+    # the cap: no one earned more than 20 yuan in rewards
+    assert m.reward_earned.max() <= 20.0 + 1e-9
+    assert m.reward_earned.max() == 20.0
+
+
+RULES = [
+    {"rule": "none"},
+    {"rule": "referrer", "amount": 7.0},
+    {"rule": "double_sided", "amount": 5.0, "invitee_amount": 3.0},
+    {"rule": "tiered", "amount": 2.0, "tiers": [{"invites": 2, "bonus": 9.0}]},
+    {"rule": "multi_level", "level_amounts": [4.0, 2.0, 1.0]},
+    {"rule": "leaderboard", "prizes": [50.0, 30.0, 10.0]},
+    {"rule": "lottery", "amount": 30.0, "win_probability": 0.3},
+]
+LURES = ["none", "cash", "coupon", "free_content", "group_buy", "bargain", "lottery"]
+
+
+@settings(
+    max_examples=60,
+    deadline=None,
+    suppress_health_check=[HealthCheck.too_slow],
+    derandomize=True,
+)
+@given(
+    rule=st.sampled_from(RULES),
+    lure=st.sampled_from(LURES),
+    value=st.floats(0.0, 40.0),
+    budget=st.floats(0.0, 400.0),
+    cap=st.one_of(st.none(), st.floats(0.0, 30.0)),
+    pay_on=st.sampled_from(["join", "first_purchase"]),
+    seed=st.integers(0, 2**32),
+)
+def test_budget_is_never_exceeded_for_any_rule(rule, lure, value, budget, cap, pay_on, seed):
+    cfg = parse_config(
+        {
+            "experiment": {"days": 15},
+            "graph": {"kind": "barabasi_albert", "n": 400, "m": 3},
+            "seeds": {"count": 15},
+            "behaviour": {
+                "accept_probability": 0.3,
+                "purchase_probability": {"payer": 0.3, "convertible": 0.1},
+            },
+            "lure": {"kind": lure, "value": value},
+            "reward": {**rule, "budget": budget, "cap_per_person": cap, "pay_on": pay_on},
+        }
+    )
+    m = ReferralModel(cfg, rng=seed).run()
+    s = m.summary()
+    assert s["reward_cost"] + s["lure_cost"] <= budget + 1e-9
+    assert m.daily()["budget_left"].min() >= -1e-9
+    if cap is not None:
+        assert m.reward_earned.max() <= cap + 1e-9
+
+
+def test_same_seed_same_tables_different_seed_different_tables():
+    cfg = load_config(EXPERIMENTS / "default.toml")
+    spec_a, spec_b = expand(cfg)[:2]
+    first = execute_run(cfg, spec_a)
+    again = execute_run(cfg, spec_a)
+    other = execute_run(cfg, spec_b)
+    assert first.summary == again.summary
+    pd.testing.assert_frame_equal(first.daily, again.daily)
+    assert first.summary["joined"] != other.summary["joined"] or not first.daily.drop(
+        columns="run_id"
+    ).equals(other.daily.drop(columns="run_id"))
+    assert spec_a.seed != spec_b.seed
+
+
+def test_results_do_not_depend_on_agent_objects():
+    # Mesa objects for everyone, or only for seeds and KOLs: bit-identical results.
+    data = {**RICH, "population": {**RICH["population"], "agent_objects_max": 10**6}}
+    with_all = ReferralModel(parse_config(data), rng=9)
+    data["population"]["agent_objects_max"] = 0
+    starters_only = ReferralModel(parse_config(data), rng=9)
+    assert len(with_all.agents) == 1500
+    assert len(starters_only.agents) == 23  # 20 seeds + 3 KOLs
+    with_all.run()
+    starters_only.run()
+    assert with_all.summary() == starters_only.summary()
+    pd.testing.assert_frame_equal(with_all.daily(), starters_only.daily())
+    pd.testing.assert_frame_equal(with_all.members(), starters_only.members())
+
+
+def test_agents_are_views_of_the_arrays(rich_run):
+    m = rich_run
+    assert len(m.agents_by_type[KOL]) == 3
+    assert len(m.agents_by_type[SeedUser]) == 20
+    assert len(m.agents_by_type[Member]) == 1500 - 23
+    kol = next(iter(m.agents_by_type[KOL]))
+    assert kol.is_member and kol.day_joined == 0 and kol.inviter is None
+    assert kol.invites == m.invites[kol.index]
+    referred = int(np.flatnonzero(m.inviter >= 0)[0])
+    agent = m.agent_of[referred]
+    assert agent.inviter == m.inviter[referred]
+    assert agent.generation == m.agent_of[agent.inviter].generation + 1
+    agent.share_propensity = 0.123
+    assert m.propensity[referred] == 0.123
+    # AgentSet queries work on the views
+    buyers = m.agents.select(lambda a: a.purchases > 0)
+    assert len(buyers) == int((m.purchases > 0).sum())
+    kol_weight = m.agents_by_type[KOL].agg("index", lambda ix: m.weight[list(ix)].min())
+    assert kol_weight == 3.0
+
+
+def test_datacollector_holds_the_daily_metrics(rich_run):
+    frame = rich_run.datacollector.get_model_vars_dataframe()
+    assert len(frame) == 25
+    assert frame["new_joins"].sum() == rich_run.summary()["joined"]
+
+
+def test_mesa_batch_run_varies_a_dotted_parameter():
+    unlimited = {k: v for k, v in RICH["reward"].items() if k != "budget"}
+    base = parse_config({**RICH, "reward": unlimited})
+    results = mesa.batch_run(
+        ReferralModel,
+        parameters={"config": [base], "lure.value": [0.0, 30.0]},
+        rng=[1, 2, 3],
+        max_steps=25,
+        number_processes=1,
+        data_collection_period=-1,
+        display_progress=False,
+    )
+    frame = pd.DataFrame(results)
+    assert len(frame) == 6
+    assert sorted(frame["Step"].unique()) == [25]
+    by_value = frame.groupby("lure.value")["cumulative_joined"].mean()
+    # with money to pay it, a 30-yuan red packet brings more people than none
+    # (appeal x1 against x1.75 to x4.6 by segment)
+    assert by_value[30.0] > 1.2 * by_value[0.0]
+
+
+def test_kol_starts_on_its_day_and_is_paid_once():
+    m = ReferralModel(parse_config(RICH), rng=5)
+    for _ in range(2):
+        m.step()
+    assert m.kol_cost == 0.0
+    assert m.shares_made[m.kols].sum() == 0
+    m.step()
+    assert m.kol_cost == 300.0
+    m.run()
+    assert m.kol_cost == 300.0
