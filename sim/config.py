@@ -99,6 +99,8 @@ class GraphConfig(_Section):
         )
         if extra:
             raise ValueError(f"graph kind '{self.kind}' does not take {', '.join(extra)}")
+        if self.kind == "watts_strogatz" and self.k % 2:
+            raise ValueError("graph.k must be even (k/2 neighbours on each side of the ring)")
         if self.kind == "stochastic_block" and self.n is not None:
             raise ValueError("stochastic_block takes 'sizes', not 'n'")
         return self
@@ -222,7 +224,7 @@ class BehaviourConfig(_Section):
     )
     sharer_share: Probability = Field(0.3, description="share of people who ever share (§3.1-2)")
     share_probability: Probability = Field(
-        0.4, description="mean daily chance a sharer shares, at full activity (per day)"
+        0.4, description="mean daily sharing propensity of sharers (per day; above 1 = daily)"
     )
     propensity_sigma: float = Field(
         1.2, ge=0, le=5, description="log-normal spread of sharing propensity (heavy tail, §3.1)"
@@ -332,10 +334,11 @@ class Config(_Section):
         if self.seeds.strategy == "kol" and self.population.kol_count == 0:
             raise ValueError("seeds.strategy 'kol' needs population.kol_count > 0")
         people = self.graph.people
-        if people is not None and self.seeds.count + self.population.kol_count > people:
+        seeds = 0 if self.seeds.strategy == "kol" else self.seeds.count  # KOLs are the seeds
+        if people is not None and seeds + self.population.kol_count > people:
             raise ValueError(
                 f"seeds.count + population.kol_count = "
-                f"{self.seeds.count + self.population.kol_count} is more than the "
+                f"{seeds + self.population.kol_count} is more than the "
                 f"{people} people in the graph"
             )
         if self.population.kol_start_day > self.experiment.days and self.population.kol_count:

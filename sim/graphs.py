@@ -310,7 +310,7 @@ def _complete(n: int) -> Graph:
 
 
 def _random_regular(n: int, degree: int, rng: np.random.Generator) -> Graph:
-    """A uniform random regular graph (igraph's generator, seeded from the run)."""
+    """A uniform random regular graph (igraph's generator, seeded from ``rng``)."""
     if (n * degree) % 2 or degree >= n:
         raise ConfigError("graph.degree: n * degree must be even and degree < n")
     import igraph as ig
@@ -493,7 +493,9 @@ class Groups:
         )
 
 
-def build_groups(config: Config, graph: Graph, seed: int) -> Groups | None:
+def build_groups(
+    config: Config, graph: Graph, seed: int, community_seed: int | None = None
+) -> Groups | None:
     """Chat groups from the graph's communities or drawn at random, as configured.
 
     Group sizes are not hard-coded (domain §3.11): communities bigger than
@@ -509,7 +511,7 @@ def build_groups(config: Config, graph: Graph, seed: int) -> Groups | None:
         person = np.repeat(np.arange(n, dtype=np.int64), cfg.memberships)
         group = rng.integers(0, count, size=person.size)  # repeats merge: "about" memberships
         return Groups.from_pairs(person, group, n, count)
-    labels = communities(graph, seed)
+    labels = communities(graph, seed if community_seed is None else community_seed)
     order = np.lexsort((rng.random(n), labels))  # random order within each community
     sorted_labels = labels[order]
     starts = np.searchsorted(sorted_labels, sorted_labels, side="left")

@@ -181,9 +181,10 @@ class BargainLure(Lure):
 
 
 class LotteryLure(Lure):
-    """A lottery ticket: the prize ``value`` with ``win_probability``. An uncertain reward
-    to the recipient converts 12.3% worse than a certain one of equal expected value
-    (Li et al., §3.6)."""
+    """A lottery ticket: the prize ``value`` with ``win_probability``. Its appeal is that of
+    a red packet worth the expected prize, with the strength cut by 12.3%: uncertain
+    rewards to the recipient brought 12.3% fewer referrals than certain ones (Li et al.,
+    §3.6). Our reading of that figure; a parameter via ``lure.appeal``."""
 
     kind = "lottery"
     strength = tuple(0.877 * s for s in CashLure.strength)
@@ -352,7 +353,8 @@ class LeaderboardReward(RewardRule):
 class LotteryReward(RewardRule):
     """Each successful invite is a lottery ticket for ``amount`` yuan with
     ``win_probability``. Uncertain rewards to the sender raised referrals 20.9%
-    over certain ones (Li et al., §3.6): the ``motivation_bonus``."""
+    over certain ones (Li et al., §3.6); we apply it to the reward's motivation term
+    (the ``motivation_bonus``), so sharing rises by less than 20.9% in total."""
 
     rule = "lottery"
     motivation_bonus = 0.209
@@ -393,7 +395,8 @@ class Budget:
     def __init__(self, total: float | None) -> None:
         self.total = float("inf") if total is None else float(total)
         self.spent = 0.0
-        self.exhausted_day: int | None = None
+        # A zero budget never funds anything: it ran out before day 1.
+        self.exhausted_day: int | None = 0 if self.total <= 0 else None
 
     @property
     def left(self) -> float:

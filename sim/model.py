@@ -52,17 +52,20 @@ def _gather(indptr: np.ndarray, items: np.ndarray, owners: np.ndarray) -> tuple[
 class ReferralModel(mesa.Model):
     """One referral campaign, one replicate.
 
-    A day (``step``) runs these phases in order. Every phase reads the state at the start
-    of the day; joins and payments take effect at its end (synchronous update), so
-    results never depend on the order people are visited in.
+    A day (``step``) runs these phases in order. Every decision reads the state at the
+    start of the day (who is a member, whether the budget still funds the lure and the
+    rewards); joins take effect at its end (synchronous update), so results never depend
+    on the order people are visited in. Money is settled as it falls due, phase 6 before
+    phase 7, so the budget is never exceeded.
 
     1. Outside channel: each non-member joins on their own with ``external.daily_rate``.
     2. Sharing: each member past their first share day shares with probability
-       propensity × motivation × lure boost × activity, where activity halves every
-       ``behaviour.share_half_life_days`` since that first day, motivation is
-       1 + lift(segment) × v/(v + half) for the rule's perceived reward v while the
-       budget lasts (and the member is under the cap), and the lure boost applies to
-       members with a pending group-buy or bargain.
+       min(1, propensity × motivation × lure boost × activity), where activity halves
+       every ``behaviour.share_half_life_days`` since that first day. While the budget
+       lasts, motivation is 1 + lift(segment) × v/(v + half) × (1 + bonus) for the
+       rule's perceived reward v (1 for a member at the cap; bonus 0.209 for a lottery
+       rule), and the lure boost applies to members with a pending group-buy or bargain
+       (every member has a bargain pending until their price hits the floor).
     3. Reach: a share goes one-to-one to up to ``direct_count`` random friends, as a feed
        post to every friend (each noticing it with ``feed_attention``), or into one of
        the sharer's chat groups (each member noticing it with ``groups.attention``).
@@ -76,11 +79,11 @@ class ReferralModel(mesa.Model):
        joiners who accepted nothing join with no inviter, generation 0.
     6. Rewards: the lure's join costs and the reward rule's payments (when it pays on
        joining) are settled in random order against the budget, respecting the
-       per-person cap; leaderboard prizes after the last day. KOL fees are paid on a
-       KOL's first day, outside the budget.
+       per-person cap. KOL fees are paid on a KOL's first day, outside the budget.
     7. Purchases: members who joined through the campaign buy with a daily probability
        by segment (junk never buys), a held coupon lifting the first purchase; first
        purchases settle coupon costs and rewards that pay on first purchase.
+       On the last day, leaderboard prizes are settled after the purchases.
     8. Records: the day's metrics go to the Mesa ``DataCollector``.
 
     Args:
@@ -137,7 +140,10 @@ class ReferralModel(mesa.Model):
         key = f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
         if key not in self.graph._cache:
             seed = derive_seed(self._graph_seed, "groups")
-            self.graph._cache[key] = build_groups(self.config, self.graph, seed)
+            # the same community partition as community_spread seeding uses
+            self.graph._cache[key] = build_groups(
+                self.config, self.graph, seed, community_seed=self._graph_seed
+            )
         return self.graph._cache[key]
 
     def _init_people(self, n: int) -> None:
@@ -229,7 +235,7 @@ class ReferralModel(mesa.Model):
         self.day = day = self.steps
         funded = self.budget.funded
         self.today = dict.fromkeys(DAILY_COLUMNS, 0)
-        self.today["day"] = day
+        self.today.update(day=day, reward_paid=0.0, lure_paid=0.0, revenue=0.0)
 
         outside = self._outside_channel()
         sharers = self._sharing(day, funded)
@@ -238,6 +244,8 @@ class ReferralModel(mesa.Model):
         self._join(day, outside, invitees, inviters, funded)
         self._rewards(day, invitees, inviters, funded)
         self._purchases(day, funded)
+        if day == self.days and self.budget.funded:
+            self._settle(self.reward_rule.at_end(self), day)  # leaderboard prizes
 
         self.today["active_sharers"] = int(sharers.size)
         self.today["new_invites"] = int(targets.size)
@@ -398,8 +406,6 @@ class ReferralModel(mesa.Model):
                 np.add.at(self.counted_referrals, inviters, 1)
                 dues += self.reward_rule.on_referral(self, invitees, inviters)
         self._settle(dues, day)
-        if day == self.days and self.budget.funded:
-            self._settle(self.reward_rule.at_end(self), day)
         starting_kols = self.kols[self.active_from[self.kols] == day]
         self.kol_cost += sum(KOL.fee(self.config) for _ in starting_kols)
 
@@ -477,6 +483,7 @@ class ReferralModel(mesa.Model):
         via_referral = int((self.inviter >= 0).sum())
         paying = int((new & (self.purchases > 0)).sum())
         junk = int((new & (self.segment == Segment.JUNK)).sum())
+        members = int(self.member.sum())
         total_cost = self.reward_cost + self.lure_cost + self.kol_cost
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
@@ -496,7 +503,7 @@ class ReferralModel(mesa.Model):
             "cac": total_cost / joined if joined else math.nan,
             "cost_per_paying": total_cost / paying if paying else math.nan,
             "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
-            "k_factor": via_referral / int(self.member.sum()),
+            "k_factor": via_referral / members if members else math.nan,
             "max_generation": int(self.generation.max()),
             "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
             "budget_exhausted_day": self.budget.exhausted_day,

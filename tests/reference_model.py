@@ -222,9 +222,7 @@ class ReferenceModel:
     def outside_channel(self) -> list[int]:
         """Phase 1: each non-member decides to join on their own with the daily rate."""
         rate = self.config.external.daily_rate
-        return [
-            i for i, p in enumerate(self.people) if not p.member and self.rng.random() < rate
-        ]
+        return [i for i, p in enumerate(self.people) if not p.member and self.rng.random() < rate]
 
     def sharing(self, day: int, funded: bool) -> list[int]:
         """Phase 2: members past their first share day share with their day's chance."""
@@ -378,7 +376,9 @@ class ReferenceModel:
                 dues.append(Payment(invitee, reward.invitee_amount, is_reward=True))
             if reward.rule == "tiered":
                 count = self.people[inviter].counted_referrals
-                dues += [Payment(inviter, t.bonus, True) for t in reward.tiers if t.invites == count]
+                dues += [
+                    Payment(inviter, t.bonus, True) for t in reward.tiers if t.invites == count
+                ]
             return dues
         if reward.rule == "multi_level":
             dues, upline = [], inviter

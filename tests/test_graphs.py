@@ -1,0 +1,155 @@
+"""Graph generators and loaders: the structure each promises, from the run's seed."""
+
+from __future__ import annotations
+
+import networkx as nx
+import numpy as np
+import pytest
+
+from sim.config import ConfigError, GraphConfig, parse_config
+from sim.graphs import Graph, build_graph, build_groups, communities, generate, read_edgelist
+from sim.model import ReferralModel
+
+
+def make(rng_seed: int = 1, **graph) -> Graph:
+    return generate(GraphConfig(**graph), np.random.default_rng(rng_seed))
+
+
+def test_erdos_renyi_has_binomial_edge_count_and_mean_degree():
+    g = make(kind="erdos_renyi", n=20_000, mean_degree=6.0)
+    # edge count ~ Binomial(n(n-1)/2, c/(n-1)): mean 60,000, sd 245; 4 sd = 980
+    assert abs(g.n_edges - 60_000) < 980
+    assert g.out_degree().var() == pytest.approx(6.0, rel=0.05)  # Poisson: var = mean
+    assert not g.directed and np.array_equal(g.out_degree(), g.in_degree())
+
+
+def test_barabasi_albert_is_scale_free_with_m_edges_per_person():
+    g = make(kind="barabasi_albert", n=50_000, m=3)
+    degree = g.out_degree()
+    # about m edges per newcomer; self-loops and repeats dropped: < 1% lost
+    assert 0.99 * 150_000 < g.n_edges <= 150_000
+    assert degree.min() >= 1
+    # heavy tail: the hub is far above the mean (sqrt(n) scaling, ~ m sqrt(n) = 670)
+    assert degree.max() > 300
+    # P(k) ~ k^-3: the share with degree >= 2m is about (m / 2m)^2 = 1/4
+    assert np.mean(degree >= 6) == pytest.approx(0.25, abs=0.05)
+
+
+def test_watts_strogatz_keeps_degree_and_rewires_the_given_share():
+    lattice = make(kind="watts_strogatz", n=1000, k=6, p_rewire=0.0)
+    assert np.all(lattice.out_degree() == 6)
+    g = make(kind="watts_strogatz", n=10_000, k=6, p_rewire=0.2)
+    src = np.repeat(np.arange(g.n), g.out_degree())
+    ring_distance = np.minimum((g.indices - src) % g.n, (src - g.indices) % g.n)
+    share_long = np.mean(ring_distance > 3)
+    # a rewired edge lands within distance 3 with chance 6/n only: long share ~ 0.2
+    assert share_long == pytest.approx(0.2, abs=0.02)
+
+
+def test_random_regular_every_degree_equal():
+    g = make(kind="random_regular", n=1000, degree=4)
+    assert np.all(g.out_degree() == 4)
+
+
+def test_powerlaw_cluster_has_clustering():
+    g = make(kind="powerlaw_cluster", n=3000, m=3, p_triangle=0.8)
+    assert g.n_edges == pytest.approx(3 * 2997, rel=0.01)
+    clustering = nx.average_clustering(g.to_networkx())
+    plain = nx.average_clustering(make(kind="barabasi_albert", n=3000, m=3).to_networkx())
+    assert clustering > 3 * plain
+
+
+def test_stochastic_block_densities():
+    g = make(kind="stochastic_block", sizes=[500, 500], p_in=0.02, p_out=0.001)
+    src = np.repeat(np.arange(g.n), g.out_degree())
+    same = (src < 500) == (g.indices < 500)
+    inside = same.sum() / 2
+    between = (~same).sum() / 2
+    # expected 2 * 0.02 * C(500,2) = 4990 inside (sd ~ 70), 0.001 * 250,000 = 250 between
+    assert inside == pytest.approx(4990, abs=300)
+    assert between == pytest.approx(250, abs=70)
+
+
+def test_complete_graph():
+    g = make(kind="complete", n=50)
+    assert g.n_edges == 50 * 49 // 2
+    assert np.all(g.out_degree() == 49)
+    assert not np.any(g.indices == np.repeat(np.arange(50), 49))
+
+
+def test_graph_is_a_function_of_the_seed():
+    a, b, c = (
+        make(7, kind="erdos_renyi", n=500, mean_degree=3),
+        make(7, kind="erdos_renyi", n=500, mean_degree=3),
+        make(8, kind="erdos_renyi", n=500, mean_degree=3),
+    )
+    assert np.array_equal(a.indices, b.indices)
+    assert not np.array_equal(a.indices, c.indices)
+
+
+def test_replicates_share_the_graph_unless_resampled():
+    cfg = parse_config({"graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3}})
+    assert build_graph(cfg, run_seed=1) is build_graph(cfg, run_seed=2)
+    resampled = parse_config(
+        {"graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3, "resample": True}}
+    )
+    g1, g2 = build_graph(resampled, run_seed=1), build_graph(resampled, run_seed=2)
+    assert not np.array_equal(g1.indices, g2.indices)
+
+
+def test_edgelist_keeps_ids_as_given(tmp_path):
+    path = tmp_path / "g.txt"
+    path.write_text("# comment\n10 20\n20 30 0.5\n\n30 10\n10 10\n")
+    g = read_edgelist(path, directed=False, delimiter=None)
+    assert g.n == 3 and g.n_edges == 3  # the self-loop is dropped
+    assert list(g.label_of(np.arange(3))) == [10, 20, 30]
+    assert list(g.index_of([30, "20"], "seeds.ids")) == [2, 1]
+    with pytest.raises(ConfigError, match=r"seeds.ids: id 99 is not in the graph"):
+        g.index_of([99], "seeds.ids")
+
+
+def test_csv_with_header_and_text_ids(tmp_path):
+    path = tmp_path / "g.csv"
+    path.write_text("source,target,weight\nalice,bob,1\nbob,carol,2\n")
+    g = read_edgelist(path, directed=True, delimiter=",")
+    assert g.directed and g.n == 3 and g.n_edges == 2
+    assert list(g.label_of(np.arange(3))) == ["alice", "bob", "carol"]
+    alice = g.index_of(["alice"], "x")[0]
+    assert g.out_degree()[alice] == 1 and g.in_degree()[alice] == 0
+
+
+def test_malformed_edge_line_names_file_and_line(tmp_path):
+    path = tmp_path / "bad.txt"
+    path.write_text("1 2\n2 3\nfour\n")
+    with pytest.raises(ConfigError, match=r"bad.txt, line 3: expected two node ids"):
+        read_edgelist(path, directed=False, delimiter=None)
+
+
+def test_networkx_graph_passed_directly_keeps_node_names():
+    nxg = nx.karate_club_graph()
+    nxg = nx.relabel_nodes(nxg, {i: f"p{i}" for i in nxg})
+    model = ReferralModel(
+        parse_config({"graph": {"kind": "complete", "n": 34}, "seeds": {"count": 3}}),
+        rng=1,
+        graph=nxg,
+    )
+    assert model.graph.n == 34 and model.graph.n_edges == 78
+    model.run()
+    assert set(model.members()["node"]).issubset({f"p{i}" for i in range(34)})
+
+
+def test_communities_and_groups_respect_max_size():
+    g = make(kind="stochastic_block", sizes=[300, 300, 300], p_in=0.05, p_out=0.001)
+    labels = communities(g, seed=3)
+    # Leiden recovers the three planted blocks almost exactly
+    for block in range(3):
+        values, counts = np.unique(labels[block * 300 : (block + 1) * 300], return_counts=True)
+        assert counts.max() >= 290
+    cfg = parse_config({"groups": {"source": "communities", "max_size": 100}})
+    groups = build_groups(cfg, g, seed=3)
+    assert groups.sizes().max() <= 100
+    assert groups.sizes().sum() == 900  # everyone in exactly one group
+    cfg = parse_config({"groups": {"source": "random", "mean_size": 50, "memberships": 2}})
+    groups = build_groups(cfg, g, seed=3)
+    assert groups.count == 36
+    assert groups.sizes().mean() == pytest.approx(50, rel=0.05)
