@@ -1,0 +1,9 @@
+#!/usr/bin/env bash
+# The whole test suite, with its own set-up: lint, then every test (slow ones included).
+set -euo pipefail
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)/bootstrap.sh"
+cd "$FISSION_ROOT"
+"$VENV/bin/ruff" check sim tests benchmarks
+"$VENV/bin/ruff" format --check sim tests benchmarks
+# pytest exits 5 when it collected no test: that is a failure too (set -e).
+exec "$VENV/bin/pytest" "$@"
