@@ -1,7 +1,16 @@
 """Fission: rehearse a community referral (裂变) campaign before spending a yuan on it."""
 
 from sim.config import Config, ConfigError, load_config
+from sim.experiment import Results, run_experiment
 from sim.model import ReferralModel
 
 __version__ = "0.1.0"
-__all__ = ["Config", "ConfigError", "ReferralModel", "__version__", "load_config"]
+__all__ = [
+    "Config",
+    "ConfigError",
+    "ReferralModel",
+    "Results",
+    "__version__",
+    "load_config",
+    "run_experiment",
+]

@@ -10,7 +10,7 @@ import argparse
 import sys
 from pathlib import Path
 
-from sim.config import ConfigError, load_config, parse_assignment
+from sim.config import ConfigError, parse_assignment
 
 EXIT_BAD_INPUT = 2
 
@@ -21,67 +21,105 @@ def _parser() -> argparse.ArgumentParser:
     )
     commands = parser.add_subparsers(dest="command", required=True)
 
-    run = commands.add_parser("run", help="run an experiment config and write its tables")
-    run.add_argument("config", type=Path, help="experiment config (TOML or YAML)")
+    run = commands.add_parser("run", help="run a study config and write its tables")
+    run.add_argument("config", type=Path, help="study config (TOML or YAML)")
     run.add_argument("--out", type=Path, help="results folder (default results/<name>/)")
     run.add_argument("--replicates", type=int, help="override experiment.replicates")
-    run.add_argument(
+    run.add_argument("--workers", type=int, default=1, help="1: in-process; N: local Dask")
+    run.add_argument("--address", help="a running Dask scheduler, e.g. tcp://host:8786")
+    run.add_argument("--fresh", action="store_true", help="replace results of another config")
+    _add_set(run)
+
+    validate = commands.add_parser("validate", help="check a config and show its runs")
+    validate.add_argument("config", type=Path)
+    validate.add_argument("--replicates", type=int)
+    _add_set(validate)
+    return parser
+
+
+def _add_set(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
         "--set",
         dest="assignments",
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a config value, e.g. --set lure.value=8 (repeatable)",
+        help="override a base config value, e.g. --set lure.value=8 (repeatable)",
     )
-
-    validate = commands.add_parser("validate", help="check a config and show its runs")
-    validate.add_argument("config", type=Path)
-    validate.add_argument("--set", dest="assignments", action="append", default=[])
-    return parser
 
 
 def _load(args: argparse.Namespace):
+    from sim.study import load_study
+
     overrides = dict(parse_assignment(a) for a in args.assignments)
-    if getattr(args, "replicates", None) is not None:
+    if args.replicates is not None:
         overrides["experiment.replicates"] = args.replicates
-    return load_config(args.config, overrides)
+    return load_study(args.config, overrides)
 
 
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
+    from sim.compare import format_comparison
     from sim.experiment import default_out_dir, run_experiment
 
-    config = _load(args)
-    out = args.out if args.out is not None else default_out_dir(config)
-    bar = tqdm(
-        total=config.experiment.replicates,
-        unit="run",
-        desc=config.experiment.name,
-        disable=not sys.stderr.isatty(),
-    )
+    study = _load(args)
+    out = args.out if args.out is not None else default_out_dir(study)
+    name = study.base.experiment.name
+    bar = tqdm(unit="run", desc=name, disable=not sys.stderr.isatty(), smoothing=0.05)
 
     def advance(done: int, total: int) -> None:
+        bar.total = total
         bar.update(done - bar.n)
 
     try:
-        results = run_experiment(config, out, on_run_done=advance)
+        results = run_experiment(
+            study,
+            out,
+            workers=args.workers,
+            address=args.address,
+            fresh=args.fresh,
+            on_progress=advance,
+        )
     finally:
         bar.close()
-    table = results.summary_table()
-    print(f"{config.experiment.name}: {len(results.runs)} runs, {config.experiment.days} days")
-    print(table.to_string(float_format=lambda v: f"{v:,.3f}"))
-    print(f"Results written to {out}/ (runs.parquet, daily.parquet, config.toml, manifest.json)")
+    scenarios = results.runs["scenario"].nunique()
+    points = results.runs["point"].nunique()
+    print(
+        f"{name}: {len(results.runs)} runs ({_count(scenarios, 'scenario')} x "
+        f"{_count(points, 'sweep point')} x {_count(study.replicates, 'replicate')}), "
+        f"{study.base.experiment.days} days"
+    )
+    if scenarios > 1:
+        print(format_comparison(results.compare()))
+    else:
+        print(results.summary_table().to_string(float_format=lambda v: f"{v:,.3f}"))
+    files = sorted(p.name for p in Path(out).iterdir() if p.is_file())
+    print(f"Results written to {out}/ ({', '.join(files)})")
     return 0
 
 
-def _validate(args: argparse.Namespace) -> int:
-    from sim.experiment import expand
+def _count(n: int, noun: str) -> str:
+    return f"{n} {noun}" + ("" if n == 1 else "s")
 
-    config = _load(args)
-    specs = expand(config)
-    print(f"{args.config}: valid. {len(specs)} runs of {config.experiment.days} days")
-    print(f"graph: {config.graph.kind}; lure: {config.lure.kind}; reward: {config.reward.rule}")
+
+def _validate(args: argparse.Namespace) -> int:
+    from sim.study import expand
+
+    study = _load(args)
+    design = expand(study)
+    base = study.base
+    print(f"{args.config}: valid. {len(design.runs)} runs of {base.experiment.days} days")
+    print(f"  scenarios ({len(design.scenarios)}): {', '.join(design.scenarios)}")
+    method = study.sweep.method if study.sweep else "none"
+    print(f"  sweep: {method}, {len(design.points)} points")
+    for i, point in enumerate(design.points[:10]):
+        if point:
+            print(f"    point {i}: " + ", ".join(f"{k} = {v!r}" for k, v in point))
+    if len(design.points) > 10:
+        print(f"    ... {len(design.points) - 10} more")
+    print(f"  replicates: {study.replicates}; root seed {base.experiment.seed}")
+    print(f"  graph: {base.graph.kind}; lure: {base.lure.kind}; reward: {base.reward.rule}")
     return 0
 
 

@@ -1,9 +1,13 @@
-"""An experiment: a campaign config expanded into runs, executed, and stored as tables.
+"""An experiment: a study expanded into runs, executed, stored, resumed and compared.
 
-Three separate ideas, as in the EMA Workbench: what varies (``expand``: a pure function
-from a config to run specifications), how runs execute (``execute_run``: one replicate,
-a pure function of config and spec), and what is kept (``Results``: the run table and
-the daily table aligned on ``run_id``, written atomically to an output folder).
+Three separate ideas, as in the EMA Workbench: what varies (``sim.study.expand``), how
+runs execute (``sim.executors``: in-process or on Dask) and what is kept (``Results``:
+the run table and the daily table aligned on ``run_id``).
+
+Crash safety: each finished run is written to its own part files (written, then renamed
+into place), so a sweep killed at any moment loses at most the runs in flight. Running
+the same command again skips the finished runs; the merged tables equal an uninterrupted
+run's because every run is a pure function of its config and seed.
 """
 
 from __future__ import annotations
@@ -14,7 +18,7 @@ import json
 import os
 import shutil
 import tempfile
-from collections.abc import Callable, Iterable
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -22,60 +26,81 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from sim.config import Config, ConfigError, load_config
-from sim.model import DAILY_COLUMNS, ReferralModel
-from sim.streams import derive_seed
+from sim.compare import compare
+from sim.config import Config, ConfigError
+from sim.executors import make_executor
+from sim.model import ReferralModel
+from sim.study import Design, RunSpec, Study, expand, load_study, parse_study, run_config
+
+# Outcomes whose Sobol indices are computed for a sobol sweep.
+SENSITIVITY_OUTCOMES = ("joined", "paying", "total_cost", "cost_per_paying", "roi")
+SUMMARY_METRICS = (
+    "joined",
+    "paying",
+    "junk_share",
+    "total_cost",
+    "cost_per_paying",
+    "roi",
+    "k_factor",
+    "peak_day",
+    "budget_exhausted_day",
+)
+_NULLABLE_INT = ("peak_day", "budget_exhausted_day")
 
 
 @dataclass(frozen=True)
-class RunSpec:
-    """One simulation to run: which replicate, with which seed."""
+class RunTask:
+    """What a worker needs for one run: its spec and its validated config."""
 
-    run_id: int
-    replicate: int
-    seed: int
-
-
-def expand(config: Config) -> list[RunSpec]:
-    """The runs of an experiment: one per replicate, each with a seed derived from the
-    experiment's root seed and the replicate number only (so replicate r of two
-    experiments with the same root seed share their random numbers)."""
-    root = config.experiment.seed
-    return [
-        RunSpec(run_id=r, replicate=r, seed=derive_seed(root, "replicate", r))
-        for r in range(config.experiment.replicates)
-    ]
+    spec: RunSpec
+    config: Config
 
 
 @dataclass
 class RunOutput:
-    """What one run produced."""
+    """One run's rows: its summary (one row), its days, and optionally its members."""
 
-    summary: dict[str, Any]
+    run_id: int
+    summary: pd.DataFrame
     daily: pd.DataFrame
     members: pd.DataFrame | None
 
 
-def execute_run(config: Config, spec: RunSpec) -> RunOutput:
-    """Simulate one replicate; the graph is built once per process and reused."""
-    model = ReferralModel(config, rng=spec.seed).run()
-    summary = {"run_id": spec.run_id, "replicate": spec.replicate, **model.summary()}
+def execute_run(task: RunTask) -> RunOutput:
+    """Simulate one run. Pure: the same task gives the same tables on any machine.
+
+    The graph is built once per process and reused (``sim.graphs.build_graph``), so a
+    Dask worker builds a shared graph once, not once per run.
+    """
+    spec, config = task.spec, task.config
+    model = ReferralModel(config, rng=spec.seed, all_agents=False).run()
+    ident = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point}
+    summary = pd.DataFrame([{**ident, **dict(spec.params), "replicate": spec.replicate}])
+    for key, value in model.summary().items():
+        summary[key] = [value]
+    for key in _NULLABLE_INT:
+        summary[key] = summary[key].astype("Int64")
+    summary["seed"] = summary["seed"].astype("uint64")
     daily = model.daily()
-    daily.insert(0, "run_id", spec.run_id)
+    daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)
+    for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+        daily.insert(i, key, value)
     members = None
     if config.experiment.write_members:
         members = model.members()
         members.insert(0, "run_id", spec.run_id)
-    return RunOutput(summary, daily, members)
+    return RunOutput(spec.run_id, summary, daily, members)
 
 
 @dataclass
 class Results:
-    """An experiment's tables: ``runs`` (one row per run) and ``daily`` (one per run-day)."""
+    """An experiment's tables: ``runs`` (one row per run), ``daily`` (one per run-day),
+    optional ``members`` and ``sensitivity`` (Sobol indices of a sobol sweep)."""
 
     runs: pd.DataFrame
     daily: pd.DataFrame
     members: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
     config: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -88,149 +113,333 @@ class Results:
         folder = Path(folder)
         for name in ("runs.parquet", "daily.parquet"):
             if not (folder / name).is_file():
-                raise FileNotFoundError(f"{folder / name}: not a Fission results folder")
-        members_file = folder / "members.parquet"
-        manifest_file = folder / "manifest.json"
-        config_file = folder / "config.toml"
+                raise FileNotFoundError(f"{folder / name}: not a finished Fission results folder")
+
+        def optional(name: str) -> pd.DataFrame | None:
+            path = folder / name
+            return pd.read_parquet(path) if path.is_file() else None
+
+        config_file, manifest_file = folder / "config.toml", folder / "manifest.json"
         return cls(
             runs=pd.read_parquet(folder / "runs.parquet"),
             daily=pd.read_parquet(folder / "daily.parquet"),
-            members=pd.read_parquet(members_file) if members_file.is_file() else None,
+            members=optional("members.parquet"),
+            sensitivity=optional("sensitivity.parquet"),
             config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
             manifest=json.loads(manifest_file.read_text()) if manifest_file.is_file() else {},
             path=folder,
         )
 
+    def compare(self) -> pd.DataFrame:
+        """The scenario comparison (``sim.compare.compare``)."""
+        return compare(self.runs)
+
     def summary_table(self) -> pd.DataFrame:
-        """Mean and 90% interval (5th-95th percentile over replicates) of the main outcomes."""
+        """Mean and 90% interval (5th-95th percentile over runs) of the main outcomes."""
         rows = []
         for metric in SUMMARY_METRICS:
             values = self.runs[metric].astype(float).dropna()
+            empty = values.empty
             rows.append(
                 {
                     "metric": metric,
-                    "mean": values.mean() if len(values) else np.nan,
-                    "p5": values.quantile(0.05) if len(values) else np.nan,
-                    "p95": values.quantile(0.95) if len(values) else np.nan,
+                    "mean": np.nan if empty else values.mean(),
+                    "p5": np.nan if empty else values.quantile(0.05),
+                    "p95": np.nan if empty else values.quantile(0.95),
                     "runs": len(values),
                 }
             )
         return pd.DataFrame(rows).set_index("metric")
 
 
-SUMMARY_METRICS = (
-    "joined",
-    "paying",
-    "junk_share",
-    "total_cost",
-    "cost_per_paying",
-    "roi",
-    "k_factor",
-    "peak_day",
-    "budget_exhausted_day",
-)
-
-
-def config_hash(config: Config) -> str:
-    """A stable fingerprint of everything that changes results."""
-    text = json.dumps(config.to_dict(), sort_keys=True)
+def study_hash(study: Study) -> str:
+    """A fingerprint of everything that changes results."""
+    text = json.dumps(study.to_dict(), sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
+def as_study(source: Study | Config | dict[str, Any] | str | Path) -> Study:
+    if isinstance(source, Study):
+        return source
+    if isinstance(source, Config):
+        return parse_study(source.to_dict(), source.base_dir)
+    if isinstance(source, dict):
+        return parse_study(source)
+    return load_study(source)
+
+
+def preflight(study: Study, design: Design, configs: dict[tuple[str, int], Config]) -> None:
+    """Build each distinct community once here, so bad input (a missing or malformed graph
+    file, seed ids not in the graph, more seeds than people) fails before anything is
+    written or sent to a cluster."""
+    seen = set()
+    first_seed = design.runs[0].seed
+    for config in configs.values():
+        key = json.dumps(
+            [config.graph.model_dump(), config.seeds.model_dump(), config.population.model_dump()],
+            sort_keys=True,
+            default=str,
+        )
+        if key not in seen:
+            seen.add(key)
+            ReferralModel(config, rng=first_seed, all_agents=False)
+
+
 def run_experiment(
-    config_or_path: Config | str | Path,
+    source: Study | Config | dict[str, Any] | str | Path,
     out: str | Path | None = None,
     *,
-    on_run_done: Callable[[int, int], None] | None = None,
+    workers: int = 1,
+    address: str | None = None,
+    fresh: bool = False,
+    on_progress: Callable[[int, int], None] | None = None,
 ) -> Results:
-    """Run every replicate of an experiment and, if ``out`` is given, write its tables.
+    """Run every (scenario × sweep point × replicate) of a study.
 
-    ``on_run_done(done, total)`` is called after each run (the CLI's progress bar).
-    Nothing in ``out`` changes unless every run succeeded: files are written to a
-    temporary folder beside it and moved in at the end.
+    Args:
+        source: a config file path (TOML or YAML), a ``Config``, plain data, or a ``Study``.
+        out: results folder; None keeps everything in memory.
+        workers: 1 runs in this process; N > 1 starts a local Dask cluster of N processes.
+        address: a running Dask scheduler (``tcp://host:8786``); overrides ``workers``.
+        fresh: replace results of a different config in ``out`` instead of refusing.
+        on_progress: called as ``on_progress(done, total)`` after each run.
     """
-    config = config_or_path if isinstance(config_or_path, Config) else load_config(config_or_path)
-    specs = expand(config)
-    started = _now()
-    outputs = []
-    for done, spec in enumerate(specs, start=1):
-        outputs.append(execute_run(config, spec))
-        if on_run_done is not None:
-            on_run_done(done, len(specs))
-    results = _assemble(config, specs, outputs)
-    results.manifest = {
-        "fission_version": _version(),
-        "experiment": config.experiment.name,
-        "config_hash": config_hash(config),
-        "root_seed": config.experiment.seed,
-        "runs": len(specs),
-        "started": started,
-        "finished": _now(),
-    }
-    if out is not None:
-        results.path = write_results(results, out)
+    study = as_study(source)
+    design = expand(study)
+    configs = {(spec.scenario, spec.point): None for spec in design.runs}  # in design order
+    for scenario, point in configs:
+        configs[(scenario, point)] = run_config(study, scenario, design.points[point])
+    preflight(study, design, configs)
+
+    store = ResultStore(Path(out), study, design) if out is not None else None
+    done = store.prepare(fresh) if store is not None else set()
+    todo = [RunTask(s, configs[(s.scenario, s.point)]) for s in design.runs if s.run_id not in done]
+    outputs: list[RunOutput] = []
+    total = len(design.runs)
+    if on_progress is not None:
+        on_progress(len(done), total)
+    if todo:
+        executor = make_executor(workers, address)
+        try:
+            for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
+                if store is not None:
+                    store.save(output)
+                else:
+                    outputs.append(output)
+                if on_progress is not None:
+                    on_progress(len(done) + count, total)
+        finally:
+            executor.close()
+    if store is not None:
+        results = store.finish(description_of(workers, address))
+    else:
+        runs, daily, members = _tables(outputs)
+        results = Results(runs, daily, members, config=study.to_dict())
+        results.sensitivity = sensitivity(study, design, runs)
     return results
 
 
-def _assemble(config: Config, specs: Iterable[RunSpec], outputs: list[RunOutput]) -> Results:
-    runs = pd.DataFrame([o.summary for o in outputs])
-    runs["peak_day"] = runs["peak_day"].astype("Int64")
-    runs["budget_exhausted_day"] = runs["budget_exhausted_day"].astype("Int64")
-    runs["seed"] = runs["seed"].astype("uint64")
+def description_of(workers: int, address: str | None) -> str:
+    if address is not None:
+        return f"dask:{address}"
+    return "in-process" if workers == 1 else f"local dask x{workers}"
+
+
+def _tables(
+    outputs: list[RunOutput],
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+    outputs = sorted(outputs, key=lambda o: o.run_id)
+    runs = pd.concat([o.summary for o in outputs], ignore_index=True)
     daily = pd.concat([o.daily for o in outputs], ignore_index=True)
-    daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)
-    daily = daily[["run_id", *DAILY_COLUMNS]]
     members = None
-    if config.experiment.write_members:
+    if outputs and outputs[0].members is not None:
         members = pd.concat([o.members for o in outputs], ignore_index=True)
-    return Results(runs=runs, daily=daily, members=members, config=config.to_dict())
+    return runs, daily, members
 
 
-def write_results(results: Results, out: str | Path) -> Path:
-    """Write the tables to ``out`` atomically: all files or none are replaced."""
+def sensitivity(study: Study, design: Design, runs: pd.DataFrame) -> pd.DataFrame | None:
+    """First-order and total Sobol indices (SALib) of the main outcomes, per scenario,
+    from the replicate means at each point of a sobol sweep."""
+    if study.sweep is None or study.sweep.method != "sobol":
+        return None
+    from SALib.analyze import sobol
+
+    keys = list(study.sweep.params)
+    problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+    rows = []
+    for scenario in design.scenarios:
+        part = runs[runs["scenario"] == scenario]
+        for outcome in SENSITIVITY_OUTCOMES:
+            y = part.groupby("point")[outcome].mean().reindex(range(len(design.points)))
+            y = y.to_numpy(dtype=float)
+            if not np.all(np.isfinite(y)) or np.ptp(y) == 0:
+                continue  # undefined somewhere (e.g. cost per paying with no payer) or flat
+            indices = sobol.analyze(
+                problem, y, calc_second_order=False, seed=study.base.experiment.seed
+            )
+            for j, key in enumerate(keys):
+                rows.append(
+                    {
+                        "scenario": scenario,
+                        "outcome": outcome,
+                        "parameter": key,
+                        "S1": float(indices["S1"][j]),
+                        "S1_conf": float(indices["S1_conf"][j]),
+                        "ST": float(indices["ST"][j]),
+                        "ST_conf": float(indices["ST_conf"][j]),
+                    }
+                )
+    return pd.DataFrame(rows)
+
+
+class ResultStore:
+    """A results folder: part files per finished run, merged tables at the end."""
+
+    def __init__(self, folder: Path, study: Study, design: Design) -> None:
+        self.folder = folder
+        self.study = study
+        self.design = design
+        self.hash = study_hash(study)
+        self.parts = folder / "parts"
+
+    # The files this store owns; --fresh removes only these.
+    OWNED = (
+        "runs.parquet",
+        "daily.parquet",
+        "members.parquet",
+        "sensitivity.parquet",
+        "config.toml",
+        "manifest.json",
+        "report.html",
+        "parts",
+    )
+
+    def prepare(self, fresh: bool) -> set[int]:
+        """Check the folder holds this study's results (or none); return finished run ids."""
+        manifest = self._manifest()
+        if manifest and manifest.get("config_hash") != self.hash and not fresh:
+            raise ConfigError(
+                f"{self.folder}: holds results of a different config "
+                f"(hash {manifest.get('config_hash')}, this one {self.hash}); "
+                "use --fresh to replace them or --out for another folder"
+            )
+        if fresh:
+            for name in self.OWNED:
+                path = self.folder / name
+                if path.is_dir():
+                    shutil.rmtree(path)
+                elif path.exists():
+                    path.unlink()
+            manifest = {}
+        if manifest.get("status") == "complete":
+            return {spec.run_id for spec in self.design.runs}
+        for sub in ("runs", "daily", "members"):
+            (self.parts / sub).mkdir(parents=True, exist_ok=True)
+        if not manifest:
+            self._write_manifest(status="running", started=_now())
+            _atomic_write_text(self.folder / "config.toml", _toml(self.study.to_dict()))
+        return {int(p.stem) for p in (self.parts / "runs").glob("*.parquet")}
+
+    def save(self, output: RunOutput) -> None:
+        """Store one finished run; its summary part is written last, marking it done."""
+        name = f"{output.run_id:08d}.parquet"
+        if output.members is not None:
+            _atomic_parquet(output.members, self.parts / "members" / name)
+        _atomic_parquet(output.daily, self.parts / "daily" / name)
+        _atomic_parquet(output.summary, self.parts / "runs" / name)
+
+    def finish(self, backend: str) -> Results:
+        """Merge the parts into the final tables (atomically) and mark the folder complete."""
+        manifest = self._manifest()
+        if manifest.get("status") == "complete":
+            return Results.load(self.folder)
+        frames = {
+            sub: [pd.read_parquet(p) for p in sorted((self.parts / sub).glob("*.parquet"))]
+            for sub in ("runs", "daily", "members")
+        }
+        runs = pd.concat(frames["runs"], ignore_index=True).sort_values("run_id")
+        missing = {s.run_id for s in self.design.runs} - set(runs["run_id"])
+        if missing:
+            raise RuntimeError(f"{len(missing)} runs are missing from {self.parts}")
+        runs = runs.reset_index(drop=True)
+        daily = pd.concat(frames["daily"], ignore_index=True)
+        daily = daily.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)
+        members = None
+        if frames["members"]:
+            members = pd.concat(frames["members"], ignore_index=True)
+            members = members.sort_values(["run_id", "node"], kind="stable")
+            members = members.reset_index(drop=True)
+        indices = sensitivity(self.study, self.design, runs)
+        _atomic_parquet(runs, self.folder / "runs.parquet")
+        _atomic_parquet(daily, self.folder / "daily.parquet")
+        if members is not None:
+            _atomic_parquet(members, self.folder / "members.parquet")
+        if indices is not None:
+            _atomic_parquet(indices, self.folder / "sensitivity.parquet")
+        self._write_manifest(
+            status="complete",
+            started=manifest.get("started", _now()),
+            finished=_now(),
+            backend=backend,
+        )
+        shutil.rmtree(self.parts, ignore_errors=True)
+        return Results.load(self.folder)
+
+    def _manifest(self) -> dict[str, Any]:
+        path = self.folder / "manifest.json"
+        if not path.is_file():
+            return {}
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            return {"config_hash": "unreadable"}
+
+    def _write_manifest(self, **fields: Any) -> None:
+        from sim import __version__
+
+        base = self.study.base.experiment
+        manifest = {
+            "fission_version": __version__,
+            "experiment": base.name,
+            "config_hash": self.hash,
+            "root_seed": base.seed,
+            "runs": len(self.design.runs),
+            "scenarios": list(self.design.scenarios),
+            "sweep_points": len(self.design.points),
+            "replicates": base.replicates,
+            **fields,
+        }
+        self.folder.mkdir(parents=True, exist_ok=True)
+        _atomic_write_text(self.folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def _toml(data: dict[str, Any]) -> str:
     import tomli_w
 
-    out = Path(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    return tomli_w.dumps(data)
+
+
+def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    os.close(fd)
     try:
-        results.runs.to_parquet(staging / "runs.parquet", index=False)
-        results.daily.to_parquet(staging / "daily.parquet", index=False)
-        if results.members is not None:
-            results.members.to_parquet(staging / "members.parquet", index=False)
-        (staging / "config.toml").write_text(tomli_w.dumps(results.config))
-        (staging / "manifest.json").write_text(json.dumps(results.manifest, indent=2) + "\n")
-        out.mkdir(exist_ok=True)
-        stale = out / "members.parquet"
-        if results.members is None and stale.exists():
-            stale.unlink()  # from an earlier run of this folder that wrote members
-        for item in staging.iterdir():
-            os.replace(item, out / item.name)
+        frame.to_parquet(tmp, index=False)
+        os.replace(tmp, path)
     finally:
-        shutil.rmtree(staging, ignore_errors=True)
-    return out
+        if os.path.exists(tmp):
+            os.unlink(tmp)
 
 
-def default_out_dir(config: Config) -> Path:
-    return Path("results") / config.experiment.name
+def _atomic_write_text(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    with os.fdopen(fd, "w") as handle:
+        handle.write(text)
+    os.replace(tmp, path)
 
 
 def _now() -> str:
     return dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
 
 
-def _version() -> str:
-    from sim import __version__
-
-    return __version__
-
-
-__all__ = [
-    "ConfigError",
-    "Results",
-    "RunSpec",
-    "execute_run",
-    "expand",
-    "run_experiment",
-    "write_results",
-]
+def default_out_dir(study: Study) -> Path:
+    return Path("results") / study.base.experiment.name

@@ -91,6 +91,9 @@ class ReferralModel(mesa.Model):
         rng: the run's seed (an integer). Every random draw derives from it.
         graph: a ready graph (``sim.graphs.Graph`` or a networkx graph); built from the
             config when omitted.
+        all_agents: Mesa objects for every person (True), only for seeds and KOLs
+            (False), or by ``population.agent_objects_max`` (None). Results are
+            identical either way; batch runs skip the objects they do not read.
         **overrides: dotted config keys to change, e.g. ``**{"lure.value": 8}``
             (this is how ``mesa.batch_run`` varies parameters).
     """
@@ -101,6 +104,7 @@ class ReferralModel(mesa.Model):
         *,
         rng: int | None = None,
         graph: Graph | Any | None = None,
+        all_agents: bool | None = None,
         **overrides: Any,
     ) -> None:
         config = _resolve_config(config, overrides)
@@ -127,7 +131,9 @@ class ReferralModel(mesa.Model):
 
         self._init_people(n)
         self._init_incentives(n)
-        self._init_agents()
+        if all_agents is None:
+            all_agents = n <= config.population.agent_objects_max
+        self._init_agents(all_agents)
 
         self.today: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
@@ -218,9 +224,9 @@ class ReferralModel(mesa.Model):
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
 
-    def _init_agents(self) -> None:
-        """Mesa agents: everyone up to ``population.agent_objects_max``, else seeds and KOLs."""
-        if self.graph.n <= self.config.population.agent_objects_max:
+    def _init_agents(self, everyone: bool) -> None:
+        """Mesa agents: everyone, or only the seeds and KOLs."""
+        if everyone:
             people = range(self.graph.n)
         else:
             people = np.flatnonzero(self.role != Role.MEMBER).tolist()

@@ -11,7 +11,8 @@ from hypothesis import strategies as st
 
 from sim.agents import KOL, Member, Role, SeedUser
 from sim.config import load_config, parse_config
-from sim.experiment import execute_run, expand
+from sim.experiment import RunTask, execute_run
+from sim.study import expand, parse_study
 from sim.model import ReferralModel
 from tests.conftest import EXPERIMENTS
 
@@ -155,16 +156,17 @@ def test_budget_is_never_exceeded_for_any_rule(rule, lure, value, budget, cap, p
 
 def test_same_seed_same_tables_different_seed_different_tables():
     cfg = load_config(EXPERIMENTS / "default.toml")
-    spec_a, spec_b = expand(cfg)[:2]
-    first = execute_run(cfg, spec_a)
-    again = execute_run(cfg, spec_a)
-    other = execute_run(cfg, spec_b)
-    assert first.summary == again.summary
+    spec_a, spec_b = expand(parse_study(cfg.to_dict())).runs[:2]
+    first = execute_run(RunTask(spec_a, cfg))
+    again = execute_run(RunTask(spec_a, cfg))
+    other = execute_run(RunTask(spec_b, cfg))
+    pd.testing.assert_frame_equal(first.summary, again.summary)
     pd.testing.assert_frame_equal(first.daily, again.daily)
-    assert first.summary["joined"] != other.summary["joined"] or not first.daily.drop(
-        columns="run_id"
-    ).equals(other.daily.drop(columns="run_id"))
     assert spec_a.seed != spec_b.seed
+    metrics = ["joined", "paying", "total_cost", "revenue"]
+    assert not first.summary[metrics].equals(other.summary[metrics])
+    days = ["new_invites", "new_joins", "revenue"]
+    assert not first.daily[days].equals(other.daily[days])
 
 
 def test_results_do_not_depend_on_agent_objects():

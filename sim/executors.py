@@ -1,0 +1,86 @@
+"""How runs execute: in this process, or on Dask (a local cluster or a running one).
+
+One interface for all three: ``map_unordered(fn, tasks)`` yields each task's result as it
+finishes. Results do not depend on the executor: a run is a pure function of its config
+and seed. Tasks never print (worker output would break progress bars).
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Iterator
+from typing import Any
+
+from sim.config import ConfigError
+
+log = logging.getLogger(__name__)
+
+CONNECT_TIMEOUT_S = 10
+TASK_RETRIES = 3  # a run on a worker that died is retried elsewhere
+
+
+class InProcess:
+    """Run tasks one after another in this process (``--workers 1``; for debugging)."""
+
+    description = "in-process"
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        for task in tasks:
+            yield fn(task)
+
+    def close(self) -> None:
+        pass
+
+
+class OnDask:
+    """Run tasks on a Dask cluster: a ``LocalCluster`` of ``workers`` processes, or the
+    scheduler at ``address``. Results arrive as they finish; a task whose worker dies is
+    rescheduled by Dask (up to ``TASK_RETRIES`` times), so nothing is lost, and the caller
+    stores each run once, by run id, so nothing is duplicated."""
+
+    def __init__(self, *, workers: int | None = None, address: str | None = None) -> None:
+        from dask.distributed import Client, LocalCluster
+
+        self._cluster = None
+        if address is not None:
+            try:
+                self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
+            except (OSError, TimeoutError) as err:
+                raise ConfigError(
+                    f"--address {address}: no Dask scheduler answered within "
+                    f"{CONNECT_TIMEOUT_S} s ({type(err).__name__})"
+                ) from None
+            self.description = f"Dask scheduler {address}"
+        else:
+            self._cluster = LocalCluster(
+                n_workers=workers,
+                threads_per_worker=1,
+                processes=True,
+                dashboard_address=None,
+                silence_logs=logging.ERROR,
+            )
+            self.client = Client(self._cluster)
+            self.description = f"local Dask cluster of {workers} processes"
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        from dask.distributed import as_completed
+
+        futures = self.client.map(fn, list(tasks), retries=TASK_RETRIES, pure=False)
+        for future in as_completed(futures):
+            yield future.result()
+            future.release()
+
+    def close(self) -> None:
+        self.client.close()
+        if self._cluster is not None:
+            self._cluster.close()
+
+
+def make_executor(workers: int = 1, address: str | None = None) -> InProcess | OnDask:
+    if address is not None:
+        return OnDask(address=address)
+    if workers < 1:
+        raise ConfigError(f"--workers: must be at least 1, not {workers}")
+    if workers == 1:
+        return InProcess()
+    return OnDask(workers=workers)

@@ -1,0 +1,277 @@
+"""A study: a base campaign, named scenarios that change some of its settings, a sweep
+over parameters, and replicates. ``expand`` turns a study into run specifications; it
+is a pure function of the study (no I/O, no clock), unit-tested on its own.
+
+Seeds: every run's seed derives from the root seed and its replicate number only, so
+every scenario and sweep point is simulated on common random numbers replicate by
+replicate, and adding a scenario or a sweep point never changes another one's numbers.
+A run's identity is (scenario, sweep point, replicate).
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+import numpy as np
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+
+from sim.config import (
+    Config,
+    ConfigError,
+    apply_overrides,
+    parse_config,
+    read_config_file,
+)
+from sim.streams import derive_seed
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+
+
+class Scenario(_Strict):
+    """A named variant of the base campaign: dotted keys set to new values."""
+
+    name: str = Field(pattern=r"^[A-Za-z0-9_.\- ]+$")
+    set: dict[str, Any] = Field(default_factory=dict)
+
+
+class Range(_Strict):
+    """A swept parameter's range for lhs and sobol designs."""
+
+    low: float
+    high: float
+    log: bool = False
+    integer: bool = False
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Range:
+        if self.low > self.high:
+            raise ValueError(f"low ({self.low:g}) is greater than high ({self.high:g})")
+        if self.log and self.low <= 0:
+            raise ValueError("a log range needs low > 0")
+        return self
+
+    def scale(self, unit: np.ndarray) -> np.ndarray:
+        """Map points in [0, 1) onto the range."""
+        if self.log:
+            lo, hi = math.log(self.low), math.log(self.high)
+            values = np.exp(lo + unit * (hi - lo))
+        else:
+            values = self.low + unit * (self.high - self.low)
+        if self.integer:
+            values = np.clip(np.floor(values + 0.5), math.ceil(self.low), math.floor(self.high))
+        return values
+
+
+SweepValue = Annotated[list[Any], Field(min_length=1)] | Range
+
+
+class Sweep(_Strict):
+    method: Literal["grid", "lhs", "sobol"] = "grid"
+    samples: int | None = Field(None, ge=1, description="lhs: points; sobol: base samples N")
+    params: dict[str, SweepValue] = Field(min_length=1)
+
+    @model_validator(mode="after")
+    def _fits_method(self) -> Sweep:
+        for key, value in self.params.items():
+            if self.method == "grid" and not isinstance(value, list):
+                raise ValueError(f"params.{key}: a grid sweep takes a list of values")
+            if self.method != "grid" and not isinstance(value, Range):
+                raise ValueError(f"params.{key}: an {self.method} sweep takes {{ low, high }}")
+        if self.method != "grid" and self.samples is None:
+            raise ValueError(f"an {self.method} sweep needs samples")
+        return self
+
+
+@dataclass(frozen=True)
+class Study:
+    """A validated study: the base config's data, its scenarios and its sweep."""
+
+    base: Config
+    base_data: dict[str, Any]
+    scenarios: tuple[Scenario, ...]
+    sweep: Sweep | None
+    base_dir: str
+
+    @property
+    def replicates(self) -> int:
+        return self.base.experiment.replicates
+
+    def to_dict(self) -> dict[str, Any]:
+        """The resolved study as plain data (written back as config.toml)."""
+        data = self.base.to_dict()
+        if self.scenarios:
+            data["scenarios"] = [s.model_dump() for s in self.scenarios]
+        if self.sweep is not None:
+            data["sweep"] = self.sweep.model_dump(exclude_none=True)
+        return data
+
+
+@dataclass(frozen=True)
+class RunSpec:
+    """One simulation: which scenario, which sweep point (and its values), which replicate."""
+
+    run_id: int
+    scenario: str
+    point: int
+    params: tuple[tuple[str, Any], ...]
+    replicate: int
+    seed: int
+
+
+@dataclass(frozen=True)
+class Design:
+    """The expansion of a study."""
+
+    scenarios: tuple[str, ...]
+    points: tuple[tuple[tuple[str, Any], ...], ...]
+    runs: tuple[RunSpec, ...]
+
+
+BASE_SCENARIO = "base"
+
+
+def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
+    """Validate a study's plain data; errors name the field by its path."""
+    if not isinstance(data, dict):
+        raise ConfigError("a config must be a table of sections")
+    data = dict(data)
+    raw_scenarios = data.pop("scenarios", None)
+    raw_sweep = data.pop("sweep", None)
+    base = parse_config(data, base_dir)
+    scenarios = _parse_scenarios(raw_scenarios, data, base_dir)
+    sweep = _parse_sweep(raw_sweep, data, base_dir, scenarios)
+    return Study(base, data, scenarios, sweep, str(base_dir))
+
+
+def load_study(path: str | Path, overrides: dict[str, Any] | None = None) -> Study:
+    """Read and validate a study file (TOML or YAML); ``overrides`` set dotted keys of the base."""
+    path = Path(path)
+    data = read_config_file(path)
+    if overrides:
+        data = apply_overrides(data, overrides)
+    return parse_study(data, path.resolve().parent)
+
+
+def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Scenario, ...]:
+    if raw is None:
+        return ()
+    if not isinstance(raw, list):
+        raise ConfigError("scenarios: expected a list of [[scenarios]] tables")
+    if not raw:
+        raise ConfigError("scenarios: the list is empty; add a scenario or remove the key")
+    scenarios = []
+    for i, item in enumerate(raw):
+        try:
+            scenario = Scenario.model_validate(item)
+        except ValidationError as err:
+            first = err.errors()[0]
+            path = ".".join(str(p) for p in first["loc"])
+            msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
+            raise ConfigError(f"scenarios[{i}].{path}: {msg}") from None
+        try:
+            parse_config(apply_overrides(base, scenario.set), base_dir)
+        except ConfigError as err:
+            raise ConfigError(f"scenarios[{scenario.name}].set: {err}") from None
+        scenarios.append(scenario)
+    names = [s.name for s in scenarios]
+    for name in names:
+        if names.count(name) > 1:
+            raise ConfigError(f"scenarios: two scenarios are named {name!r}")
+    return tuple(scenarios)
+
+
+def _parse_sweep(
+    raw: Any, base: dict[str, Any], base_dir: Any, scenarios: tuple[Scenario, ...]
+) -> Sweep | None:
+    if raw is None:
+        return None
+    try:
+        sweep = Sweep.model_validate(raw)
+    except ValidationError as err:
+        first = err.errors()[0]
+        path = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("list[", "Range")))
+        msg = first["msg"].removeprefix("Value error, ")
+        if first["type"] == "extra_forbidden":
+            msg = "unknown key"
+        raise ConfigError(f"sweep.{path}: {msg}" if path else f"sweep: {msg}") from None
+    # Every swept key must be a real parameter: try its extreme values on the base
+    # (and on each scenario, which may have changed the kind of lure or rule).
+    variants = [base] + [apply_overrides(base, s.set) for s in scenarios]
+    for key, value in sweep.params.items():
+        trials = value if isinstance(value, list) else [value.low, value.high]
+        if isinstance(value, Range) and value.integer:
+            trials = [math.ceil(value.low), math.floor(value.high)]
+        for variant in variants:
+            for trial in trials:
+                try:
+                    parse_config(apply_overrides(variant, {key: trial}), base_dir)
+                except ConfigError as err:
+                    text = str(err)
+                    if text.startswith(f"{key}: unknown key") or text.endswith("unknown key"):
+                        raise ConfigError(f"sweep.params.{key}: not a parameter") from None
+                    raise ConfigError(f"sweep.params.{key} = {trial!r}: {text}") from None
+    return sweep
+
+
+def sweep_points(sweep: Sweep | None, root_seed: int) -> list[tuple[tuple[str, Any], ...]]:
+    """The sweep's points as (key, value) tuples, in design order."""
+    if sweep is None:
+        return [()]
+    keys = list(sweep.params)
+    if sweep.method == "grid":
+        lists = [sweep.params[k] for k in keys]
+        return [tuple(zip(keys, combo, strict=True)) for combo in itertools.product(*lists)]
+    ranges = [sweep.params[k] for k in keys]
+    seed = derive_seed(root_seed, "sweep")
+    if sweep.method == "lhs":
+        from scipy.stats import qmc
+
+        unit = qmc.LatinHypercube(d=len(keys), seed=np.random.default_rng(seed)).random(
+            sweep.samples
+        )
+    else:
+        from SALib.sample import sobol as saltelli
+
+        problem = {"num_vars": len(keys), "names": keys, "bounds": [[0.0, 1.0]] * len(keys)}
+        # Saltelli's design on scipy's scrambled Sobol' sequence: N (D + 2) points.
+        unit = saltelli.sample(problem, sweep.samples, calc_second_order=False, seed=seed)
+    columns = [r.scale(unit[:, j]) for j, r in enumerate(ranges)]
+    points = []
+    for i in range(unit.shape[0]):
+        point = []
+        for key, r, column in zip(keys, ranges, columns, strict=True):
+            value = column[i]
+            point.append((key, int(value) if r.integer else float(value)))
+        points.append(tuple(point))
+    return points
+
+
+def expand(study: Study) -> Design:
+    """Every run of a study: scenarios × sweep points × replicates, with their seeds."""
+    names = tuple(s.name for s in study.scenarios) or (BASE_SCENARIO,)
+    points = tuple(sweep_points(study.sweep, study.base.experiment.seed))
+    root = study.base.experiment.seed
+    seeds = [derive_seed(root, "replicate", r) for r in range(study.replicates)]
+    runs = []
+    for name in names:
+        for p, point in enumerate(points):
+            for r in range(study.replicates):
+                runs.append(RunSpec(len(runs), name, p, point, r, seeds[r]))
+    return Design(names, points, tuple(runs))
+
+
+def run_config(study: Study, scenario: str, point: tuple[tuple[str, Any], ...]) -> Config:
+    """The validated config of one (scenario, sweep point)."""
+    data = study.base_data
+    for s in study.scenarios:
+        if s.name == scenario:
+            data = apply_overrides(data, s.set)
+    if point:
+        data = apply_overrides(data, dict(point))
+    return parse_config(data, study.base_dir)
