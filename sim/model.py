@@ -59,7 +59,7 @@ class ReferralModel(mesa.Model):
     phase 7, so the budget is never exceeded.
 
     1. Outside channel: each non-member joins on their own with ``external.daily_rate``.
-    2. Sharing: each member past their first share day shares with probability
+    2. Sharing: each member on or after their first share day shares with probability
        min(1, propensity × motivation × lure boost × activity), where activity halves
        every ``behaviour.share_half_life_days`` since that first day. While the budget
        lasts, motivation is 1 + lift(segment) × v/(v + half) × (1 + bonus) for the

@@ -36,7 +36,7 @@ class _Strict(BaseModel):
 class Scenario(_Strict):
     """A named variant of the base campaign: dotted keys set to new values."""
 
-    name: str = Field(pattern=r"^[A-Za-z0-9_.\- ]+$")
+    name: str = Field(min_length=1, max_length=80, pattern=r"^[^\x00-\x1f]+$")
     set: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -2,10 +2,10 @@
 
 The engine is vectorised over numpy arrays, which makes it fast and hard to read. This
 module re-implements the same campaign the slow, obvious way, straight from the written
-semantics (the ``ReferralModel`` class docstring and the docstrings of ``sim.incentives``),
-so that ``tests/test_reference_agreement.py`` can check that the two agree *in
-distribution*. The random numbers are our own (Python's ``random.Random``); only the
-probabilities of outcomes must match.
+semantics (the ``ReferralModel`` class docstring, the docstrings of ``sim.incentives``
+and ``docs/model.md`` §5-7), so that ``tests/test_reference_agreement.py`` can check
+that the two agree *in distribution*. The random numbers are our own (Python's
+``random.Random``); only the probabilities of outcomes must match.
 
 What is reused from ``sim``: the validated config, and the campaign's starting position
 (graph, chat groups, who is a seed or a KOL, segments, sharing propensities, sender
@@ -32,8 +32,8 @@ from typing import Any
 from sim.config import Config
 from sim.model import ReferralModel
 
-MEMBER, SEED, KOL = 0, 1, 2  # roles
-PAYER, CONVERTIBLE, JUNK = 0, 1, 2  # segments
+MEMBER = 0  # the role of everyone who is neither a seed (1) nor a KOL (2)
+# Segments are numbered payer 0, convertible 1, junk 2 (sim.agents.Segment).
 
 # Appeal strength of each lure by segment (payer, convertible, junk), as documented in
 # ``sim.incentives`` (domain §3.4-3.6). A lottery converts 12.3% worse than cash of equal
@@ -157,7 +157,8 @@ class ReferenceModel:
         # The budget and the books.
         self.budget = float("inf") if reward.budget is None else reward.budget
         self.spent = 0.0
-        self.budget_exhausted_day: int | None = None
+        # A zero budget never funds anything: it ran out before day 1.
+        self.budget_exhausted_day: int | None = 0 if self.budget <= 0 else None
         self.reward_cost = 0.0
         self.lure_cost = 0.0
         self.kol_cost = 0.0
@@ -207,7 +208,7 @@ class ReferenceModel:
         joined = self.join(day, outside, accepted, funded)  # phase 5
         self.rewards(day, accepted, funded)  # phase 6
         new_paying = self.purchases(day, funded)  # phase 7
-        if day == self.days and self.funded:  # leaderboard prizes after the last day
+        if day == self.days and self.funded:  # last day: leaderboard prizes after phase 7
             self.settle(self.leaderboard_prizes(), day)
         self.records.append(  # phase 8
             {
@@ -235,8 +236,8 @@ class ReferenceModel:
             if b.max_shares is not None and p.shares_made >= b.max_shares:
                 continue
             chance = p.propensity
-            if b.share_half_life_days is not None:  # activity halves every half-life
-                chance *= 0.5 ** ((day - p.active_from) / b.share_half_life_days)
+            # Activity halves every half-life since the first share day (inf: no decay).
+            chance *= 0.5 ** ((day - p.active_from) / b.share_half_life_days)
             if funded:
                 under_cap = cap is None or p.reward_earned < cap
                 if under_cap:
@@ -302,7 +303,7 @@ class ReferenceModel:
                 person.seen += 1
                 k = person.seen
                 chance = accept * appeal * self.people[sender].weight
-                chance *= self.repeat_factor ** (k - 1)
+                chance *= self.repeat_factor ** (k - 1)  # a chance of 1 or more is sure
                 if target not in accepted and self.rng.random() < chance:
                     accepted[target] = sender
         return accepted
@@ -401,14 +402,15 @@ class ReferenceModel:
         contenders = [i for i, p in enumerate(self.people) if p.counted_referrals > 0]
         self.rng.shuffle(contenders)  # random tie-break; the sort below is stable
         contenders.sort(key=lambda i: -self.people[i].counted_referrals)
-        return [Payment(i, prize, True) for i, prize in zip(contenders, reward.prizes)]
+        winners = contenders[: len(reward.prizes)]  # prizes beyond the contenders go unpaid
+        return [Payment(i, reward.prizes[rank], True) for rank, i in enumerate(winners)]
 
     def purchases(self, day: int, funded: bool) -> int:
         """Phase 7: members who joined before today buy with their segment's daily chance
         (a held coupon lifting the first order); first orders settle coupons and rewards
         that pay on first purchase. Returns the day's new paying members."""
         b = self.config.behaviour
-        daily = (b.purchase_probability.payer, b.purchase_probability.convertible, 0.0)
+        daily = (b.purchase_probability.payer, b.purchase_probability.convertible, 0.0)  # junk: 0
         first_buyers = []
         for i, p in enumerate(self.people):
             if p.role != MEMBER or not p.member or p.day_joined >= day:
