@@ -212,14 +212,18 @@ def run_experiment(
     preflight(study, design, configs)
 
     store = ResultStore(Path(out), study, design) if out is not None else None
-    done = store.prepare(fresh) if store is not None else set()
+    done = store.finished_runs(fresh) if store is not None else set()
     todo = [RunTask(s, configs[(s.scenario, s.point)]) for s in design.runs if s.run_id not in done]
+    # Connect (or start the cluster) before writing anything: an unreachable scheduler
+    # must leave the folder as it was.
+    executor = make_executor(workers, address) if todo else None
+    if store is not None:
+        store.open(fresh)
     outputs: list[RunOutput] = []
     total = len(design.runs)
     if on_progress is not None:
         on_progress(len(done), total)
-    if todo:
-        executor = make_executor(workers, address)
+    if executor is not None:
         try:
             for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
                 if store is not None:
@@ -314,8 +318,9 @@ class ResultStore:
         "parts",
     )
 
-    def prepare(self, fresh: bool) -> set[int]:
-        """Check the folder holds this study's results (or none); return finished run ids."""
+    def finished_runs(self, fresh: bool) -> set[int]:
+        """Check the folder holds this study's results (or none) and return the ids of the
+        runs already finished there. Writes nothing."""
         manifest = self._manifest()
         if manifest and manifest.get("config_hash") != self.hash and not fresh:
             raise ConfigError(
@@ -323,6 +328,15 @@ class ResultStore:
                 f"(hash {manifest.get('config_hash')}, this one {self.hash}); "
                 "use --fresh to replace them or --out for another folder"
             )
+        if fresh or not manifest:
+            return set()
+        if manifest.get("status") == "complete":
+            return {spec.run_id for spec in self.design.runs}
+        return {int(p.stem) for p in (self.parts / "runs").glob("*.parquet")}
+
+    def open(self, fresh: bool) -> None:
+        """Make the folder ready to receive runs (with --fresh, clear our files first)."""
+        manifest = self._manifest()
         if fresh:
             for name in self.OWNED:
                 path = self.folder / name
@@ -332,13 +346,12 @@ class ResultStore:
                     path.unlink()
             manifest = {}
         if manifest.get("status") == "complete":
-            return {spec.run_id for spec in self.design.runs}
+            return
         for sub in ("runs", "daily", "members"):
             (self.parts / sub).mkdir(parents=True, exist_ok=True)
         if not manifest:
             self._write_manifest(status="running", started=_now())
             _atomic_write_text(self.folder / "config.toml", _toml(self.study.to_dict()))
-        return {int(p.stem) for p in (self.parts / "runs").glob("*.parquet")}
 
     def save(self, output: RunOutput) -> None:
         """Store one finished run; its summary part is written last, marking it done."""

@@ -17,7 +17,15 @@ from pathlib import Path
 from typing import Annotated, Any, Literal
 
 import numpy as np
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Discriminator,
+    Field,
+    Tag,
+    ValidationError,
+    model_validator,
+)
 
 from sim.config import (
     Config,
@@ -68,7 +76,15 @@ class Range(_Strict):
         return values
 
 
-SweepValue = Annotated[list[Any], Field(min_length=1)] | Range
+def _value_kind(value: Any) -> str:
+    return "range" if isinstance(value, dict | Range) else "values"
+
+
+# A list of values (grid) or a range (lhs, sobol), told apart by shape for clear errors.
+SweepValue = Annotated[
+    Annotated[list[Any], Field(min_length=1), Tag("values")] | Annotated[Range, Tag("range")],
+    Discriminator(_value_kind),
+]
 
 
 class Sweep(_Strict):
@@ -195,7 +211,7 @@ def _parse_sweep(
         sweep = Sweep.model_validate(raw)
     except ValidationError as err:
         first = err.errors()[0]
-        path = ".".join(str(p) for p in first["loc"] if not str(p).startswith(("list[", "Range")))
+        path = ".".join(str(p) for p in first["loc"] if p not in ("values", "range"))
         msg = first["msg"].removeprefix("Value error, ")
         if first["type"] == "extra_forbidden":
             msg = "unknown key"

@@ -128,7 +128,8 @@ BAD = [
         r"^graph.path: file not found: .*nowhere.txt$",
     ),
     (
-        "[graph]\nkind = 'edgelist'\npath = 'edges.txt'\n[seeds]\nstrategy = 'list'\nids = [1, 99]\n",
+        "[graph]\nkind = 'edgelist'\npath = 'edges.txt'\n"
+        "[seeds]\nstrategy = 'list'\nids = [1, 99]\n",
         r"^seeds.ids: id 99 is not in the graph$",
     ),
     ("[graph]\nkind = 'edgelist'\npath = 'empty.txt'\n", r"^graph.path: .*empty.txt has no edges$"),
@@ -186,7 +187,10 @@ def test_missing_config_file(tmp_path, capsys):
 
 
 def test_yaml_config_is_read_safely(tmp_path):
-    text = "experiment: {name: y, days: 5, replicates: 2}\ngraph: {kind: erdos_renyi, n: 300, mean_degree: 3.0}\n"
+    text = (
+        "experiment: {name: y, days: 5, replicates: 2}\n"
+        "graph: {kind: erdos_renyi, n: 300, mean_degree: 3.0}\n"
+    )
     out = tmp_path / "y"
     assert main(["run", str(write(tmp_path, text, "c.yaml")), "--out", str(out)]) == 0
     assert len(Results.load(out).runs) == 2

@@ -143,7 +143,7 @@ def test_communities_and_groups_respect_max_size():
     labels = communities(g, seed=3)
     # Leiden recovers the three planted blocks almost exactly
     for block in range(3):
-        values, counts = np.unique(labels[block * 300 : (block + 1) * 300], return_counts=True)
+        _, counts = np.unique(labels[block * 300 : (block + 1) * 300], return_counts=True)
         assert counts.max() >= 290
     cfg = parse_config({"groups": {"source": "communities", "max_size": 100}})
     groups = build_groups(cfg, g, seed=3)

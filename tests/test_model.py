@@ -12,8 +12,8 @@ from hypothesis import strategies as st
 from sim.agents import KOL, Member, Role, SeedUser
 from sim.config import load_config, parse_config
 from sim.experiment import RunTask, execute_run
-from sim.study import expand, parse_study
 from sim.model import ReferralModel
+from sim.study import expand, parse_study
 from tests.conftest import EXPERIMENTS
 
 # A small community with every feature on: groups, KOLs, an outside channel, a lure,

@@ -53,7 +53,7 @@ def test_kol_strategy_makes_kols_the_seeds():
 def test_list_seeds_use_input_ids_and_reject_unknown_ones():
     m = model(star_plus_path(), seeds={"strategy": "list", "ids": [21, 22]})
     assert sorted(m.graph.label_of(m.seeds)) == [21, 22]
-    with pytest.raises(ConfigError, match="seeds.ids: id 99 is not in the graph"):
+    with pytest.raises(ConfigError, match=r"seeds\.ids: id 99 is not in the graph"):
         model(star_plus_path(), seeds={"strategy": "list", "ids": [21, 99]})
 
 
@@ -78,5 +78,5 @@ def test_random_seeds_depend_on_the_run_seed_only():
 
 
 def test_more_seeds_than_people_is_refused():
-    with pytest.raises(ConfigError, match="seeds.count"):
+    with pytest.raises(ConfigError, match=r"seeds\.count"):
         model(star_plus_path(), seeds={"count": 30})

@@ -1,0 +1,345 @@
+"""Running studies: identical tables on every backend, crash safety and resume, the
+comparison table, Sobol indices, and refusals that leave results untouched."""
+
+from __future__ import annotations
+
+import os
+import signal
+import socket
+import subprocess
+import sys
+import threading
+import time
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+import pytest
+
+import sim
+from sim.cli import main
+from sim.compare import compare
+from sim.experiment import Results, run_experiment
+from tests.conftest import ROOT
+
+STUDY = """
+[experiment]
+name = "study"
+days = 12
+replicates = 6
+seed = 3
+
+[graph]
+kind = "barabasi_albert"
+n = 600
+m = 3
+
+[seeds]
+count = 12
+
+[behaviour]
+accept_probability = 0.15
+
+[reward]
+rule = "referrer"
+amount = 4.0
+budget = 400.0
+
+[[scenarios]]
+name = "cash"
+set = { "lure.kind" = "cash", "lure.value" = 6.0 }
+
+[[scenarios]]
+name = "coupon"
+set = { "lure.kind" = "coupon", "lure.value" = 10.0 }
+
+[sweep]
+method = "grid"
+params = { "seeds.count" = [6, 12] }
+"""
+
+
+def write(tmp_path: Path, text: str = STUDY, name: str = "study.toml") -> Path:
+    path = tmp_path / name
+    path.write_text(text)
+    return path
+
+
+def assert_same_tables(a: Results, b: Results) -> None:
+    pd.testing.assert_frame_equal(a.runs, b.runs)
+    pd.testing.assert_frame_equal(a.daily, b.daily)
+
+
+@pytest.fixture(scope="module")
+def in_process(tmp_path_factory) -> Results:
+    folder = tmp_path_factory.mktemp("inproc")
+    return run_experiment(write(folder), folder / "out", workers=1)
+
+
+def test_runs_table_has_one_row_per_run_with_sweep_columns(in_process):
+    runs = in_process.runs
+    assert len(runs) == 2 * 2 * 6 and list(runs["run_id"]) == list(range(24))
+    assert list(runs.columns[:6]) == [
+        "run_id",
+        "scenario",
+        "point",
+        "seeds.count",
+        "replicate",
+        "seed",
+    ]
+    assert sorted(runs["seeds.count"].unique()) == [6, 12]
+    assert len(in_process.daily) == 24 * 12
+    assert (in_process.daily.groupby("run_id")["new_joins"].sum() == runs["joined"]).all()
+    manifest = in_process.manifest
+    assert manifest["status"] == "complete" and manifest["runs"] == 24
+    assert manifest["scenarios"] == ["cash", "coupon"] and manifest["sweep_points"] == 2
+    assert not (in_process.path / "parts").exists()
+
+
+def test_scenarios_share_random_numbers_replicate_by_replicate(in_process):
+    runs = in_process.runs
+    seeds = runs.pivot_table(index=["point", "replicate"], columns="scenario", values="seed")
+    assert (seeds["cash"] == seeds["coupon"]).all()
+
+
+def test_local_dask_cluster_gives_identical_tables(tmp_path, in_process):
+    result = run_experiment(write(tmp_path), tmp_path / "out", workers=2)
+    assert result.manifest["backend"] == "local dask x2"
+    assert_same_tables(result, in_process)
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def test_separate_scheduler_and_worker_processes_give_identical_tables(tmp_path, in_process):
+    # A real cluster: `dask scheduler` and `dask worker` as their own processes on the
+    # loopback address, started here and stopped by PID.
+    dask = str(Path(sys.executable).with_name("dask"))
+    port = free_port()
+    address = f"tcp://127.0.0.1:{port}"
+    env = {**os.environ, "PYTHONPATH": str(ROOT)}
+    scheduler = subprocess.Popen(
+        [dask, "scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+    )
+    worker = subprocess.Popen(
+        [dask, "worker", address, "--nworkers", "2", "--nthreads", "1", "--no-dashboard"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        env=env,
+        cwd=ROOT,
+    )
+    try:
+        from dask.distributed import Client
+
+        with Client(address, timeout="20s") as client:
+            client.wait_for_workers(2, timeout=60)
+        result = run_experiment(write(tmp_path), tmp_path / "out", address=address)
+        assert result.manifest["backend"] == f"dask:{address}"
+        assert_same_tables(result, in_process)
+    finally:
+        for process in (worker, scheduler):
+            process.send_signal(signal.SIGTERM)
+        for process in (worker, scheduler):
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                process.kill()
+
+
+SLOW_STUDY = STUDY.replace("n = 600", "n = 20000").replace("replicates = 6", "replicates = 10")
+
+
+def test_killed_sweep_resumes_to_the_uninterrupted_tables(tmp_path):
+    config = write(tmp_path, SLOW_STUDY)
+    out = tmp_path / "killed"
+    command = [sys.executable, "-m", "sim", "run", str(config), "--out", str(out)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    parts = out / "parts" / "runs"
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 8:
+        time.sleep(0.05)
+    process.send_signal(signal.SIGKILL)
+    process.wait()
+    finished = len(list(parts.glob("*.parquet")))
+    assert 8 <= finished < 40, "the kill must land mid-sweep"
+    assert not (out / "runs.parquet").exists()
+    assert not list(parts.glob(".*")) or True  # stray temporaries are harmless and ignored
+
+    progress: list[tuple[int, int]] = []
+    resumed = run_experiment(config, out, on_progress=lambda d, t: progress.append((d, t)))
+    assert progress[0] == (finished, 40), "finished runs are skipped"
+    whole = run_experiment(config, tmp_path / "whole")
+    assert_same_tables(resumed, whole)
+
+
+def test_finished_folder_reruns_nothing_and_changed_config_is_refused(tmp_path, capsys):
+    config = write(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    progress: list[tuple[int, int]] = []
+    run_experiment(config, out, on_progress=lambda d, t: progress.append((d, t)))
+    assert progress == [(24, 24)]
+    changed = write(tmp_path, STUDY.replace("amount = 4.0", "amount = 5.0"), "changed.toml")
+    capsys.readouterr()
+    assert main(["run", str(changed), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "holds results of a different config" in err and "--fresh" in err
+    after = {p.name: p.stat().st_mtime_ns for p in out.iterdir() if p.name != "manifest.json"}
+    assert after == {k: v for k, v in before.items() if k != "manifest.json"}
+    assert main(["run", str(changed), "--out", str(out), "--fresh"]) == 0
+    assert Results.load(out).runs["reward_cost"].sum() != 0
+
+
+def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
+    from dask.distributed import Client, LocalCluster
+
+    config = write(tmp_path, SLOW_STUDY)
+    whole = run_experiment(config, tmp_path / "whole")
+    with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
+        out = tmp_path / "out"
+        outcome: dict[str, Results] = {}
+        runner = threading.Thread(
+            target=lambda: outcome.update(
+                r=run_experiment(config, out, address=cluster.scheduler_address)
+            )
+        )
+        runner.start()
+        parts = out / "parts" / "runs"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 6:
+            time.sleep(0.05)
+        with Client(cluster.scheduler_address) as client:
+            pids = client.run(os.getpid)
+        os.kill(next(iter(pids.values())), signal.SIGKILL)  # the nanny starts a new worker
+        runner.join(timeout=300)
+    assert "r" in outcome, "the sweep finished after losing a worker"
+    assert_same_tables(outcome["r"], whole)
+
+
+def test_python_api_runs_in_memory_and_compares():
+    results = sim.run_experiment(
+        {
+            "experiment": {"days": 8, "replicates": 3},
+            "graph": {"kind": "erdos_renyi", "n": 400, "mean_degree": 4.0},
+            "scenarios": [
+                {"name": "a"},
+                {"name": "b", "set": {"lure.kind": "cash", "lure.value": 5.0}},
+            ],
+        }
+    )
+    assert len(results.runs) == 6 and results.path is None
+    table = results.compare()
+    assert set(table["scenario"]) == {"a", "b"}
+
+
+def make_runs(values_a, values_b, outcome="joined") -> pd.DataFrame:
+    rows = []
+    for scenario, values in (("a", values_a), ("b", values_b)):
+        for r, v in enumerate(values):
+            rows.append({"scenario": scenario, "point": 0, "replicate": r, outcome: float(v)})
+    return pd.DataFrame(rows)
+
+
+def test_comparison_interval_and_indistinct_marker_on_built_cases():
+    rng = np.random.default_rng(0)
+    base = rng.normal(100, 20, size=30)  # common random numbers: a big shared noise
+    # b is a plus tiny independent noise: not distinguishable from a
+    same = compare(make_runs(base, base + rng.normal(0, 0.5, size=30)), {"joined": True})
+    worse = same[~same["best"]].iloc[0]
+    assert worse["indistinct"]
+    assert worse["diff_low"] < 0 < worse["diff_high"]
+    # b is a minus 2 every time: distinguishable despite the shared noise of sd 20,
+    # because differences are paired
+    differ = compare(make_runs(base, base - 2.0), {"joined": True})
+    row_b = differ.set_index("scenario").loc["b"]
+    assert not row_b["indistinct"] and row_b["diff"] == pytest.approx(-2.0)
+    assert differ.set_index("scenario").loc["a", "best"]
+    # the 90% interval is the 5th-95th percentile of runs
+    row_a = differ.set_index("scenario").loc["a"]
+    assert row_a["p5"] == pytest.approx(np.quantile(base, 0.05))
+    assert row_a["p95"] == pytest.approx(np.quantile(base, 0.95))
+    # lower is better for cost: the cheaper scenario is best
+    cost = compare(make_runs([5, 6, 7], [9, 9, 10], "total_cost"), {"total_cost": False})
+    assert cost.set_index("scenario").loc["a", "best"]
+
+
+def test_simulated_scenarios_identical_or_different_are_marked_right():
+    results = sim.run_experiment(
+        {
+            "experiment": {"days": 15, "replicates": 12},
+            "graph": {"kind": "barabasi_albert", "n": 2000, "m": 3},
+            "seeds": {"count": 20},
+            "behaviour": {"accept_probability": 0.1},
+            "scenarios": [
+                {"name": "plain"},
+                {"name": "plain again", "set": {"lure.half_value": 10.0}},  # the default
+                {"name": "red packet 30", "set": {"lure.kind": "cash", "lure.value": 30.0}},
+            ],
+        }
+    )
+    table = results.compare().set_index(["outcome", "scenario"])
+    joined = table.loc["joined"]
+    assert joined.loc["red packet 30", "best"]
+    assert not joined.loc["plain", "indistinct"] and not joined.loc["plain again", "indistinct"]
+    # the identical pair: exactly equal runs (common random numbers)
+    runs = results.runs.set_index(["scenario", "replicate"])
+    assert (runs.loc["plain", "joined"] == runs.loc["plain again", "joined"]).all()
+    junk = table.loc["junk_share"]
+    best = junk[junk["best"]].index[0]
+    assert best in ("plain", "plain again")
+    other = "plain again" if best == "plain" else "plain"
+    assert junk.loc[other, "indistinct"] and junk.loc[other, "diff"] == 0
+
+
+def test_sobol_sweep_saves_indices_that_rank_parameters(tmp_path):
+    text = """
+[experiment]
+name = "sobol"
+days = 10
+replicates = 1
+seed = 5
+[graph]
+kind = "erdos_renyi"
+n = 500
+mean_degree = 4.0
+[seeds]
+count = 10
+[sweep]
+method = "sobol"
+samples = 32
+[sweep.params]
+"behaviour.accept_probability" = { low = 0.02, high = 0.3 }
+"lure.half_value" = { low = 1.0, high = 50.0 }
+"""
+    results = run_experiment(write(tmp_path, text), tmp_path / "out")
+    assert len(results.runs) == 32 * 4
+    indices = results.sensitivity.set_index(["outcome", "parameter"])
+    assert (tmp_path / "out" / "sensitivity.parquet").is_file()
+    # acceptance drives joins; the lure's half-value does nothing without a lure
+    assert indices.loc[("joined", "behaviour.accept_probability"), "ST"] > 0.8
+    assert indices.loc[("joined", "lure.half_value"), "ST"] == pytest.approx(0.0, abs=1e-9)
+
+
+def test_unreachable_dask_address_fails_within_ten_seconds(tmp_path, capsys):
+    start = time.monotonic()
+    port = free_port()  # nothing listens there
+    code = main(
+        [
+            "run",
+            str(write(tmp_path)),
+            "--out",
+            str(tmp_path / "o"),
+            "--address",
+            f"tcp://127.0.0.1:{port}",
+        ]
+    )
+    assert code == 2 and time.monotonic() - start < 15
+    assert "no Dask scheduler answered within 10 s" in capsys.readouterr().err
+    assert not (tmp_path / "o").exists()
