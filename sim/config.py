@@ -172,12 +172,42 @@ class PopulationConfig(_Section):
         return self
 
 
+SeedStrategy = Literal[
+    "random",
+    "top_degree",
+    "pagerank",
+    "kol",
+    "community_spread",
+    "list",
+    "degree_discount",
+    "celf",
+    "imm",
+]
+
+
 class SeedsConfig(_Section):
-    strategy: Literal["random", "top_degree", "pagerank", "kol", "community_spread", "list"] = (
-        "random"
-    )
+    """Who starts the campaign. The optimising strategies (degree_discount, celf, imm)
+    and seed costs are described in sim.influence and docs/model.md."""
+
+    strategy: SeedStrategy = "random"
     count: int = Field(10, ge=0, description="seed users (种子用户) on day 0")
     ids: list[int | str] = Field(default_factory=list, description="with strategy = list")
+    objective: Literal["joins", "paying"] = Field(
+        "joins", description="celf/imm: maximise expected joins or expected paying members"
+    )
+    ic_probability: Probability | None = Field(
+        None, description="IC probability for degree_discount/imm; none = fitted to behaviour"
+    )
+    simulations: int = Field(200, ge=1, description="celf: Monte Carlo worlds per estimate")
+    epsilon: float = Field(0.1, gt=0, lt=1, description="imm: approximation slack ε")
+    ell: float = Field(1.0, gt=0, description="imm: failure probability n^-ℓ")
+    costs: str | None = Field(
+        None, description="CSV of 'id,cost' (yuan) per candidate, relative to the config file"
+    )
+    default_cost: Yuan = Field(0.0, description="cost of a candidate the costs file omits (yuan)")
+    budget: Yuan | None = Field(
+        None, description="seeding budget (yuan): choose under it, cost-aware (celf)"
+    )
 
     @model_validator(mode="before")
     @classmethod
