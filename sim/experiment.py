@@ -63,6 +63,7 @@ class RunOutput:
     run_id: int
     summary: pd.DataFrame
     daily: pd.DataFrame
+    generations: pd.DataFrame
     members: pd.DataFrame | None
 
 
@@ -85,11 +86,14 @@ def execute_run(task: RunTask) -> RunOutput:
     daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)
     for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
         daily.insert(i, key, value)
+    generations = model.generations()
+    for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+        generations.insert(i, key, value)
     members = None
     if config.experiment.write_members:
         members = model.members()
         members.insert(0, "run_id", spec.run_id)
-    return RunOutput(spec.run_id, summary, daily, members)
+    return RunOutput(spec.run_id, summary, daily, generations, members)
 
 
 @dataclass
@@ -99,6 +103,7 @@ class Results:
 
     runs: pd.DataFrame
     daily: pd.DataFrame
+    generations: pd.DataFrame | None = None
     members: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     config: dict[str, Any] = field(default_factory=dict)
@@ -123,6 +128,7 @@ class Results:
         return cls(
             runs=pd.read_parquet(folder / "runs.parquet"),
             daily=pd.read_parquet(folder / "daily.parquet"),
+            generations=optional("generations.parquet"),
             members=optional("members.parquet"),
             sensitivity=optional("sensitivity.parquet"),
             config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
@@ -237,8 +243,8 @@ def run_experiment(
     if store is not None:
         results = store.finish(description_of(workers, address))
     else:
-        runs, daily, members = _tables(outputs)
-        results = Results(runs, daily, members, config=study.to_dict())
+        runs, daily, generations, members = _tables(outputs)
+        results = Results(runs, daily, generations, members, config=study.to_dict())
         results.sensitivity = sensitivity(study, design, runs)
     return results
 
@@ -251,14 +257,15 @@ def description_of(workers: int, address: str | None) -> str:
 
 def _tables(
     outputs: list[RunOutput],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
     outputs = sorted(outputs, key=lambda o: o.run_id)
     runs = pd.concat([o.summary for o in outputs], ignore_index=True)
     daily = pd.concat([o.daily for o in outputs], ignore_index=True)
+    generations = pd.concat([o.generations for o in outputs], ignore_index=True)
     members = None
     if outputs and outputs[0].members is not None:
         members = pd.concat([o.members for o in outputs], ignore_index=True)
-    return runs, daily, members
+    return runs, daily, generations, members
 
 
 def sensitivity(study: Study, design: Design, runs: pd.DataFrame) -> pd.DataFrame | None:
@@ -310,6 +317,7 @@ class ResultStore:
     OWNED = (
         "runs.parquet",
         "daily.parquet",
+        "generations.parquet",
         "members.parquet",
         "sensitivity.parquet",
         "config.toml",
@@ -347,7 +355,7 @@ class ResultStore:
             manifest = {}
         if manifest.get("status") == "complete":
             return
-        for sub in ("runs", "daily", "members"):
+        for sub in ("runs", "daily", "generations", "members"):
             (self.parts / sub).mkdir(parents=True, exist_ok=True)
         if not manifest:
             self._write_manifest(status="running", started=_now())
@@ -359,6 +367,7 @@ class ResultStore:
         if output.members is not None:
             _atomic_parquet(output.members, self.parts / "members" / name)
         _atomic_parquet(output.daily, self.parts / "daily" / name)
+        _atomic_parquet(output.generations, self.parts / "generations" / name)
         _atomic_parquet(output.summary, self.parts / "runs" / name)
 
     def finish(self, backend: str) -> Results:
@@ -368,7 +377,7 @@ class ResultStore:
             return Results.load(self.folder)
         frames = {
             sub: [pd.read_parquet(p) for p in sorted((self.parts / sub).glob("*.parquet"))]
-            for sub in ("runs", "daily", "members")
+            for sub in ("runs", "daily", "generations", "members")
         }
         runs = pd.concat(frames["runs"], ignore_index=True).sort_values("run_id")
         missing = {s.run_id for s in self.design.runs} - set(runs["run_id"])
@@ -377,6 +386,9 @@ class ResultStore:
         runs = runs.reset_index(drop=True)
         daily = pd.concat(frames["daily"], ignore_index=True)
         daily = daily.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)
+        generations = pd.concat(frames["generations"], ignore_index=True)
+        generations = generations.sort_values(["run_id", "generation"], kind="stable")
+        generations = generations.reset_index(drop=True)
         members = None
         if frames["members"]:
             members = pd.concat(frames["members"], ignore_index=True)
@@ -385,6 +397,7 @@ class ResultStore:
         indices = sensitivity(self.study, self.design, runs)
         _atomic_parquet(runs, self.folder / "runs.parquet")
         _atomic_parquet(daily, self.folder / "daily.parquet")
+        _atomic_parquet(generations, self.folder / "generations.parquet")
         if members is not None:
             _atomic_parquet(members, self.folder / "members.parquet")
         if indices is not None:

@@ -501,6 +501,9 @@ class ReferralModel(mesa.Model):
             "joined_external": joined - via_referral,
             "paying": paying,
             "junk_share": junk / joined if joined else math.nan,
+            "joined_payer": int((new & (self.segment == Segment.PAYER)).sum()),
+            "joined_convertible": int((new & (self.segment == Segment.CONVERTIBLE)).sum()),
+            "joined_junk": junk,
             "reward_cost": self.reward_cost,
             "lure_cost": self.lure_cost,
             "kol_cost": self.kol_cost,
@@ -514,6 +517,29 @@ class ReferralModel(mesa.Model):
             "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
             "budget_exhausted_day": self.budget.exhausted_day,
         }
+
+    def generations(self) -> Any:
+        """The cascade by generation (0: seeds, KOLs and outside joiners): members in each
+        generation, those who ever shared, and the branching ratio to the next one."""
+        import pandas as pd
+
+        gens = self.generation[self.member]
+        size = np.bincount(gens, minlength=int(gens.max(initial=0)) + 2).astype(np.int64)
+        shared = np.bincount(
+            self.generation[self.member & (self.shares_made > 0)], minlength=size.size
+        )
+        following = np.r_[size[1:], 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(size > 0, following / size, np.nan)
+        last = size.size - 1  # an empty generation past the deepest, kept for k
+        return pd.DataFrame(
+            {
+                "generation": np.arange(last),
+                "members": size[:last],
+                "sharers": shared[:last],
+                "k_factor": k[:last],
+            }
+        )
 
     def daily(self) -> Any:
         """The day-by-day metrics as a DataFrame (from the Mesa DataCollector)."""

@@ -242,3 +242,16 @@ def test_kol_starts_on_its_day_and_is_paid_once():
     assert m.kol_cost == 300.0
     m.run()
     assert m.kol_cost == 300.0
+
+
+def test_generations_table_adds_up(rich_run):
+    m = rich_run
+    table = m.generations()
+    assert table["members"].sum() == m.member.sum()
+    assert list(table["generation"]) == list(range(m.summary()["max_generation"] + 1))
+    members = table["members"].to_numpy()
+    assert np.allclose(table["k_factor"].iloc[:-1], members[1:] / members[:-1])
+    assert table["k_factor"].iloc[-1] == 0
+    s = m.summary()
+    assert s["joined_payer"] + s["joined_convertible"] + s["joined_junk"] == s["joined"]
+    assert s["junk_share"] == s["joined_junk"] / s["joined"]
