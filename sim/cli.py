@@ -28,6 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument("--workers", type=int, default=1, help="1: in-process; N: local Dask")
     run.add_argument("--address", help="a running Dask scheduler, e.g. tcp://host:8786")
     run.add_argument("--fresh", action="store_true", help="replace results of another config")
+    run.add_argument(
+        "--posterior",
+        type=Path,
+        help="a calibration folder (its posterior.parquet): each replicate draws its behaviour",
+    )
     _add_set(run)
 
     validate = commands.add_parser("validate", help="check a config and show its runs")
@@ -79,6 +84,7 @@ def _run(args: argparse.Namespace) -> int:
             workers=args.workers,
             address=args.address,
             fresh=args.fresh,
+            posterior=_posterior(args.posterior),
             on_progress=advance,
         )
     finally:
@@ -97,6 +103,20 @@ def _run(args: argparse.Namespace) -> int:
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file())
     print(f"Results written to {out}/ ({', '.join(files)})")
     return 0
+
+
+def _posterior(folder: Path | None):
+    """The posterior of a calibration folder, or None."""
+    if folder is None:
+        return None
+    import pandas as pd
+
+    from sim.study import posterior_from_frame
+
+    path = folder / "posterior.parquet" if folder.is_dir() else folder
+    if not path.is_file():
+        raise ConfigError(f"--posterior {folder}: no posterior.parquet there")
+    return posterior_from_frame(pd.read_parquet(path), str(path))
 
 
 def _count(n: int, noun: str) -> str:

@@ -30,7 +30,17 @@ from sim.compare import compare
 from sim.config import Config, ConfigError
 from sim.executors import make_executor
 from sim.model import ReferralModel
-from sim.study import Design, RunSpec, Study, expand, load_study, parse_study, run_config
+from sim.study import (
+    Design,
+    Posterior,
+    RunSpec,
+    Study,
+    expand,
+    load_study,
+    parse_study,
+    run_config,
+    with_posterior,
+)
 
 # Outcomes whose Sobol indices are computed for a sobol sweep.
 SENSITIVITY_OUTCOMES = ("joined", "paying", "total_cost", "cost_per_paying", "roi")
@@ -54,6 +64,7 @@ class RunTask:
 
     spec: RunSpec
     config: Config
+    posterior_keys: tuple[str, ...] = ()
 
 
 @dataclass
@@ -76,7 +87,11 @@ def execute_run(task: RunTask) -> RunOutput:
     spec, config = task.spec, task.config
     model = ReferralModel(config, rng=spec.seed, all_agents=False).run()
     ident = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point}
-    summary = pd.DataFrame([{**ident, **dict(spec.params), "replicate": spec.replicate}])
+    drawn = {}
+    if spec.draw >= 0:  # the posterior sample this replicate forecasts with
+        drawn = {"posterior_draw": spec.draw}
+        drawn.update({key: getattr_dotted(config, key) for key in task.posterior_keys})
+    summary = pd.DataFrame([{**ident, **dict(spec.params), **drawn, "replicate": spec.replicate}])
     for key, value in model.summary().items():
         summary[key] = [value]
     for key in _NULLABLE_INT:
@@ -158,9 +173,17 @@ class Results:
         return pd.DataFrame(rows).set_index("metric")
 
 
+def getattr_dotted(config: Config, key: str) -> Any:
+    """The value of a dotted key (``behaviour.accept_probability``) in a config."""
+    value: Any = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
+
+
 def study_hash(study: Study) -> str:
     """A fingerprint of everything that changes results."""
-    text = json.dumps(study.to_dict(), sort_keys=True, default=str)
+    text = json.dumps(study.fingerprint(), sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
@@ -174,7 +197,7 @@ def as_study(source: Study | Config | dict[str, Any] | str | Path) -> Study:
     return load_study(source)
 
 
-def preflight(study: Study, design: Design, configs: dict[tuple[str, int], Config]) -> None:
+def preflight(study: Study, design: Design, configs: dict[tuple[str, int, int], Config]) -> None:
     """Build each distinct community once here, so bad input (a missing or malformed graph
     file, seed ids not in the graph, more seeds than people) fails before anything is
     written or sent to a cluster."""
@@ -198,6 +221,7 @@ def run_experiment(
     workers: int = 1,
     address: str | None = None,
     fresh: bool = False,
+    posterior: Posterior | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Results:
     """Run every (scenario × sweep point × replicate) of a study.
@@ -208,18 +232,27 @@ def run_experiment(
         workers: 1 runs in this process; N > 1 starts a local Dask cluster of N processes.
         address: a running Dask scheduler (``tcp://host:8786``); overrides ``workers``.
         fresh: replace results of a different config in ``out`` instead of refusing.
+        posterior: weighted parameter samples (``sim.study.posterior_from_frame``); each
+            replicate draws its behaviour from it, scenarios sharing the draw.
         on_progress: called as ``on_progress(done, total)`` after each run.
     """
     study = as_study(source)
+    if posterior is not None:
+        study = with_posterior(study, posterior)
     design = expand(study)
-    configs = {(spec.scenario, spec.point): None for spec in design.runs}  # in design order
-    for scenario, point in configs:
-        configs[(scenario, point)] = run_config(study, scenario, design.points[point])
+    configs = {(spec.scenario, spec.point, spec.draw): None for spec in design.runs}
+    for scenario, point, draw in configs:  # in design order
+        configs[(scenario, point, draw)] = run_config(study, scenario, design.points[point], draw)
     preflight(study, design, configs)
 
     store = ResultStore(Path(out), study, design) if out is not None else None
     done = store.finished_runs(fresh) if store is not None else set()
-    todo = [RunTask(s, configs[(s.scenario, s.point)]) for s in design.runs if s.run_id not in done]
+    posterior_keys = study.posterior.keys if study.posterior is not None else ()
+    todo = [
+        RunTask(s, configs[(s.scenario, s.point, s.draw)], posterior_keys)
+        for s in design.runs
+        if s.run_id not in done
+    ]
     # Connect (or start the cluster) before writing anything: an unreachable scheduler
     # must leave the folder as it was.
     executor = make_executor(workers, address) if todo else None

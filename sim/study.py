@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import itertools
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -106,13 +106,16 @@ class Sweep(_Strict):
 
 @dataclass(frozen=True)
 class Study:
-    """A validated study: the base config's data, its scenarios and its sweep."""
+    """A validated study: the base config's data, its scenarios and its sweep, and
+    optionally a posterior (weighted parameter samples from a calibration) from which
+    every replicate draws its behaviour parameters."""
 
     base: Config
     base_data: dict[str, Any]
     scenarios: tuple[Scenario, ...]
     sweep: Sweep | None
     base_dir: str
+    posterior: Posterior | None = None
 
     @property
     def replicates(self) -> int:
@@ -127,10 +130,76 @@ class Study:
             data["sweep"] = self.sweep.model_dump(exclude_none=True)
         return data
 
+    def fingerprint(self) -> dict[str, Any]:
+        """Everything that changes results (for the results folder's config hash)."""
+        data = self.to_dict()
+        if self.posterior is not None:
+            data["posterior"] = self.posterior.fingerprint()
+        return data
+
+
+@dataclass(frozen=True)
+class Posterior:
+    """Weighted parameter samples (e.g. ``posterior.parquet`` of ``fission calibrate``):
+    ``values[i]`` are the values of ``keys`` (dotted config keys) in sample i."""
+
+    keys: tuple[str, ...]
+    values: tuple[tuple[float, ...], ...]
+    weights: tuple[float, ...]
+    source: str = ""
+
+    def draw(self, root_seed: int, replicate: int) -> int:
+        """The sample replicate r uses: drawn with the weights from the replicate's own
+        stream, so every scenario and sweep point of replicate r shares it."""
+        rng = np.random.default_rng(derive_seed(root_seed, "posterior", replicate))
+        weights = np.asarray(self.weights)
+        return int(rng.choice(len(weights), p=weights / weights.sum()))
+
+    def fingerprint(self) -> list[Any]:
+        return [list(self.keys), [list(v) for v in self.values], list(self.weights)]
+
+
+def posterior_from_frame(frame: Any, source: str = "") -> Posterior:
+    """A posterior from a table with one column per parameter and a ``weight`` column."""
+    if "weight" not in frame.columns:
+        raise ConfigError(f"{source}: a posterior table needs a 'weight' column")
+    keys = tuple(str(c) for c in frame.columns if c != "weight")
+    if not keys:
+        raise ConfigError(f"{source}: the posterior has no parameter columns")
+    weights = frame["weight"].to_numpy(dtype=float)
+    if len(weights) == 0 or not np.all(np.isfinite(weights)) or (weights < 0).any():
+        raise ConfigError(f"{source}: posterior weights must be finite and non-negative")
+    if weights.sum() <= 0:
+        raise ConfigError(f"{source}: posterior weights sum to zero")
+    values = tuple(tuple(float(v) for v in row) for row in frame[list(keys)].to_numpy())
+    return Posterior(keys, values, tuple(float(w) for w in weights), source)
+
+
+def with_posterior(study: Study, posterior: Posterior) -> Study:
+    """The study with replicates drawing from ``posterior``; every key is checked on the
+    base config (and scenarios) with the posterior's extreme values."""
+    variants = [study.base_data] + [
+        apply_overrides(study.base_data, s.set) for s in study.scenarios
+    ]
+    for j, key in enumerate(posterior.keys):
+        column = [row[j] for row in posterior.values]
+        for trial in (min(column), max(column)):
+            for variant in variants:
+                try:
+                    parse_config(apply_overrides(variant, {key: trial}), study.base_dir)
+                except ConfigError as err:
+                    raise ConfigError(
+                        f"posterior {posterior.source}: {key} = {trial:g}: {err}"
+                    ) from None
+        if study.sweep is not None and key in study.sweep.params:
+            raise ConfigError(f"posterior {posterior.source}: {key} is also swept")
+    return replace(study, posterior=posterior)
+
 
 @dataclass(frozen=True)
 class RunSpec:
-    """One simulation: which scenario, which sweep point (and its values), which replicate."""
+    """One simulation: which scenario, which sweep point (and its values), which replicate,
+    and which posterior sample (-1 without a posterior)."""
 
     run_id: int
     scenario: str
@@ -138,6 +207,7 @@ class RunSpec:
     params: tuple[tuple[str, Any], ...]
     replicate: int
     seed: int
+    draw: int = -1
 
 
 @dataclass(frozen=True)
@@ -274,17 +344,27 @@ def expand(study: Study) -> Design:
     points = tuple(sweep_points(study.sweep, study.base.experiment.seed))
     root = study.base.experiment.seed
     seeds = [derive_seed(root, "replicate", r) for r in range(study.replicates)]
+    draws = [-1] * study.replicates
+    if study.posterior is not None:
+        draws = [study.posterior.draw(root, r) for r in range(study.replicates)]
     runs = []
     for name in names:
         for p, point in enumerate(points):
             for r in range(study.replicates):
-                runs.append(RunSpec(len(runs), name, p, point, r, seeds[r]))
+                runs.append(RunSpec(len(runs), name, p, point, r, seeds[r], draws[r]))
     return Design(names, points, tuple(runs))
 
 
-def run_config(study: Study, scenario: str, point: tuple[tuple[str, Any], ...]) -> Config:
-    """The validated config of one (scenario, sweep point)."""
+def run_config(
+    study: Study, scenario: str, point: tuple[tuple[str, Any], ...], draw: int = -1
+) -> Config:
+    """The validated config of one (scenario, sweep point, posterior sample): the base,
+    then the posterior sample's behaviour, then the scenario's settings, then the point's."""
     data = study.base_data
+    if draw >= 0 and study.posterior is not None:
+        data = apply_overrides(
+            data, dict(zip(study.posterior.keys, study.posterior.values[draw], strict=True))
+        )
     for s in study.scenarios:
         if s.name == scenario:
             data = apply_overrides(data, s.set)

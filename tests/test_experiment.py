@@ -343,3 +343,53 @@ def test_unreachable_dask_address_fails_within_ten_seconds(tmp_path, capsys):
     assert code == 2 and time.monotonic() - start < 15
     assert "no Dask scheduler answered within 10 s" in capsys.readouterr().err
     assert not (tmp_path / "o").exists()
+
+
+POSTERIOR_STUDY = {
+    "experiment": {"days": 10, "replicates": 40, "seed": 8},
+    "graph": {"kind": "barabasi_albert", "n": 1500, "m": 3},
+    "seeds": {"count": 20},
+    "behaviour": {"accept_probability": 0.1},
+    "scenarios": [
+        {"name": "none"},
+        {"name": "cash", "set": {"lure.kind": "cash", "lure.value": 8.0}},
+    ],
+}
+
+
+def test_posterior_draws_are_shared_by_scenarios_and_widen_the_forecast():
+    from sim.study import posterior_from_frame
+
+    samples = pd.DataFrame(
+        {"behaviour.accept_probability": [0.05, 0.1, 0.2], "weight": [1.0, 2.0, 1.0]}
+    )
+    posterior = posterior_from_frame(samples, "test")
+    drawn = sim.run_experiment(POSTERIOR_STUDY, posterior=posterior)
+    runs = drawn.runs
+    assert {"posterior_draw", "behaviour.accept_probability"} <= set(runs.columns)
+    by = runs.pivot_table(index="replicate", columns="scenario", values="posterior_draw")
+    assert (by["none"] == by["cash"]).all(), "scenarios share each replicate's draw"
+    # draws follow the weights 1:2:1 (80 runs: the middle sample's share 0.5, sd 0.08)
+    share_middle = (runs["posterior_draw"] == 1).mean()
+    assert share_middle == pytest.approx(0.5, abs=0.2)
+    values = runs["behaviour.accept_probability"].to_numpy()
+    assert set(np.round(values, 6)) <= {0.05, 0.1, 0.2}
+    # a point posterior at the base value gives exactly the plain forecast
+    point = posterior_from_frame(
+        pd.DataFrame({"behaviour.accept_probability": [0.1], "weight": [1.0]}), "point"
+    )
+    plain = sim.run_experiment(POSTERIOR_STUDY)
+    at_point = sim.run_experiment(POSTERIOR_STUDY, posterior=point)
+    assert (at_point.runs["joined"].to_numpy() == plain.runs["joined"].to_numpy()).all()
+    # the uncertain forecast's 90% band of joins is wider than the point forecast's
+    spread = lambda r: np.subtract(*np.quantile(r["joined"], [0.95, 0.05]))  # noqa: E731
+    assert spread(drawn.runs) > 1.5 * spread(plain.runs)
+
+
+def test_posterior_naming_an_unknown_key_is_refused():
+    from sim.config import ConfigError
+    from sim.study import posterior_from_frame
+
+    bad = posterior_from_frame(pd.DataFrame({"behaviour.acept": [0.1], "weight": [1.0]}), "p")
+    with pytest.raises(ConfigError, match=r"posterior p: behaviour\.acept = 0\.1: .*unknown key"):
+        sim.run_experiment(POSTERIOR_STUDY, posterior=bad)
