@@ -96,14 +96,17 @@ def format_comparison(table: pd.DataFrame) -> str:
         for s in scenarios:
             r = part.loc[s]
             mark = "*" if r["best"] else ("~" if r["indistinct"] else " ")
-            column.append(f"{_num(r['mean'])} [{_num(r['p5'])}, {_num(r['p95'])}]{mark}")
+            low, mean, high = (format_number(r[k]) for k in ("p5", "mean", "p95"))
+            column.append(f"{mean} [{low}, {high}]{mark}")
         cells[outcome] = column
     frame = pd.DataFrame(cells)
     legend = "* best   ~ not distinguishable from the best (paired, 95%)   [5th, 95th percentile]"
     return frame.to_string(index=False) + "\n" + legend
 
 
-def _num(value: float) -> str:
+def format_number(value: float) -> str:
+    """A number as the comparison table shows it: thousands separators, 3 significant
+    decimals below 1, "-" when undefined."""
     if not np.isfinite(value):
         return "-"
     if abs(value) >= 100:

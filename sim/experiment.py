@@ -356,6 +356,7 @@ class ResultStore:
         "config.toml",
         "manifest.json",
         "report.html",
+        "images",
         "parts",
     )
 

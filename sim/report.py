@@ -1,0 +1,436 @@
+"""The report: one self-contained HTML page of an experiment's results.
+
+``write_report(folder)`` reads a results folder (``Results.load``: saved tables, never a
+live model), draws every chart with ``sim.charts`` and writes ``folder/report.html``.
+The page works offline from disk: plotly.js is inlined once, each figure is embedded as
+JSON and drawn by one small script, and nothing is fetched from the network (no CDN, no
+MathJax, no web fonts). Charts that need data the folder does not hold (the per-member
+table, a budget, a sobol sweep) are replaced by a note saying how to get it.
+
+``write_report(folder, images=True)`` also exports every chart as PNG and SVG to
+``folder/images/<chart>.png|svg`` with kaleido (which drives the system's Chromium),
+in one batch.
+"""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import tempfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import plotly.graph_objects as go
+import plotly.io as pio
+from plotly.offline import get_plotlyjs
+
+from sim import charts
+from sim.charts import ChartUnavailable
+from sim.experiment import Results
+
+PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+IMAGE_WIDTH = 1200  # px, for PNG and SVG export
+
+# Section id -> heading, in page order.
+SECTIONS = {
+    "comparison": "Scenarios compared",
+    "joins": "Joins over time",
+    "money": "Cost and return",
+    "budget": "Budget",
+    "cascade": "The cascade",
+    "quality": "Member quality",
+    "sweep": "Sweep",
+    "tree": "Referral tree",
+}
+
+
+@dataclass(frozen=True)
+class Chart:
+    """One chart of the report: its figure, or the note shown instead of it."""
+
+    key: str  # element id and image file stem
+    section: str  # a key of SECTIONS
+    caption: str  # how to read it, one or two sentences
+    figure: go.Figure | None = None
+    note: str | None = None
+
+
+def report_charts(results: Results, *, tree_run: int | None = None) -> list[Chart]:
+    """Every chart of the report for these results, in page order.
+
+    ``tree_run`` picks the run whose referral tree is drawn (default: the first
+    scenario's run with the median number joined, ``charts.representative_run``).
+    """
+    runs, daily, members = results.runs, results.daily, results.members
+    generations = getattr(results, "generations", None)  # generations.parquet
+    config = results.config or {}
+    entries: list[tuple[str, str, str, Callable[[], go.Figure]]] = [
+        (
+            "cumulative_joins",
+            "joins",
+            "Members who joined so far (seeds and KOLs not counted). Line: the median run; "
+            "shaded: the middle 90% of runs (5th to 95th percentile).",
+            lambda: charts.joins_over_time(daily, cumulative=True),
+        ),
+        (
+            "daily_joins",
+            "joins",
+            "New members each day: median and 90% band over runs.",
+            lambda: charts.joins_over_time(daily, cumulative=False),
+        ),
+        (
+            "cost_vs_paying",
+            "money",
+            "Each dot is one run, diamonds are scenario means. On the dashed efficient "
+            "frontier no other option is both cheaper and brings more paying members.",
+            lambda: charts.cost_vs_paying(runs),
+        ),
+        (
+            "roi",
+            "money",
+            "ROI = (revenue × gross margin − total cost) ÷ total cost over the campaign "
+            "window; 0 is break-even. Box: middle half of runs; line: median; dashed: mean. "
+            "A scenario that spent nothing has no ROI and no box.",
+            lambda: charts.outcome_box(runs, "roi"),
+        ),
+        (
+            "cost_per_paying",
+            "money",
+            "Total cost ÷ paying members, per run. Runs with no paying member are left out.",
+            lambda: charts.outcome_box(runs, "cost_per_paying"),
+        ),
+        (
+            "budget",
+            "budget",
+            "Top: budget left at the end of each day (lures and rewards; KOL fees are "
+            "outside it). Bottom: share of runs whose budget had run out by that day.",
+            lambda: charts.budget_burndown(daily, runs),
+        ),
+        (
+            "generation_sizes",
+            "cascade",
+            "Generation 0 is the seeds, KOLs and people who came by the outside channel; "
+            "generation g + 1 are the people generation g brought in.",
+            lambda: charts.generation_sizes(runs, generations=generations, members=members),
+        ),
+        (
+            "generation_share",
+            "cascade",
+            "Where the joins came from: the share of joined members in each generation "
+            "(generation 0 here means the outside channel).",
+            lambda: charts.generation_share(runs, generations=generations, members=members),
+        ),
+        (
+            "k_by_generation",
+            "cascade",
+            "People each generation brought in per member of it. Below the dotted line "
+            "(K = 1) every generation is smaller than the one before.",
+            lambda: charts.k_by_generation(runs, generations=generations, members=members),
+        ),
+        (
+            "segment_mix",
+            "quality",
+            "Joined members by latent segment (the 271 rule): payers buy, convertible "
+            "members may, junk members (coupon hunters) never do.",
+            lambda: charts.segment_mix(runs, members=members),
+        ),
+    ]
+    params = charts.swept_parameters(runs, config)
+    if params:
+        entries.append(
+            (
+                "sweep",
+                "sweep",
+                "Every run is a dot; the line is a local-linear trend (tricube weights "
+                "over the nearest 60% of runs) per scenario.",
+                lambda: charts.sweep_scatter(
+                    runs, params, log_params=charts.log_parameters(config)
+                ),
+            )
+        )
+    if (config.get("sweep") or {}).get("method") == "sobol":
+        entries.append(
+            (
+                "sobol",
+                "sweep",
+                "S1: share of an outcome's variance over the sweep explained by the "
+                "parameter alone; ST: including its interactions with the others.",
+                lambda: charts.sobol_bars(results.sensitivity),
+            )
+        )
+
+    def tree() -> go.Figure:
+        if members is None:
+            raise ChartUnavailable(charts.MEMBERS_HINT)
+        run_id = charts.representative_run(runs) if tree_run is None else tree_run
+        return charts.referral_tree(members, run_id, runs=runs)
+
+    entries.append(
+        (
+            "referral_tree",
+            "tree",
+            "Who brought in whom in one typical run (the first scenario's run with the "
+            "median number joined). Colour: generation; size: people brought in.",
+            tree,
+        )
+    )
+    out = []
+    for key, section, caption, build in entries:
+        try:
+            out.append(Chart(key, section, caption, figure=build()))
+        except ChartUnavailable as why:
+            out.append(Chart(key, section, caption, note=str(why)))
+    return out
+
+
+# ----------------------------------------------------------------------------- page
+
+
+def _table_html(results: Results) -> str:
+    """The comparison table as ``fission run`` prints it, best cells marked; for a
+    one-scenario study the summary table (mean, 5th and 95th percentile, runs)."""
+    scenarios = charts.scenario_order(results.runs)
+    if len(scenarios) > 1:
+        cells = charts.comparison_cells(results.compare())
+        outcomes = list(dict.fromkeys(cells["outcome"]))
+        keyed = cells.set_index(["scenario", "outcome"])
+        head = "".join(f"<th>{html.escape(charts.short_label(o))}</th>" for o in outcomes)
+        body = []
+        for s in scenarios:
+            row = [f'<th scope="row">{html.escape(s)}</th>']
+            for o in outcomes:
+                text, mark = keyed.loc[(s, o), ["text", "mark"]]
+                sign = {"best": " *", "indistinct": " ~"}.get(mark, "")
+                css = f' class="{mark}"' if mark else ""
+                row.append(f"<td{css}>{html.escape(text)}{sign}</td>")
+            body.append("<tr>" + "".join(row) + "</tr>")
+        legend = (
+            "mean [5th, 95th percentile] over runs. <b>*</b> best scenario on the outcome; "
+            "<b>~</b> its difference from the best is not distinguishable from noise "
+            "(paired test, 95%, replicate r of every scenario shares random numbers)."
+        )
+        return (
+            '<table class="comparison" id="comparison-table"><thead><tr><th>scenario</th>'
+            f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
+            f'<p class="legend">{legend}</p>'
+        )
+    summary = results.summary_table()
+    body = []
+    for metric, r in summary.iterrows():
+        values = "".join(
+            f"<td>{'-' if not np.isfinite(r[c]) else f'{r[c]:,.3f}'}</td>"
+            for c in ("mean", "p5", "p95")
+        )
+        body.append(
+            f'<tr><th scope="row">{html.escape(charts.label(str(metric)))}</th>{values}'
+            f"<td>{int(r['runs'])}</td></tr>"
+        )
+    return (
+        '<table class="comparison" id="summary-table"><thead><tr><th>outcome</th>'
+        "<th>mean</th><th>5th percentile</th><th>95th percentile</th><th>runs</th></tr>"
+        f"</thead><tbody>{''.join(body)}</tbody></table>"
+        '<p class="legend">Empty values are dropped first; "runs" says how many were left '
+        "(e.g. the day the budget ran out, over the runs where it did).</p>"
+    )
+
+
+def _facts(results: Results) -> list[tuple[str, str]]:
+    config, manifest, runs = results.config or {}, results.manifest or {}, results.runs
+    experiment = config.get("experiment", {})
+    graph = config.get("graph", {})
+    sweep = config.get("sweep") or {}
+    facts = [
+        ("runs", f"{len(runs):,}"),
+        ("scenarios", ", ".join(charts.scenario_order(runs))),
+        ("replicates", str(experiment.get("replicates", runs["replicate"].nunique()))),
+        ("days", str(experiment.get("days", int(results.daily["day"].max())))),
+    ]
+    if sweep:
+        points = runs["point"].nunique() if "point" in runs.columns else "?"
+        over = ", ".join(sweep.get("params", {}))
+        facts.append(("sweep", f"{sweep.get('method')}, {points} points over {over}"))
+    if graph:
+        size = f", n = {graph['n']:,}" if "n" in graph else ""
+        facts.append(("graph", f"{graph.get('kind')}{size}"))
+    lure, reward = config.get("lure", {}), config.get("reward", {})
+    if lure or reward:
+        budget = reward.get("budget")
+        money = f"budget {budget:,.0f} yuan" if budget is not None else "no budget limit"
+        incentives = f"lure {lure.get('kind')}, reward {reward.get('rule')}, {money}"
+        facts.append(("incentives", incentives))
+    facts.append(("members table", "kept" if results.members is not None else "not kept"))
+    for key in ("finished", "fission_version", "config_hash", "root_seed"):
+        if key in manifest:
+            facts.append((key.replace("_", " "), str(manifest[key])))
+    return facts
+
+
+_CSS = """
+body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+       color: #222; background: #fafafa; }
+header, main { max-width: 1280px; margin: 0 auto; padding: 0 24px; }
+header { padding-top: 20px; }
+h1 { font-size: 1.6rem; margin: 0.2em 0; }
+h2 { font-size: 1.25rem; margin-top: 2em; border-bottom: 1px solid #ddd; }
+dl.facts { display: grid; grid-template-columns: max-content 1fr; gap: 2px 16px;
+           font-size: 0.9rem; }
+dl.facts dt { color: #666; }
+dl.facts dd { margin: 0; }
+nav { font-size: 0.9rem; margin: 12px 0; }
+nav a { margin-right: 14px; }
+figure.chart { margin: 18px 0; background: white; border: 1px solid #e4e4e4;
+               border-radius: 4px; padding: 8px; }
+figure.chart figcaption { font-size: 0.88rem; color: #555; margin: 4px 8px; }
+div.plot { width: 100%; }
+div.note { background: #fff8e1; border-left: 4px solid #f0b400; padding: 10px 14px;
+           font-size: 0.92rem; }
+table.comparison { border-collapse: collapse; font-size: 0.88rem; background: white; }
+table.comparison th, table.comparison td { border: 1px solid #ddd; padding: 5px 9px;
+                                           text-align: left; white-space: nowrap; }
+table.comparison thead th { background: #f0f0f0; }
+td.best { background: #d8f0e4; font-weight: bold; }
+td.indistinct { background: #eef5fb; }
+p.legend { font-size: 0.85rem; color: #555; }
+.scroll { overflow-x: auto; }
+"""
+
+_LOADER = """
+(function () {
+  var config = %s;
+  var drawn = [];
+  document.querySelectorAll('script[type="application/json"][data-chart]').forEach(
+    function (node) {
+      var key = node.getAttribute('data-chart');
+      var fig = JSON.parse(node.textContent);
+      var options = Object.assign({}, config, {toImageButtonOptions: {filename: key}});
+      drawn.push(Plotly.newPlot('plot-' + key, fig.data, fig.layout, options));
+    });
+  Promise.all(drawn).then(function () {
+    // milliseconds from navigation to every chart drawn (read by benchmarks/bench_report.py)
+    document.body.setAttribute('data-ready-ms', Math.round(performance.now()));
+    document.body.setAttribute('data-ready', 'true');
+  });
+})();
+"""
+
+
+def _json_for_html(figure: go.Figure) -> str:
+    """A figure as JSON safe inside a <script> element."""
+    text = pio.to_json(figure, validate=False)
+    return text.replace("</", "<\\/").replace("<!--", "<\\!--")
+
+
+def render_html(results: Results, chart_list: list[Chart]) -> str:
+    """The whole report page as one HTML string (plotly.js inlined once)."""
+    name = str((results.config or {}).get("experiment", {}).get("name", "experiment"))
+    name = str((results.manifest or {}).get("experiment", name))
+    facts = "".join(
+        f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(results)
+    )
+    present = {"comparison"} | {c.section for c in chart_list}
+    nav = "".join(
+        f'<a href="#{key}">{html.escape(title)}</a>'
+        for key, title in SECTIONS.items()
+        if key in present
+    )
+    parts = [
+        f'<section id="comparison"><h2>{SECTIONS["comparison"]}</h2>'
+        f'<div class="scroll">{_table_html(results)}</div></section>'
+    ]
+    for section, title in SECTIONS.items():
+        members = [c for c in chart_list if c.section == section]
+        if not members:
+            continue
+        parts.append(f'<section id="{section}"><h2>{html.escape(title)}</h2>')
+        for chart in members:
+            caption = f"<figcaption>{html.escape(chart.caption)}</figcaption>"
+            if chart.figure is None:
+                note = html.escape(chart.note or "").replace("`", "")
+                parts.append(
+                    f'<figure class="chart" id="{chart.key}"><div class="note">'
+                    f"<b>{html.escape(chart.key.replace('_', ' '))}:</b> {note}</div>"
+                    f"{caption}</figure>"
+                )
+                continue
+            parts.append(
+                f'<figure class="chart" id="{chart.key}"><div class="plot" '
+                f'id="plot-{chart.key}"></div>{caption}'
+                f'<script type="application/json" data-chart="{chart.key}">'
+                f"{_json_for_html(chart.figure)}</script></figure>"
+            )
+        parts.append("</section>")
+    return (
+        "<!DOCTYPE html>\n"
+        '<html lang="en"><head><meta charset="utf-8">'
+        '<meta name="viewport" content="width=device-width, initial-scale=1">'
+        f"<title>Fission report: {html.escape(name)}</title>"
+        f"<style>{_CSS}</style>"
+        f'<script type="text/javascript">{get_plotlyjs()}</script>'
+        "</head><body>"
+        f"<header><h1>Fission report: {html.escape(name)}</h1>"
+        f'<dl class="facts">{facts}</dl><nav>{nav}</nav></header>'
+        f"<main>{''.join(parts)}</main>"
+        f"<script>{_LOADER % json.dumps(PLOTLY_CONFIG)}</script>"
+        "</body></html>\n"
+    )
+
+
+def _atomic_write(path: Path, text: str) -> None:
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as handle:
+            handle.write(text)
+        os.replace(tmp, path)
+    finally:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+
+
+def export_images(results: Results, chart_list: list[Chart], folder: Path) -> list[Path]:
+    """Write every drawn chart, and the comparison table, as ``folder/<key>.png`` and
+    ``.svg`` (one kaleido batch; needs Chromium). Returns the files written."""
+    figures: dict[str, go.Figure] = {}
+    if len(charts.scenario_order(results.runs)) > 1:
+        figures["comparison"] = charts.comparison_figure(results.compare())
+    figures.update({c.key: c.figure for c in chart_list if c.figure is not None})
+    folder.mkdir(parents=True, exist_ok=True)
+    figs, files, formats, heights = [], [], [], []
+    for key, figure in figures.items():
+        for fmt in ("png", "svg"):
+            figs.append(figure)
+            files.append(folder / f"{key}.{fmt}")
+            formats.append(fmt)
+            heights.append(int(figure.layout.height or 500))
+    widths = [int(f.layout.width or IMAGE_WIDTH) for f in figs]
+    try:
+        pio.write_images(figs, files, format=formats, width=widths, height=heights)
+    except Exception as err:  # kaleido's errors name neither the cause nor the cure
+        raise RuntimeError(
+            f"image export failed: {err}. kaleido draws with Chromium: install it "
+            "(apt-get install chromium) or point BROWSER_PATH at a Chrome or Chromium"
+        ) from err
+    return files
+
+
+def write_report(
+    folder: str | Path,
+    *,
+    images: bool = False,
+    tree_run: int | None = None,
+    results: Results | None = None,
+) -> Path:
+    """Build ``folder/report.html`` from the saved tables in ``folder`` (and, with
+    ``images``, ``folder/images/*.png|svg``). ``results`` skips re-reading the folder
+    when the caller already holds it. Returns the report's path."""
+    folder = Path(folder)
+    results = Results.load(folder) if results is None else results
+    chart_list = report_charts(results, tree_run=tree_run)
+    path = folder / "report.html"
+    _atomic_write(path, render_html(results, chart_list))
+    if images:
+        export_images(results, chart_list, folder / "images")
+    return path
