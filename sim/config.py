@@ -62,7 +62,7 @@ GRAPH_FIELDS: dict[str, tuple[str, ...]] = {
     "complete": ("n",),
     "edgelist": ("path",),
 }
-_GRAPH_OPTIONAL: dict[str, tuple[str, ...]] = {"edgelist": ("directed", "delimiter")}
+GRAPH_OPTIONAL_FIELDS: dict[str, tuple[str, ...]] = {"edgelist": ("directed", "delimiter")}
 
 
 class GraphConfig(_Section):
@@ -70,15 +70,15 @@ class GraphConfig(_Section):
 
     kind: GraphKind = "powerlaw_cluster"
     n: int | None = Field(None, ge=1, description="people")
-    mean_degree: float | None = Field(None, gt=0)
+    mean_degree: float | None = Field(None, gt=0, description="friends per person on average")
     m: int | None = Field(None, ge=1, description="edges added per new person")
     k: int | None = Field(None, ge=2, description="ring neighbours (even)")
-    p_rewire: Probability | None = None
-    degree: int | None = Field(None, ge=1)
-    p_triangle: Probability | None = None
-    sizes: list[Annotated[int, Field(ge=1)]] | None = None
-    p_in: Probability | None = None
-    p_out: Probability | None = None
+    p_rewire: Probability | None = Field(None, description="chance a ring link is rewired")
+    degree: int | None = Field(None, ge=1, description="friends of every person")
+    p_triangle: Probability | None = Field(None, description="chance a new link closes a triangle")
+    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(None, description="people per block")
+    p_in: Probability | None = Field(None, description="chance of a link inside a block")
+    p_out: Probability | None = Field(None, description="chance of a link between blocks")
     path: str | None = Field(None, description="edge-list file, relative to the config file")
     directed: bool = False
     delimiter: str | None = Field(None, description="None: any whitespace; ',' for CSV")
@@ -87,7 +87,7 @@ class GraphConfig(_Section):
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> GraphConfig:
         needed = GRAPH_FIELDS[self.kind]
-        allowed = set(needed) | set(_GRAPH_OPTIONAL.get(self.kind, ())) | {"kind", "resample"}
+        allowed = set(needed) | set(GRAPH_OPTIONAL_FIELDS.get(self.kind, ())) | {"kind", "resample"}
         for name in needed:
             if getattr(self, name) is None:
                 raise ValueError(f"graph kind '{self.kind}' needs '{name}'")
@@ -306,7 +306,9 @@ class RewardConfig(_Section):
     rule: RewardRuleKind = "none"
     amount: Yuan = Field(0.0, description="yuan per successful invite (prize for lottery)")
     invitee_amount: Yuan = Field(0.0, description="double_sided: yuan to the invitee")
-    tiers: list[Tier] = Field(default_factory=list)
+    tiers: list[Tier] = Field(
+        default_factory=list, description="tiered: bonus (yuan) on reaching each invite count"
+    )
     level_amounts: list[Yuan] = Field(default_factory=list, description="multi_level, by level")
     prizes: list[Yuan] = Field(default_factory=list, description="leaderboard, by rank")
     win_probability: Probability = Field(0.1, description="lottery: chance an invite wins")

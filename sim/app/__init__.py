@@ -1,0 +1,9 @@
+"""The live app: ``fission app`` starts it (``sim.app.server.AppServer``).
+
+Modules: ``params`` (the controls, derived from ``sim.config``; the form's values as a
+campaign), ``jobs`` (the process pool running simulations), ``actions`` (what Run, Pin,
+Unpin and Save do), ``store`` (tables in a tab's ``dcc.Store``), ``ui`` (the page, and
+the report's table and charts from ``sim.charts``/``sim.report``) and ``server``
+(callbacks and the WSGI server). This file imports nothing, so the worker processes,
+which import ``sim.app.jobs``, never load Dash.
+"""

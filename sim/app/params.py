@@ -1,0 +1,415 @@
+"""The app's controls, derived from the parameter declarations in ``sim.config``.
+
+Nothing here declares a parameter: a ``Control`` reads its type, allowed range, options,
+default and description from the pydantic field of ``sim.config`` it edits, so the app
+and the config validation can never drift apart. This module only chooses *which*
+dotted keys the planner sees, and when a key applies (a graph generator's own fields
+come from ``sim.config.GRAPH_FIELDS``; a lure's or reward rule's own fields from the
+kind named at the start of the field's description, e.g. "group_buy: days to fill").
+
+It also turns the form's text back into a campaign's data, validated as a study by
+``sim.study.parse_study`` (so errors name the field). Pure functions: no Dash, no I/O
+except reading the starting campaign and listing the graphs folder.
+"""
+
+from __future__ import annotations
+
+import copy
+import math
+import re
+import types
+import typing
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal, Union
+
+import annotated_types
+from pydantic import BaseModel
+
+from sim.config import GRAPH_FIELDS, GRAPH_OPTIONAL_FIELDS, Config, ConfigError, read_config_file
+from sim.study import Study, parse_study
+
+ROOT = Path(__file__).resolve().parents[2]
+START_CAMPAIGN = ROOT / "experiments" / "default.toml"
+APP_REPLICATES = 10  # replicates in the app's starting campaign (the file has 20)
+DEFAULT_GRAPHS_DIR = (ROOT.parent / "shared" / "data" / "graphs").resolve()
+EDGE_LIST_SUFFIXES = (".txt", ".edges", ".csv", ".tsv", ".el")
+
+# The dotted keys a planner edits in the app, by panel, in the order shown.
+PANELS: dict[str, tuple[str, ...]] = {
+    "Graph": (
+        "graph.kind",
+        "graph.path",
+        "graph.directed",
+        "graph.n",
+        "graph.sizes",
+        "graph.mean_degree",
+        "graph.m",
+        "graph.k",
+        "graph.p_rewire",
+        "graph.degree",
+        "graph.p_triangle",
+        "graph.p_in",
+        "graph.p_out",
+    ),
+    "Seeds and KOLs": (
+        "seeds.strategy",
+        "seeds.count",
+        "population.kol_count",
+        "population.kol_strategy",
+        "population.kol_fee",
+    ),
+    "Lure (what the friend gets)": (
+        "lure.kind",
+        "lure.value",
+        "lure.first_purchase_lift",
+        "lure.group_size",
+        "lure.window_days",
+        "lure.max_helps",
+        "lure.win_probability",
+        "lure.share_boost",
+    ),
+    "Reward (what the inviter gets)": (
+        "reward.rule",
+        "reward.amount",
+        "reward.invitee_amount",
+        "reward.tiers",
+        "reward.level_amounts",
+        "reward.prizes",
+        "reward.win_probability",
+        "reward.pay_on",
+        "reward.cap_per_person",
+        "reward.budget",
+    ),
+    # The root seed stays the starting campaign's: pinned scenarios then share random
+    # numbers replicate by replicate, as the scenarios of a saved study do.
+    "Campaign": ("experiment.days", "experiment.replicates"),
+}
+# Options the app cannot offer: an explicit id list has no control here.
+HIDDEN_OPTIONS = {"seeds.strategy": ("list",), "population.kol_strategy": ("list",)}
+# Keys whose description does not name the kind they belong to.
+KIND_OF = {"reward.tiers": ("tiered",)}
+# The choice that decides which of a section's keys apply.
+SELECTORS = {"graph": "graph.kind", "lure": "lure.kind", "reward": "reward.rule"}
+UNIT_WORDS = ("yuan", "days", "people", "per day", "edges")
+
+ControlKind = Literal["choice", "int", "float", "bool", "list", "tiers", "edgelist"]
+
+
+@dataclass(frozen=True)
+class Control:
+    """One control of the form: what it edits and what it accepts (from ``sim.config``)."""
+
+    key: str
+    kind: ControlKind
+    description: str
+    options: tuple[str, ...] = ()
+    minimum: float | None = None
+    maximum: float | None = None
+    min_exclusive: bool = False
+    max_exclusive: bool = False
+    optional: bool = False  # empty means "none" (the config's None)
+    item: str = "float"  # element type of a list control
+
+    @property
+    def label(self) -> str:
+        return self.key.split(".", 1)[1].replace("_", " ")
+
+    @property
+    def unit(self) -> str:
+        """The unit named in the description ("yuan", "days", ...), or "probability"."""
+        text = self.description.lower()
+        for word in UNIT_WORDS:
+            if re.search(rf"\b{word}\b", text):
+                return word
+        if self.minimum == 0 and self.maximum == 1:
+            return "probability"
+        return ""
+
+    @property
+    def allowed(self) -> str:
+        """The allowed range in words: "0 – 1", "≥ 0", "> 0", "1 – 3650"."""
+        if self.kind in ("choice", "bool", "edgelist"):
+            return ""
+        low, high = self.minimum, self.maximum
+        if low is not None and high is not None:
+            text = f"{_g(low)} – {_g(high)}"
+            if self.min_exclusive or self.max_exclusive:
+                text = f"{'>' if self.min_exclusive else '≥'} {_g(low)}, " + (
+                    f"{'<' if self.max_exclusive else '≤'} {_g(high)}"
+                )
+        elif low is not None:
+            text = f"{'>' if self.min_exclusive else '≥'} {_g(low)}"
+        elif high is not None:
+            text = f"{'<' if self.max_exclusive else '≤'} {_g(high)}"
+        else:
+            text = "any"
+        if self.kind == "int":
+            text += ", whole number"
+        if self.kind == "list":
+            text = f"comma-separated, each {text}"
+        if self.kind == "tiers":
+            text = "invites:bonus pairs, e.g. 3:10, 10:50"
+        if self.optional:
+            text += "; empty = none"
+        return text
+
+
+def _g(value: float) -> str:
+    return f"{value:,g}" if abs(value) < 1e6 else f"{value:.3g}"
+
+
+def _section_model(section: str) -> type[BaseModel]:
+    return Config.model_fields[section].annotation  # type: ignore[return-value]
+
+
+def _unwrap(annotation: Any) -> tuple[Any, list[Any], bool]:
+    """(bare type, constraint metadata, None allowed) of an annotation."""
+    metadata: list[Any] = []
+    optional = False
+    while True:
+        origin = typing.get_origin(annotation)
+        if origin is typing.Annotated:
+            args = typing.get_args(annotation)
+            annotation = args[0]
+            for extra in args[1:]:
+                metadata.extend(getattr(extra, "metadata", [extra]))
+        elif origin in (Union, types.UnionType):
+            args = [a for a in typing.get_args(annotation) if a is not type(None)]
+            optional = optional or len(args) < len(typing.get_args(annotation))
+            if len(args) != 1:
+                return annotation, metadata, optional
+            annotation = args[0]
+        else:
+            return annotation, metadata, optional
+
+
+def _bounds(metadata: list[Any]) -> dict[str, Any]:
+    bounds: dict[str, Any] = {}
+    for item in metadata:
+        if isinstance(item, annotated_types.Ge):
+            bounds["minimum"] = float(item.ge)
+        elif isinstance(item, annotated_types.Gt):
+            bounds.update(minimum=float(item.gt), min_exclusive=True)
+        elif isinstance(item, annotated_types.Le):
+            bounds["maximum"] = float(item.le)
+        elif isinstance(item, annotated_types.Lt):
+            bounds.update(maximum=float(item.lt), max_exclusive=True)
+    return bounds
+
+
+def control_for(key: str) -> Control:
+    """The control of one dotted key, read from its declaration in ``sim.config``."""
+    section, name = key.split(".", 1)
+    field = _section_model(section).model_fields[name]
+    bare, metadata, optional = _unwrap(field.annotation)
+    metadata = [*field.metadata, *metadata]
+    description = field.description or ""
+    if key == "graph.path":
+        return Control(key, "edgelist", "edge-list file from the graphs folder")
+    if typing.get_origin(bare) is Literal:
+        hidden = HIDDEN_OPTIONS.get(key, ())
+        options = tuple(o for o in typing.get_args(bare) if o not in hidden)
+        return Control(key, "choice", description, options=options)
+    if bare is bool:
+        return Control(key, "bool", description)
+    if typing.get_origin(bare) is list:
+        item, item_meta, _ = _unwrap(typing.get_args(bare)[0])
+        if isinstance(item, type) and issubclass(item, BaseModel):
+            return Control(key, "tiers", description or "tier thresholds and bonuses (yuan)")
+        return Control(
+            key,
+            "list",
+            description,
+            optional=optional,
+            item="int" if item is int else "float",
+            **_bounds(item_meta),
+        )
+    kind: ControlKind = "int" if bare is int else "float"
+    return Control(key, kind, description, optional=optional, **_bounds(metadata))
+
+
+def controls() -> dict[str, Control]:
+    """Every control of the form, by dotted key, in panel order."""
+    return {key: control_for(key) for keys in PANELS.values() for key in keys}
+
+
+def applies(key: str, choices: dict[str, str]) -> bool:
+    """Whether ``key`` matters for the chosen graph kind, lure kind and reward rule
+    (``choices`` maps each selector key to its value)."""
+    section, name = key.split(".", 1)
+    selector = SELECTORS.get(section)
+    if selector is None or key == selector:
+        return True
+    chosen = choices.get(selector)
+    if section == "graph":
+        return name in GRAPH_FIELDS[chosen] or name in GRAPH_OPTIONAL_FIELDS.get(chosen, ())
+    kinds = KIND_OF.get(key) or _kinds_named(key)
+    return not kinds or chosen in kinds
+
+
+def _kinds_named(key: str) -> tuple[str, ...]:
+    """Kinds named at the start of a field's description ("group_buy/bargain: ...")."""
+    section, name = key.split(".", 1)
+    options = set(control_for(SELECTORS[section]).options)
+    description = _section_model(section).model_fields[name].description or ""
+    match = re.match(r"([a-z_]+(?:/[a-z_]+)*)\s*[:,]", description)
+    if not match:
+        return ()
+    kinds = tuple(match.group(1).split("/"))
+    return kinds if set(kinds) <= options else ()
+
+
+# ---------------------------------------------------------------- starting values
+
+
+def start_data() -> dict[str, Any]:
+    """The app's starting campaign: experiments/default.toml with 10 replicates."""
+    data = read_config_file(START_CAMPAIGN)
+    data["experiment"]["replicates"] = APP_REPLICATES
+    return data
+
+
+def form_values(data: dict[str, Any]) -> dict[str, Any]:
+    """The value each control shows for a campaign's plain data (its defaults filled in
+    from ``sim.config``): text for numbers and lists, the option for choices."""
+    config = parse_config_data(data)
+    values = {}
+    for key, control in controls().items():
+        section, name = key.split(".", 1)
+        value = getattr(getattr(config, section), name)
+        values[key] = to_text(control, value)
+    return values
+
+
+def parse_config_data(data: dict[str, Any]) -> Config:
+    return parse_study(data, ROOT / "experiments").base
+
+
+def to_text(control: Control, value: Any) -> Any:
+    """A config value as its control shows it."""
+    if control.kind in ("choice", "edgelist"):
+        return value
+    if control.kind == "bool":
+        return bool(value)
+    if value is None:
+        return ""
+    if control.kind == "tiers":
+        return ", ".join(f"{t.invites}:{_g(t.bonus)}" for t in value)
+    if control.kind == "list":
+        return ", ".join(_plain(v) for v in value)
+    return _plain(value)
+
+
+def _plain(value: float | int) -> str:
+    if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
+        return str(int(value))
+    return str(value)
+
+
+def parse_value(control: Control, raw: Any) -> Any:
+    """A control's raw value as config data; ``ConfigError`` naming the key when it is
+    not even a number. Ranges are checked by the config validation, not here."""
+    key = control.key
+    if control.kind in ("choice", "edgelist"):
+        if raw in (None, ""):
+            raise ConfigError(f"{key}: choose one")
+        return raw
+    if control.kind == "bool":
+        return bool(raw)
+    text = "" if raw is None else str(raw).strip()
+    if not text:
+        if control.optional:
+            return None
+        if control.kind in ("list", "tiers"):
+            return []
+        raise ConfigError(f"{key}: enter a number")
+    if control.kind == "tiers":
+        tiers = []
+        for part in _split(text):
+            invites, sep, bonus = part.partition(":")
+            if not sep:
+                raise ConfigError(f"{key}: write each tier as invites:bonus, not {part!r}")
+            tiers.append(
+                {
+                    "invites": _number(key, invites, "int"),
+                    "bonus": _number(key, bonus, "float"),
+                }
+            )
+        return tiers
+    if control.kind == "list":
+        return [_number(key, part, control.item) for part in _split(text)]
+    return _number(key, text, control.kind)
+
+
+def _split(text: str) -> list[str]:
+    return [part.strip() for part in re.split(r"[,;\s]+", text) if part.strip()]
+
+
+def _number(key: str, text: str, kind: str) -> int | float:
+    text = text.strip().replace(",", "").replace("_", "")
+    if kind == "int":
+        try:
+            return int(text)
+        except ValueError:
+            raise ConfigError(f"{key}: {text!r} is not a whole number") from None
+    try:
+        value = float(text)
+    except ValueError:
+        raise ConfigError(f"{key}: {text!r} is not a number") from None
+    if not math.isfinite(value):
+        raise ConfigError(f"{key}: {text!r} is not a finite number")
+    return value
+
+
+# ---------------------------------------------------------------- form -> study
+
+
+def campaign_data(
+    values: dict[str, Any], graphs_dir: Path | str | None = None, base: dict | None = None
+) -> dict[str, Any]:
+    """The campaign's plain data: the starting campaign with the form's values set.
+
+    Keys that do not apply to the chosen graph kind, lure kind or reward rule are
+    removed (their defaults apply). An edge list is written as an absolute path, so a
+    saved study runs from any folder.
+    """
+    data = copy.deepcopy(base if base is not None else start_data())
+    table = controls()
+    choices = {sel: values.get(sel) for sel in SELECTORS.values()}
+    graphs = Path(graphs_dir) if graphs_dir is not None else DEFAULT_GRAPHS_DIR
+    for key, control in table.items():
+        section, name = key.split(".", 1)
+        part = data.setdefault(section, {})
+        if not applies(key, choices):
+            part.pop(name, None)
+            continue
+        value = parse_value(control, values.get(key))
+        if control.kind == "edgelist":
+            value = str((graphs / value).resolve())
+        if value is None:
+            part.pop(name, None)
+        else:
+            part[name] = value
+    graph = data["graph"]
+    graph.pop("delimiter", None)
+    if graph.get("kind") == "edgelist" and str(graph.get("path", "")).endswith(".csv"):
+        graph["delimiter"] = ","
+    return data
+
+
+def build_study(data: dict[str, Any]) -> Study:
+    """Validate a campaign's data as a study (``ConfigError`` names the field)."""
+    return parse_study(data, ROOT / "experiments")
+
+
+def edge_lists(folder: Path | str | None) -> list[str]:
+    """Edge-list files in ``folder`` (names relative to it), sorted; [] if no folder."""
+    if folder is None or not Path(folder).is_dir():
+        return []
+    folder = Path(folder)
+    return sorted(
+        str(p.relative_to(folder))
+        for p in folder.rglob("*")
+        if p.is_file() and p.suffix.lower() in EDGE_LIST_SUFFIXES
+    )

@@ -1,0 +1,331 @@
+"""The Dash app: callbacks wiring the page (``sim.app.ui``) to what the buttons do
+(``sim.app.actions``) and to the job board (``sim.app.jobs``); the WSGI server.
+
+Per-tab state lives in the browser (``dcc.Store``, memory): the job a tab waits for,
+its last finished run, its pinned scenarios. The server keeps only the job board
+(running simulations, by id), so tabs never see each other's runs, and a run in one
+tab never blocks another tab's callbacks (they only submit or poll). One server process
+(threaded) per app: the board lives in that process.
+"""
+
+from __future__ import annotations
+
+import socket
+import threading
+from pathlib import Path
+from typing import Any
+
+from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
+from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
+
+from sim.app import actions, params, ui
+from sim.app.jobs import JobBoard
+from sim.config import ConfigError
+
+PARAMS = {"type": "param", "key": ALL}
+
+
+def create_app(
+    board: JobBoard,
+    graphs_dir: Path | str | None = params.DEFAULT_GRAPHS_DIR,
+    results_dir: str | None = None,
+) -> Dash:
+    """A Dash app running simulations on ``board``; edge lists offered from
+    ``graphs_dir``; ``results_dir`` opened in the results tab at start."""
+    graphs = Path(graphs_dir) if graphs_dir is not None else None
+    app = Dash(__name__, title="Fission", update_title=None)
+    app.index_string = ui.INDEX
+    app.layout = ui.layout(graphs, results_dir)
+    _campaign_callbacks(app, board, graphs)
+    _pin_callbacks(app)
+    _results_callbacks(app)
+    return app
+
+
+def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None) -> None:
+    selectors = list(params.SELECTORS.values())
+
+    @app.callback(
+        Output({"type": "field", "key": ALL}, "style"),
+        [Input(ui.param_id(key), "value") for key in selectors],
+    )
+    def show_fields_that_apply(*chosen: str) -> list[dict[str, str]]:
+        choices = dict(zip(selectors, chosen, strict=True))
+        return [
+            {} if params.applies(o["id"]["key"], choices) else {"display": "none"}
+            for o in ctx.outputs_list
+        ]
+
+    @app.callback(
+        Output("job", "data"),
+        Output("message", "children"),
+        Output("message", "className"),
+        Output("poll", "disabled"),
+        Input("run", "n_clicks"),
+        State(PARAMS, "value"),
+        prevent_initial_call=True,
+    )
+    def run(_clicks: int, values: list[Any]) -> tuple[Any, ...]:
+        keys = [s["id"]["key"] for s in ctx.states_list[0]]
+        job, message = actions.start_run(board, dict(zip(keys, values, strict=True)), graphs)
+        return job, message.text, message.css, job is None
+
+    @app.callback(
+        Output("current-run", "data"),
+        Output("job", "data", allow_duplicate=True),
+        Output("message", "children", allow_duplicate=True),
+        Output("message", "className", allow_duplicate=True),
+        Output("poll", "disabled", allow_duplicate=True),
+        Output("progress", "value"),
+        Output("progress", "max"),
+        Input("poll", "n_intervals"),
+        State("job", "data"),
+        prevent_initial_call=True,
+    )
+    def poll(_ticks: int, job: dict[str, Any] | None) -> tuple[Any, ...]:
+        if not job:
+            return no_update, no_update, no_update, no_update, True, no_update, no_update
+        step = actions.poll_job(board, job)
+        current = step.current if step.current is not None else no_update
+        return (
+            current,
+            None if step.finished else no_update,
+            step.message.text,
+            step.message.css,
+            step.finished,
+            str(step.done),
+            str(max(step.total, 1)),
+        )
+
+    @app.callback(
+        Output(PARAMS, "disabled"),
+        Output("run", "disabled"),
+        Output("pin", "disabled"),
+        Output("progress-box", "style"),
+        Input("job", "data"),
+        Input("current-run", "data"),
+    )
+    def lock_while_running(job: Any, current: Any) -> tuple[Any, ...]:
+        busy = bool(job)
+        count = len(ctx.outputs_list[0])
+        return [busy] * count, busy, busy or not current, {} if busy else {"display": "none"}
+
+    @app.callback(
+        Output("kpis", "children"),
+        Output("run-title", "children"),
+        Input("current-run", "data"),
+        prevent_initial_call=True,
+    )
+    def show_kpis(current: dict[str, Any] | None) -> tuple[Any, ...]:
+        if not current:
+            return "Set up a campaign and click Run.", "This run"
+        experiment = current["data"]["experiment"]
+        title = (
+            f"This run: {_people(current['data'])}, {experiment['replicates']} replicates, "
+            f"{experiment['days']} days"
+        )
+        cards = html.Div(
+            ui.kpi_cards(current["summary"]), className="kpis", **{"data-run": current["job"]}
+        )
+        return cards, title
+
+    @app.callback(
+        Output("run-charts", "children"),
+        Input("current-run", "data"),
+        prevent_initial_call=True,
+    )
+    def show_run_charts(current: dict[str, Any] | None) -> list[Any]:
+        # A callback of its own, so the KPI cards do not wait for the figures.
+        if not current:
+            return []
+        results = actions.pinned_results([{"name": "this run", **current}])
+        return ui.chart_views(results, ui.RUN_CHARTS, notes=False)
+
+
+def _people(data: dict[str, Any]) -> str:
+    graph = data["graph"]
+    if graph.get("kind") == "edgelist":
+        return Path(graph["path"]).name
+    if graph.get("kind") == "stochastic_block":
+        return f"{sum(graph['sizes']):,} people"
+    return f"{graph.get('n', 0):,} people"
+
+
+def _pin_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("pins", "data"),
+        Output("pin-name", "value"),
+        Output("save-message", "children"),
+        Output("save-message", "className"),
+        Input("pin", "n_clicks"),
+        Input({"type": "unpin", "name": ALL}, "n_clicks"),
+        State("pin-name", "value"),
+        State("current-run", "data"),
+        State("pins", "data"),
+        prevent_initial_call=True,
+    )
+    def pin_or_unpin(
+        _pin: int, _unpin: list[int | None], name: str | None, current: Any, pins: list
+    ) -> tuple[Any, ...]:
+        trigger = ctx.triggered_id
+        if isinstance(trigger, dict):  # an unpin button (also fires when one is drawn)
+            if not ctx.triggered[0]["value"]:
+                return no_update, no_update, no_update, no_update
+            kept, message = actions.unpin(pins or [], trigger["name"])
+            return kept, no_update, message.text, message.css
+        changed, message = actions.pin_run(pins or [], name, current)
+        if changed is None:
+            return no_update, no_update, message.text, message.css
+        return changed, "", message.text, message.css
+
+    @app.callback(
+        Output("pins-list", "children"),
+        Output("comparison", "children"),
+        Input("pins", "data"),
+    )
+    def show_pins(pins: list | None) -> tuple[Any, ...]:
+        if not pins:
+            return "Nothing pinned yet.", []
+        chips = [
+            html.Span(
+                [
+                    p["name"],
+                    html.Button(
+                        "×",
+                        id={"type": "unpin", "name": p["name"]},
+                        n_clicks=0,
+                        className="small",
+                        title=f"unpin {p['name']}",
+                    ),
+                ],
+                className="pin",
+            )
+            for p in pins
+        ]
+        return chips, ui.comparison_table(actions.pinned_results(pins).runs)
+
+    @app.callback(Output("comparison-charts", "children"), Input("pins", "data"))
+    def show_comparison_charts(pins: list | None) -> list[Any]:
+        # A callback of its own, so the table does not wait for the figures.
+        if not pins:
+            return []
+        return ui.chart_views(actions.pinned_results(pins), notes=False)
+
+    @app.callback(
+        Output("save-message", "children", allow_duplicate=True),
+        Output("save-message", "className", allow_duplicate=True),
+        Input("save", "n_clicks"),
+        State("save-path", "value"),
+        State("pins", "data"),
+        prevent_initial_call=True,
+    )
+    def save(_clicks: int, path: str | None, pins: list | None) -> tuple[str, str]:
+        _, message = actions.save_study(pins or [], path or "")
+        return message.text, message.css
+
+    @app.callback(
+        Output("download", "data"),
+        Output("save-message", "children", allow_duplicate=True),
+        Output("save-message", "className", allow_duplicate=True),
+        Input("download-button", "n_clicks"),
+        State("save-path", "value"),
+        State("pins", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_clicks: int, path: str | None, pins: list | None) -> tuple[Any, ...]:
+        name = Path(path or "app_study.toml").name
+        try:
+            text = actions.study_text(pins or [], Path(name).stem)
+        except ConfigError as err:
+            message = actions.Message(str(err), "error")
+            return no_update, message.text, message.css
+        return dcc.send_string(text, name), no_update, no_update
+
+
+def _results_callbacks(app: Dash) -> None:
+    @app.callback(
+        Output("results-view", "children"),
+        Output("results-message", "children"),
+        Output("results-message", "className"),
+        Input("open-results", "n_clicks"),
+        Input("results-to-open", "data"),
+        State("results-dir", "value"),
+    )
+    def open_results(clicks: int | None, initial: str | None, folder: str | None) -> tuple:
+        if ctx.triggered_id != "open-results":
+            folder = initial
+        if not folder:
+            return [], "Type a results folder (written by fission run) and click Open.", "message"
+        try:
+            view, text = ui.results_view(folder)
+        except (FileNotFoundError, OSError, ValueError) as err:
+            return [], str(err), "message error"
+        return view, text, "message ok"
+
+
+class _QuietHandler(WSGIRequestHandler):
+    def log_request(self, *args: Any, **kwargs: Any) -> None:
+        """Do not log every poll."""
+
+
+def _listening_socket(host: str, port: int) -> socket.socket:
+    """A socket bound to host:port (IPv4 or IPv6), raising ``OSError`` when it cannot
+    be (werkzeug would print and exit instead)."""
+    family = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)[0][0]
+    return socket.create_server((host, port), family=family)
+
+
+class AppServer:
+    """The app on a threaded WSGI server with its own job board; ``start`` serves in a
+    background thread (tests), ``serve_forever`` in this one (the CLI). ``stop`` or the
+    end of ``serve_forever`` shuts the workers down."""
+
+    def __init__(
+        self,
+        host: str = "127.0.0.1",
+        port: int = 8050,
+        *,
+        results_dir: str | None = None,
+        graphs_dir: Path | str | None = params.DEFAULT_GRAPHS_DIR,
+        workers: int | None = None,
+        warm: bool = True,
+    ) -> None:
+        self.board = JobBoard(workers)
+        self.app = create_app(self.board, graphs_dir, results_dir)
+        with _listening_socket(host, port) as sock:  # OSError here: the port is taken
+            self._server: BaseWSGIServer = make_server(
+                host,
+                port,
+                self.app.server,
+                threaded=True,
+                request_handler=_QuietHandler,
+                fd=sock.fileno(),
+            )
+        self.host, self.port = host, int(self._server.socket.getsockname()[1])
+        self._thread: threading.Thread | None = None
+        if warm:
+            start = params.campaign_data(params.form_values(params.start_data()))
+            self.board.warm_up(start, actions.BASE_DIR)
+
+    @property
+    def url(self) -> str:
+        host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
+        return f"http://{host}:{self.port}/"
+
+    def serve_forever(self) -> None:
+        try:
+            self._server.serve_forever()
+        finally:
+            self._server.server_close()
+            self.board.shutdown()
+
+    def start(self) -> AppServer:
+        self._thread = threading.Thread(target=self.serve_forever, daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        self._server.shutdown()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.board.shutdown()
