@@ -116,7 +116,11 @@ class GraphConfig(_Section):
 class GroupsConfig(_Section):
     """Chat groups (社群). A share into a group reaches every member, each with low attention."""
 
-    source: Literal["none", "communities", "random"] = "none"
+    source: Literal["none", "hubs", "communities", "random"] = Field(
+        "none",
+        description="hubs: around each person's best-connected friend (fast); communities: "
+        "Leiden (slow past 100,000 people); random",
+    )
     mean_size: float = Field(100.0, ge=2, description="random groups: mean members per group")
     memberships: int = Field(1, ge=1, le=50, description="random groups: groups per person")
     max_size: int = Field(500, ge=2, description="communities larger than this are split (people)")

@@ -98,6 +98,9 @@ class Graph:
         """Each connected pair once, as an (m, 2) array with u < v."""
         src = np.repeat(np.arange(self.n, dtype=np.int64), self.out_degree())
         dst = self.indices.astype(np.int64)
+        if not self.directed:  # stored both ways, already without repeats
+            keep = src < dst
+            return np.column_stack([src[keep], dst[keep]])
         u, v = np.minimum(src, dst), np.maximum(src, dst)
         keys = np.unique(u * self.n + v)
         return np.column_stack([keys // self.n, keys % self.n])
@@ -461,6 +464,21 @@ def communities(graph: Graph, seed: int) -> np.ndarray:
     return graph._cache[key]
 
 
+def hub_of(graph: Graph) -> np.ndarray:
+    """Each person's hub: the best-connected of themself and their friends (ties to the
+    higher number). Chat groups gather around stores, brands and KOLs (domain §2): the
+    people with the widest reach. Linear in the edges, so fine at a million people."""
+    n = graph.n
+    degree = graph.out_degree().astype(np.int64)
+    key = degree * n + np.arange(n, dtype=np.int64)  # compare by degree, then number
+    best = key.copy()
+    has = degree > 0
+    if has.any():
+        best_friend = np.maximum.reduceat(key[graph.indices], graph.indptr[:-1][has])
+        best[has] = np.maximum(key[has], best_friend)
+    return best % n
+
+
 @dataclass(frozen=True)
 class Groups:
     """Chat groups: ``members[indptr[g]:indptr[g + 1]]`` are group g's people, and
@@ -498,9 +516,10 @@ class Groups:
 def build_groups(
     config: Config, graph: Graph, seed: int, community_seed: int | None = None
 ) -> Groups | None:
-    """Chat groups from the graph's communities or drawn at random, as configured.
+    """Chat groups from the graph's communities (Leiden), around its hubs, or drawn at
+    random, as configured.
 
-    Group sizes are not hard-coded (domain §3.11): communities bigger than
+    Group sizes are not hard-coded (domain §3.11): communities or hub circles bigger than
     ``groups.max_size`` are split at random into groups of at most that size.
     """
     cfg = config.groups
@@ -513,7 +532,10 @@ def build_groups(
         person = np.repeat(np.arange(n, dtype=np.int64), cfg.memberships)
         group = rng.integers(0, count, size=person.size)  # repeats merge: "about" memberships
         return Groups.from_pairs(person, group, n, count)
-    labels = communities(graph, seed if community_seed is None else community_seed)
+    if cfg.source == "hubs":
+        labels = hub_of(graph)
+    else:
+        labels = communities(graph, seed if community_seed is None else community_seed)
     order = np.lexsort((rng.random(n), labels))  # random order within each community
     sorted_labels = labels[order]
     starts = np.searchsorted(sorted_labels, sorted_labels, side="left")

@@ -39,6 +39,13 @@ def _today(name: str, model: ReferralModel) -> Any:
     return model.today[name]
 
 
+def _count_into(counts: np.ndarray, people: np.ndarray) -> None:
+    """counts[i] += how often i appears in people (np.add.at, without its slowness)."""
+    if people.size:
+        who, times = np.unique(people, return_counts=True)
+        counts[who] += times.astype(counts.dtype)
+
+
 def _gather(indptr: np.ndarray, items: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, ...]:
     """All items of each owner's CSR row: (owner repeated per item, item, owner position)."""
     starts = indptr[owners]
@@ -180,6 +187,7 @@ class ReferralModel(mesa.Model):
         multiplier = np.array([c.share_multiplier(cfg) for c in ROLE_CLASSES])[self.role]
         self.propensity = np.where(is_sharer | always, rate, 0.0) * multiplier
         self.weight = np.array([c.sender_weight(cfg) for c in ROLE_CLASSES])[self.role]
+        self._weighted_senders = bool(np.any(self.weight != 1.0))
 
         never = np.iinfo(np.int32).max
         self.day_joined = np.full(n, -1, dtype=np.int32)
@@ -201,6 +209,12 @@ class ReferralModel(mesa.Model):
         first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])[self.role]
         self.active_from[starters] = first_day[starters]
         self.member = starters.copy()
+        # Index pools, so that a day costs what happens in it, not the population's size:
+        # members who may still share, and the campaign's joiners (who buy).
+        self._may_share = np.flatnonzero(starters & (self.propensity > 0))
+        self._customers = np.zeros(0, dtype=np.int64)
+        self._joined_today = np.zeros(0, dtype=np.int64)
+        self._cumulative_joined = 0
 
     def _init_incentives(self, n: int) -> None:
         cfg = self.config
@@ -255,7 +269,7 @@ class ReferralModel(mesa.Model):
 
         self.today["active_sharers"] = int(sharers.size)
         self.today["new_invites"] = int(targets.size)
-        self.today["cumulative_joined"] = int(sum(self._daily_new_joins))
+        self.today["cumulative_joined"] = self._cumulative_joined
         self.today["budget_left"] = self.budget.left
         self.datacollector.collect(self)
         if day >= self.days:
@@ -270,10 +284,10 @@ class ReferralModel(mesa.Model):
 
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
         b = self.config.behaviour
-        candidates = np.flatnonzero(self.member & (self.active_from <= day))
-        if b.max_shares is not None:
-            candidates = candidates[self.shares_made[candidates] < b.max_shares]
-        candidates = candidates[self.propensity[candidates] > 0]
+        if b.max_shares is not None:  # forget members who used up their shares
+            self._may_share = self._may_share[self.shares_made[self._may_share] < b.max_shares]
+        pool = self._may_share
+        candidates = pool[self.active_from[pool] <= day]
         chance = self.propensity[candidates].copy()
         if math.isfinite(b.share_half_life_days):
             age = day - self.active_from[candidates]
@@ -348,8 +362,8 @@ class ReferralModel(mesa.Model):
         if not parts_t:
             empty = np.zeros(0, dtype=np.int64)
             return empty, empty
-        senders = np.concatenate(parts_s).astype(np.int64)
-        targets = np.concatenate(parts_t).astype(np.int64)
+        senders = np.concatenate(parts_s)
+        targets = np.concatenate(parts_t).astype(np.int64, copy=False)
         open_ = ~self.member[targets]
         return senders[open_], targets[open_]
 
@@ -362,7 +376,14 @@ class ReferralModel(mesa.Model):
             return empty, empty
         b = self.config.behaviour
         appeal = self.appeal_offered if funded else np.ones(3)
-        chance = b.accept_probability * appeal[self.segment[targets]] * self.weight[senders]
+        chance = b.accept_probability
+        if np.ptp(appeal) > 0:  # the lure appeals to segments differently
+            chance = chance * appeal[self.segment[targets]]
+        else:
+            chance = chance * appeal[0]
+        if self._weighted_senders:  # some senders' word counts more (KOLs)
+            chance = chance * self.weight[senders]
+        chance = np.broadcast_to(chance, targets.shape)
         factor = b.repeat_exposure_factor
         if factor < 1:
             # Saturation depends on order: take each person's invitations in random order.
@@ -376,7 +397,9 @@ class ReferralModel(mesa.Model):
             # Order does not change who accepts; draw it only among the accepted.
             accepted = np.flatnonzero(self.streams["acceptance"].random(targets.size) < chance)
             accepted = accepted[self.streams["inviter"].permutation(accepted.size)]
-        np.add.at(self.seen, targets, 1)
+        if factor < 1:  # the saturation count, needed only when saturation applies
+            first = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
+            self.seen[targets[first]] += np.diff(np.r_[first, targets.size]).astype(np.int32)
         self.ever_invited[targets] = True
         invitees, first_hit = np.unique(targets[accepted], return_index=True)
         return invitees, senders[accepted[first_hit]]
@@ -389,7 +412,8 @@ class ReferralModel(mesa.Model):
         inviters: np.ndarray,
         funded: bool,
     ) -> None:
-        outside = np.setdiff1d(outside, invitees, assume_unique=True)
+        if outside.size:
+            outside = np.setdiff1d(outside, invitees, assume_unique=True)
         for people in (invitees, outside):
             self.member[people] = True
             self.day_joined[people] = day
@@ -397,11 +421,17 @@ class ReferralModel(mesa.Model):
         self.inviter[invitees] = inviters
         self.generation[invitees] = self.generation[inviters] + 1
         self.generation[outside] = 0
-        np.add.at(self.invites, inviters, 1)
+        _count_into(self.invites, inviters)
         if funded and self.lure.kind == "coupon":
             self.coupon[invitees] = True
-        joined = int(invitees.size + outside.size)
+        joined_today = np.concatenate([invitees, outside]) if outside.size else invitees
+        self._joined_today = joined_today
+        self._may_share = np.concatenate(
+            [self._may_share, joined_today[self.propensity[joined_today] > 0]]
+        )
+        joined = int(joined_today.size)
         self._daily_new_joins.append(joined)
+        self._cumulative_joined += joined
         self.today["new_joins"] = joined
 
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
@@ -409,7 +439,7 @@ class ReferralModel(mesa.Model):
         if funded and invitees.size:
             dues += self.lure.on_join(self, invitees, inviters)
             if self.config.reward.pay_on == "join":
-                np.add.at(self.counted_referrals, inviters, 1)
+                _count_into(self.counted_referrals, inviters)
                 dues += self.reward_rule.on_referral(self, invitees, inviters)
         self._settle(dues, day)
         starting_kols = self.kols[self.active_from[self.kols] == day]
@@ -418,10 +448,11 @@ class ReferralModel(mesa.Model):
     def _purchases(self, day: int, funded: bool) -> None:
         b = self.config.behaviour
         # Members at the start of the day who joined through the campaign.
-        buyers = np.flatnonzero(
-            (self.role == Role.MEMBER) & (self.day_joined >= 0) & (self.day_joined < day)
-        )
+        buyers = self._customers
+        self._customers = np.concatenate([self._customers, self._joined_today])
         daily = np.array([b.purchase_probability.payer, b.purchase_probability.convertible, 0.0])
+        if daily.max() == 0:
+            buyers = buyers[:0]  # nobody ever buys: no draws needed
         chance = daily[self.segment[buyers]]
         lift = self.lure.first_purchase_lift
         if funded and lift != 1.0:
@@ -441,7 +472,7 @@ class ReferralModel(mesa.Model):
             dues += self.lure.on_first_purchase(self, redeemed)
             if self.config.reward.pay_on == "first_purchase":
                 referred = first[self.inviter[first] >= 0]
-                np.add.at(self.counted_referrals, self.inviter[referred], 1)
+                _count_into(self.counted_referrals, self.inviter[referred])
                 dues += self.reward_rule.on_referral(self, referred, self.inviter[referred])
         self._settle(dues, day)
 

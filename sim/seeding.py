@@ -1,6 +1,7 @@
 """Who starts the campaign: the KOLs and the seed users (种子用户).
 
-The basic strategies; optimising the choice (influence maximisation) is its own module.
+The basic strategies here; the optimising ones (degree_discount, celf, imm) are in
+``sim.influence``.
 Every strategy returns distinct person numbers and never picks a KOL as an ordinary seed
 (unless the seeds *are* the KOLs).
 """
@@ -87,12 +88,18 @@ def choose_seeds(
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     if strategy == "random":
-        pool = np.setdiff1d(np.arange(graph.n), kols)
+        free = np.ones(graph.n, dtype=bool)
+        free[kols] = False
+        pool = np.flatnonzero(free) if kols.size else graph.n
         return np.sort(rng.choice(pool, size=count, replace=False))
     if strategy == "top_degree":
         return _top(graph.out_degree(), count, kols)
     if strategy == "pagerank":
         return _top(pagerank(graph), count, kols)
+    if strategy in ("degree_discount", "celf", "imm"):
+        from sim.influence import optimised_seeds  # influence runs the engine: import late
+
+        return optimised_seeds(config, graph, kols, community_seed)
     # community_spread: the best-connected person of each community, largest first;
     # with more seeds than communities, go round again.
     labels = communities(graph, community_seed)

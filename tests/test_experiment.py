@@ -349,7 +349,7 @@ POSTERIOR_STUDY = {
     "experiment": {"days": 10, "replicates": 40, "seed": 8},
     "graph": {"kind": "barabasi_albert", "n": 1500, "m": 3},
     "seeds": {"count": 20},
-    "behaviour": {"accept_probability": 0.1},
+    "behaviour": {"accept_probability": 0.15},
     "scenarios": [
         {"name": "none"},
         {"name": "cash", "set": {"lure.kind": "cash", "lure.value": 8.0}},
@@ -361,7 +361,7 @@ def test_posterior_draws_are_shared_by_scenarios_and_widen_the_forecast():
     from sim.study import posterior_from_frame
 
     samples = pd.DataFrame(
-        {"behaviour.accept_probability": [0.05, 0.1, 0.2], "weight": [1.0, 2.0, 1.0]}
+        {"behaviour.accept_probability": [0.05, 0.15, 0.45], "weight": [1.0, 2.0, 1.0]}
     )
     posterior = posterior_from_frame(samples, "test")
     drawn = sim.run_experiment(POSTERIOR_STUDY, posterior=posterior)
@@ -373,17 +373,23 @@ def test_posterior_draws_are_shared_by_scenarios_and_widen_the_forecast():
     share_middle = (runs["posterior_draw"] == 1).mean()
     assert share_middle == pytest.approx(0.5, abs=0.2)
     values = runs["behaviour.accept_probability"].to_numpy()
-    assert set(np.round(values, 6)) <= {0.05, 0.1, 0.2}
+    assert set(np.round(values, 6)) <= {0.05, 0.15, 0.45}
     # a point posterior at the base value gives exactly the plain forecast
     point = posterior_from_frame(
-        pd.DataFrame({"behaviour.accept_probability": [0.1], "weight": [1.0]}), "point"
+        pd.DataFrame({"behaviour.accept_probability": [0.15], "weight": [1.0]}), "point"
     )
     plain = sim.run_experiment(POSTERIOR_STUDY)
     at_point = sim.run_experiment(POSTERIOR_STUDY, posterior=point)
     assert (at_point.runs["joined"].to_numpy() == plain.runs["joined"].to_numpy()).all()
-    # the uncertain forecast's 90% band of joins is wider than the point forecast's
-    spread = lambda r: np.subtract(*np.quantile(r["joined"], [0.95, 0.05]))  # noqa: E731
-    assert spread(drawn.runs) > 1.5 * spread(plain.runs)
+    # within each scenario, the uncertain forecast's 90% band of joins is wider than the
+    # point forecast's (measured: 3x and 5x; acceptance spans 0.05-0.45 against 0.15)
+    for scenario in ("none", "cash"):
+
+        def spread(r, s=scenario):
+            joined = r.loc[r["scenario"] == s, "joined"]
+            return np.subtract(*np.quantile(joined, [0.95, 0.05]))
+
+        assert spread(drawn.runs) > 2 * spread(plain.runs)
 
 
 def test_posterior_naming_an_unknown_key_is_refused():
