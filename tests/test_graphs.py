@@ -153,3 +153,31 @@ def test_communities_and_groups_respect_max_size():
     groups = build_groups(cfg, g, seed=3)
     assert groups.count == 36
     assert groups.sizes().mean() == pytest.approx(50, rel=0.05)
+
+
+def test_hub_groups_gather_around_the_best_connected_friend():
+    from sim.graphs import hub_of
+
+    # 0 is a hub of 5; 6 is a hub of 3 linked to leaf 1 of hub 0; 10 is alone
+    g = nx.Graph()
+    g.add_edges_from((0, i) for i in range(1, 6))
+    g.add_edges_from((6, i) for i in (7, 8, 9))
+    g.add_edge(6, 1)
+    g.add_node(10)
+    graph = Graph.from_networkx(g)
+    hubs = graph.label_of(hub_of(graph))
+    names = graph.label_of(np.arange(graph.n))
+    hub = dict(zip(names.tolist(), hubs.tolist(), strict=True))
+    assert [hub[i] for i in (0, 2, 3, 4, 5)] == [0] * 5
+    assert hub[1] == 0  # friend of both hubs: the bigger one (5 friends against 4)
+    assert [hub[i] for i in (6, 7, 8, 9)] == [6] * 4
+    assert hub[10] == 10  # no friends: their own group
+    cfg = parse_config({"groups": {"source": "hubs", "max_size": 3}})
+    groups = build_groups(cfg, graph, seed=1)
+    assert groups.sizes().max() <= 3 and groups.sizes().sum() == 11
+    # on a million-person BA graph it is linear-time; here check sizes on 20,000
+    big = make(kind="barabasi_albert", n=20_000, m=3)
+    sizes = build_groups(
+        parse_config({"groups": {"source": "hubs", "max_size": 200}}), big, 1
+    ).sizes()
+    assert sizes.max() == 200 and sizes.sum() == 20_000
