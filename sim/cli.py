@@ -39,6 +39,42 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("config", type=Path)
     validate.add_argument("--replicates", type=int)
     _add_set(validate)
+
+    app = commands.add_parser("app", help="start the live app (a web page on this machine)")
+    app.add_argument("--results", type=Path, help="a results folder to open at start")
+    app.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    app.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
+    app.add_argument("--graphs", type=Path, help="folder of edge lists the app offers")
+    app.add_argument("--workers", type=int, help="simulation processes (default: cores, max 4)")
+
+    report = commands.add_parser("report", help="(re)build report.html from a results folder")
+    report.add_argument("folder", type=Path, help="a results folder written by `fission run`")
+    report.add_argument(
+        "--images", action="store_true", help="also export every chart to images/ (PNG, SVG)"
+    )
+
+    calibrate = commands.add_parser(
+        "calibrate", help="fit behaviour to a pilot's daily counts or observed cascades"
+    )
+    calibrate.add_argument("config", type=Path, help="the pilot's config, with [calibration]")
+    data = calibrate.add_mutually_exclusive_group(required=True)
+    data.add_argument("--daily", type=Path, help="CSV: day, new_joins[, new_invites, ...]")
+    data.add_argument("--cascades", type=Path, help="cascades, one a line: user time,...")
+    calibrate.add_argument("--min-size", type=int, default=1, help="cascades of >= N only")
+    calibrate.add_argument("--out", type=Path, help="fit folder (default fits/<name>/)")
+    calibrate.add_argument(
+        "--workers", type=int, default=1, help="N > 1: parallel, faster, not bit-reproducible"
+    )
+    calibrate.add_argument(
+        "--address", help="sample on a running Dask scheduler (not bit-reproducible)"
+    )
+    _add_set(calibrate)
+
+    from sim.influence.command import add_arguments as add_seeds_arguments
+
+    seeds = commands.add_parser("seeds", help="choose seed users (degree_discount, celf, imm)")
+    add_seeds_arguments(seeds)
+    _add_set(seeds)
     return parser
 
 
@@ -100,8 +136,36 @@ def _run(args: argparse.Namespace) -> int:
         print(format_comparison(results.compare()))
     else:
         print(results.summary_table().to_string(float_format=lambda v: f"{v:,.3f}"))
+    _write_report(Path(out), results)
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file())
     print(f"Results written to {out}/ ({', '.join(files)})")
+    return 0
+
+
+def _write_report(out: Path, results) -> None:
+    """report.html beside the tables; a failure is a warning: the tables are safe on disk."""
+    from sim.report import write_report
+
+    try:
+        write_report(out, results=results)
+    except Exception as err:
+        print(f"fission: warning: report.html not written: {err}", file=sys.stderr)
+
+
+def _report(args: argparse.Namespace) -> int:
+    from sim.report import write_report
+
+    try:
+        path = write_report(args.folder, images=args.images)
+    except FileNotFoundError as err:
+        print(f"fission: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    except RuntimeError as err:  # image export (kaleido and Chromium)
+        print(f"fission: error: {err}", file=sys.stderr)
+        return 1
+    print(f"Report written to {path}")
+    if args.images:
+        print(f"Images written to {args.folder / 'images'}/")
     return 0
 
 
@@ -143,11 +207,45 @@ def _validate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _app(args: argparse.Namespace) -> int:
+    import contextlib
+    import signal
+
+    from sim.app.server import AppServer
+
+    graphs = {} if args.graphs is None else {"graphs_dir": args.graphs}
+    results = None if args.results is None else str(args.results)
+    try:
+        server = AppServer(
+            args.host, args.port, results_dir=results, workers=args.workers, **graphs
+        )
+    except OSError as err:
+        print(f"fission: error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the workers on SIGTERM too
+    print(f"Fission app on {server.url} (Ctrl-C to stop)")
+    with contextlib.suppress(KeyboardInterrupt):
+        server.serve_forever()
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
     try:
         if args.command == "run":
             return _run(args)
+        if args.command == "app":
+            return _app(args)
+        if args.command == "report":
+            return _report(args)
+        if args.command == "calibrate":
+            from sim.calibration.command import calibrate
+
+            return calibrate(args)
+        if args.command == "seeds":
+            from sim.influence.command import seeds
+
+            return seeds(args)
         return _validate(args)
     except ConfigError as err:
         print(f"fission: error: {err}", file=sys.stderr)

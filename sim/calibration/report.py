@@ -1,0 +1,259 @@
+"""Writing a fit: posterior.parquet, summary.json, predictive.parquet, config.toml and
+report.html (plotly, offline), all into a temporary folder moved into place at the end."""
+
+from __future__ import annotations
+
+import html
+import json
+import os
+import shutil
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import pandas as pd
+
+from sim.calibration.fit import BAND, Fit
+from sim.config import ConfigError
+
+FILES = ("posterior.parquet", "summary.json", "predictive.parquet", "config.toml", "report.html")
+COLORS = {"posterior": "#1f77b4", "prior": "#b0b0b0", "observed": "#d62728"}
+
+
+def check_out(out: str | Path) -> Path:
+    """Refuse a folder that holds something other than an earlier fit (before fitting)."""
+    out = Path(out)
+    if out.exists():
+        if not out.is_dir():
+            raise ConfigError(f"--out {out}: is a file")
+        others = [p.name for p in out.iterdir() if p.name not in FILES]
+        if others:
+            raise ConfigError(f"--out {out}: not a calibration folder (has {others[0]})")
+    return out
+
+
+def predictive_frame(fit: Fit) -> pd.DataFrame:
+    """The predictive runs as a long table: source (posterior or prior), draw, then
+    day and the pilot's columns (daily) or cascade and adopters by each day."""
+    parts = []
+    if fit.kind == "daily":
+        columns = [c for c in fit.observed.columns if c != "day"]
+        for label, runs in fit.predictive.items():
+            draws, days, _ = runs.shape
+            frame = pd.DataFrame(runs.reshape(draws * days, -1), columns=columns)
+            frame.insert(0, "day", np.tile(np.arange(1, days + 1), draws))
+            frame.insert(0, "draw", np.repeat(np.arange(draws), days))
+            frame.insert(0, "source", label)
+            parts.append(frame)
+    else:
+        for label, runs in fit.predictive.items():
+            for j, curves in enumerate(runs):
+                frame = pd.DataFrame(curves, columns=[f"day_{d}" for d in range(curves.shape[1])])
+                frame.insert(0, "cascade", np.arange(len(curves)))
+                frame.insert(0, "draw", j)
+                frame.insert(0, "source", label)
+                parts.append(frame)
+    return pd.concat(parts, ignore_index=True)
+
+
+def _figures(fit: Fit) -> list:
+    import plotly.graph_objects as go
+
+    from sim.charts import TEMPLATE
+
+    figures = []
+    if fit.kind == "daily":
+        days = fit.observed["day"].to_numpy()
+        for j, column in enumerate(c for c in fit.observed.columns if c != "day"):
+            fig = go.Figure()
+            for label in ("prior", "posterior"):
+                cum = np.cumsum(fit.predictive[label][:, :, j], axis=1)
+                lo, mid, hi = np.quantile(cum, (BAND[0], 0.5, BAND[1]), axis=0)
+                color = COLORS[label]
+                fig.add_trace(
+                    go.Scatter(
+                        x=days,
+                        y=hi,
+                        mode="lines",
+                        line={"width": 0},
+                        showlegend=False,
+                        hoverinfo="skip",
+                    )
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=days,
+                        y=lo,
+                        mode="lines",
+                        line={"width": 0},
+                        fill="tonexty",
+                        fillcolor=_rgba(color, 0.2),
+                        name=f"{label} 90% band",
+                    )
+                )
+                fig.add_trace(
+                    go.Scatter(
+                        x=days,
+                        y=mid,
+                        mode="lines",
+                        line={"color": color, "width": 2},
+                        name=f"{label} median",
+                    )
+                )
+            fig.add_trace(
+                go.Scatter(
+                    x=days,
+                    y=np.cumsum(fit.observed[column]),
+                    mode="markers+lines",
+                    name="observed",
+                    line={"color": COLORS["observed"]},
+                )
+            )
+            fig.update_layout(
+                template=TEMPLATE,
+                title=f"Cumulative {column}: pilot against the model's 90% bands",
+                xaxis_title="day",
+                yaxis_title=column,
+            )
+            figures.append(fig)
+    else:
+        observed = fit.observed[:, -1]
+        fig = go.Figure()
+        grid = np.unique(
+            np.concatenate([observed, *[r[:, -1] for r in fit.predictive["posterior"]]])
+        )
+        for label in ("prior", "posterior"):
+            ccdf = np.array(
+                [
+                    [(r[:, -1] >= g).mean() if len(r) else 0.0 for g in grid]
+                    for r in fit.predictive[label]
+                ]
+            )
+            lo, mid, hi = np.quantile(ccdf, (BAND[0], 0.5, BAND[1]), axis=0)
+            color = COLORS[label]
+            fig.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=hi,
+                    mode="lines",
+                    line={"width": 0},
+                    showlegend=False,
+                    hoverinfo="skip",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=lo,
+                    mode="lines",
+                    line={"width": 0},
+                    fill="tonexty",
+                    fillcolor=_rgba(color, 0.2),
+                    name=f"{label} 90% band",
+                )
+            )
+            fig.add_trace(
+                go.Scatter(
+                    x=grid,
+                    y=mid,
+                    mode="lines",
+                    line={"color": color, "width": 2},
+                    name=f"{label} median",
+                )
+            )
+        fig.add_trace(
+            go.Scatter(
+                x=grid,
+                y=[(observed >= g).mean() for g in grid],
+                mode="lines",
+                name="observed",
+                line={"color": COLORS["observed"], "width": 2},
+            )
+        )
+        fig.update_layout(
+            template=TEMPLATE,
+            title="Cascade sizes: share of cascades with at least x adopters",
+            xaxis={"type": "log", "title": "adopters"},
+            yaxis={"type": "log", "title": "share of cascades"},
+        )
+        figures.append(fig)
+    return figures
+
+
+def _rgba(color: str, alpha: float) -> str:
+    r, g, b = (int(color[i : i + 2], 16) for i in (1, 3, 5))
+    return f"rgba({r},{g},{b},{alpha})"
+
+
+def report_html(fit: Fit) -> str:
+    import plotly.io as pio
+    from plotly.offline import get_plotlyjs
+
+    table = fit.table[["parameter", "estimate", "low", "high", "prior_low", "prior_high"]]
+    rows = "".join(
+        "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
+        for row in table.itertuples(index=False)
+    )
+    head = "".join(
+        f"<th>{h}</th>"
+        for h in (
+            "parameter",
+            "estimate (weighted median)",
+            "90% low",
+            "90% high",
+            "prior low",
+            "prior high",
+        )
+    )
+    checks = "".join(f"<li>{html.escape(k)}: {v:.4g}</li>" for k, v in fit.checks.items())
+    plots = "".join(pio.to_html(f, include_plotlyjs=False, full_html=False) for f in _figures(fit))
+    name = html.escape(fit.problem.config.experiment.name)
+    return f"""<!DOCTYPE html>
+<html><head><meta charset="utf-8"><title>Calibration: {name}</title>
+<script>{get_plotlyjs()}</script>
+<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}
+table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px;text-align:right}}
+</style></head><body>
+<h1>Calibration of {name} to {fit.kind}</h1>
+<p>ABC-SMC (pyabc): {fit.generations} generations, {len(fit.samples)} particles,
+{fit.simulations} simulations; final threshold {fit.epsilon:.4g}, weighted median
+distance of the posterior particles {fit.distance:.4g}.</p>
+<table><tr>{head}</tr>{rows}</table>
+<h2>Posterior-predictive check</h2><ul>{checks}</ul>{plots}
+</body></html>
+"""
+
+
+def _fmt(value: object) -> str:
+    return f"{value:.4g}" if isinstance(value, float) else str(value)
+
+
+def write_fit(fit: Fit, out: str | Path) -> Path:
+    """Write every file of the fit to ``out``, replacing an earlier fit there."""
+    from sim.experiment import _toml
+
+    out = check_out(out)
+    out.parent.mkdir(parents=True, exist_ok=True)
+    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
+    umask = os.umask(0)
+    os.umask(umask)
+    os.chmod(tmp, 0o777 & ~umask)
+    try:
+        fit.samples.to_parquet(tmp / "posterior.parquet", index=False)
+        (tmp / "summary.json").write_text(json.dumps(fit.summary(), indent=2) + "\n")
+        predictive_frame(fit).to_parquet(tmp / "predictive.parquet", index=False)
+        data = dict(fit.problem.data)
+        data["calibration"] = fit.problem.spec.model_dump(mode="python", exclude_none=True)
+        (tmp / "config.toml").write_text(_toml(data))
+        (tmp / "report.html").write_text(report_html(fit), encoding="utf-8")
+        if out.exists():
+            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            os.replace(out, old / "fit")
+            os.replace(tmp, out)
+            shutil.rmtree(old)
+        else:
+            os.replace(tmp, out)
+    finally:
+        if tmp.exists():
+            shutil.rmtree(tmp)
+    return out
