@@ -154,6 +154,24 @@ BAD = [
         r"^population.segment_mix: segment shares must sum to 1",
     ),
     ("[lure]\nkind = 'voucher'\n", r"^lure.kind: Input should be 'none', 'cash'"),
+    ("scenarios = []\n", r"^scenarios: the list is empty"),
+    (
+        "[[scenarios]]\nname = 'a'\n[[scenarios]]\nname = 'a'\n",
+        r"^scenarios: two scenarios are named 'a'$",
+    ),
+    (
+        "[[scenarios]]\nname = 'a'\nset = { 'lure.vaule' = 1.0 }\n",
+        r"^scenarios\[a\].set: lure.vaule: unknown key$",
+    ),
+    (
+        "[sweep]\nmethod = 'lhs'\nsamples = 4\n"
+        "[sweep.params]\n'reward.amount' = { low = 9.0, high = 1.0 }\n",
+        r"^sweep.params.reward.amount: low \(9\) is greater than high \(1\)$",
+    ),
+    (
+        "[sweep]\n[sweep.params]\n'reward.amont' = [1.0, 2.0]\n",
+        r"^sweep.params.reward.amont: not a parameter$",
+    ),
 ]
 
 
