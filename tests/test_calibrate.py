@@ -27,6 +27,7 @@ from sim.calibration import (
 from sim.cli import main
 from sim.model import ReferralModel
 from sim.streams import derive_seed
+from tests.conftest import IC_BEHAVIOUR
 
 SHARED = Path(__file__).resolve().parents[2] / "shared"
 CASCADES = SHARED / "data/graphs/twitter-url-cascades/cascades.txt"
@@ -117,17 +118,7 @@ def test_twitter_cascades_posterior_predictive_beats_the_prior():
         "graph": {"kind": "powerlaw_cluster", "n": 20000, "m": 3, "p_triangle": 0.3},
         "seeds": {"strategy": "random", "count": 1},
         "population": {"seed_share_multiplier": 1.0},
-        "behaviour": {
-            "repeat_exposure_factor": 1.0,
-            "sharer_share": 1.0,
-            "share_probability": 1.0,
-            "propensity_sigma": 0.0,
-            "share_half_life_days": float("inf"),
-            "max_shares": 1,
-            "direct_count": 1,
-            "feed_attention": 1.0,
-            "channel": {"direct": 0.0, "feed": 1.0, "group": 0.0},
-        },
+        "behaviour": {**IC_BEHAVIOUR, "direct_count": 1},
         "lure": {"kind": "none"},
         "reward": {"rule": "none"},
         "calibration": {

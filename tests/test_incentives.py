@@ -10,19 +10,9 @@ import pytest
 
 from sim.config import ConfigError, parse_config
 from sim.model import ReferralModel
+from tests.conftest import IC_BEHAVIOUR
 
-CERTAIN = {
-    "accept_probability": 1.0,
-    "repeat_exposure_factor": 1.0,
-    "sharer_share": 1.0,
-    "share_probability": 1.0,
-    "propensity_sigma": 0.0,
-    "share_half_life_days": float("inf"),
-    "max_shares": 1,
-    "feed_attention": 1.0,
-    "channel": {"direct": 0.0, "feed": 1.0, "group": 0.0},
-    "purchase_probability": {"payer": 0.0, "convertible": 0.0},
-}
+CERTAIN = {**IC_BEHAVIOUR, "accept_probability": 1.0}
 
 
 def run(graph: nx.Graph, days: int = 6, behaviour=None, **sections) -> ReferralModel:

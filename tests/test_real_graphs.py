@@ -9,17 +9,9 @@ import pytest
 
 from sim.config import parse_config
 from sim.model import ReferralModel
+from tests.conftest import IC_BEHAVIOUR
 
-IC = {
-    "repeat_exposure_factor": 1.0,
-    "sharer_share": 1.0,
-    "share_probability": 1.0,
-    "propensity_sigma": 0.0,
-    "share_half_life_days": float("inf"),
-    "max_shares": 1,
-    "feed_attention": 1.0,
-    "channel": {"direct": 0.0, "feed": 1.0, "group": 0.0},
-}
+IC = IC_BEHAVIOUR
 
 
 def edgelist_config(path, directed: bool, t: float, seeds: dict, days: int = 40) -> dict:

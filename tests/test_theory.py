@@ -15,7 +15,7 @@ from scipy.optimize import brentq
 from sim.config import load_config, parse_config
 from sim.model import ReferralModel
 from sim.streams import derive_seed
-from tests.conftest import EXPERIMENTS
+from tests.conftest import EXPERIMENTS, IC_BEHAVIOUR
 
 IC_CONFIG = EXPERIMENTS / "validation" / "independent_cascade.toml"
 BASS_CONFIG = EXPERIMENTS / "validation" / "bass.toml"
@@ -140,17 +140,7 @@ def test_k_factor_of_a_finished_subcritical_cascade_is_k():
             "graph": {"kind": "random_regular", "n": 200_000, "degree": 3},
             "seeds": {"count": 200},
             "population": {"seed_share_multiplier": 1.0},
-            "behaviour": {
-                "accept_probability": 0.25,
-                "repeat_exposure_factor": 1.0,
-                "sharer_share": 1.0,
-                "share_probability": 1.0,
-                "propensity_sigma": 0.0,
-                "share_half_life_days": float("inf"),
-                "max_shares": 1,
-                "feed_attention": 1.0,
-                "channel": {"direct": 0.0, "feed": 1.0, "group": 0.0},
-            },
+            "behaviour": {**IC_BEHAVIOUR, "accept_probability": 0.25},
         }
     )
     model = ReferralModel(cfg, rng=3).run()

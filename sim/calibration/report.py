@@ -9,6 +9,7 @@ import os
 import shutil
 import tempfile
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -68,38 +69,7 @@ def _figures(fit: Fit) -> list:
             fig = go.Figure()
             for label in ("prior", "posterior"):
                 cum = np.cumsum(fit.predictive[label][:, :, j], axis=1)
-                lo, mid, hi = np.quantile(cum, (BAND[0], 0.5, BAND[1]), axis=0)
-                color = COLORS[label]
-                fig.add_trace(
-                    go.Scatter(
-                        x=days,
-                        y=hi,
-                        mode="lines",
-                        line={"width": 0},
-                        showlegend=False,
-                        hoverinfo="skip",
-                    )
-                )
-                fig.add_trace(
-                    go.Scatter(
-                        x=days,
-                        y=lo,
-                        mode="lines",
-                        line={"width": 0},
-                        fill="tonexty",
-                        fillcolor=_rgba(color, 0.2),
-                        name=f"{label} 90% band",
-                    )
-                )
-                fig.add_trace(
-                    go.Scatter(
-                        x=days,
-                        y=mid,
-                        mode="lines",
-                        line={"color": color, "width": 2},
-                        name=f"{label} median",
-                    )
-                )
+                _add_band(fig, days, cum, label)
             fig.add_trace(
                 go.Scatter(
                     x=days,
@@ -129,38 +99,7 @@ def _figures(fit: Fit) -> list:
                     for r in fit.predictive[label]
                 ]
             )
-            lo, mid, hi = np.quantile(ccdf, (BAND[0], 0.5, BAND[1]), axis=0)
-            color = COLORS[label]
-            fig.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=hi,
-                    mode="lines",
-                    line={"width": 0},
-                    showlegend=False,
-                    hoverinfo="skip",
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=lo,
-                    mode="lines",
-                    line={"width": 0},
-                    fill="tonexty",
-                    fillcolor=_rgba(color, 0.2),
-                    name=f"{label} 90% band",
-                )
-            )
-            fig.add_trace(
-                go.Scatter(
-                    x=grid,
-                    y=mid,
-                    mode="lines",
-                    line={"color": color, "width": 2},
-                    name=f"{label} median",
-                )
-            )
+            _add_band(fig, grid, ccdf, label)
         fig.add_trace(
             go.Scatter(
                 x=grid,
@@ -257,3 +196,28 @@ def write_fit(fit: Fit, out: str | Path) -> Path:
         if tmp.exists():
             shutil.rmtree(tmp)
     return out
+
+
+def _add_band(fig: Any, x: np.ndarray, draws: np.ndarray, label: str) -> None:
+    """The 90% band (5th-95th percentile over predictive draws) and median of one source."""
+    import plotly.graph_objects as go
+
+    lo, mid, hi = np.quantile(draws, (BAND[0], 0.5, BAND[1]), axis=0)
+    color = COLORS[label]
+    edge = {"mode": "lines", "line": {"width": 0}}
+    fig.add_trace(go.Scatter(x=x, y=hi, showlegend=False, hoverinfo="skip", **edge))
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=lo,
+            fill="tonexty",
+            fillcolor=_rgba(color, 0.2),
+            name=f"{label} 90% band",
+            **edge,
+        )
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=x, y=mid, mode="lines", line={"color": color, "width": 2}, name=f"{label} median"
+        )
+    )
