@@ -16,7 +16,7 @@ import numpy as np
 from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
 from sim.config import Config, ConfigError, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
-from sim.incentives import CashLure, Due, make_lure, make_reward_rule, saturating
+from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
 from sim.seeding import choose_kols, choose_seeds
 from sim.streams import Streams, derive_seed
 
@@ -218,8 +218,6 @@ class ReferralModel(mesa.Model):
 
     def _init_incentives(self, n: int) -> None:
         cfg = self.config
-        from sim.incentives import Budget
-
         self.lure = make_lure(cfg.lure, n)
         self.reward_rule = make_reward_rule(cfg.reward, n)
         self.budget = Budget(cfg.reward.budget)
