@@ -391,13 +391,21 @@ class Config(_Section):
         return self.model_dump(mode="python", exclude_none=True)
 
 
-def _format_error(err: ValidationError) -> str:
+# Parts of pydantic's error locations that are not keys a planner wrote.
+_NOT_KEYS = ("values", "range")
+
+
+def format_validation_error(err: ValidationError, prefix: str = "") -> str:
+    """The first error as one line naming the field: ``prefix.path: message``."""
     first = err.errors()[0]
-    path = ".".join(str(p) for p in first["loc"] if not str(p).startswith("function-"))
+    parts = [prefix] if prefix else []
+    parts += [
+        str(p) for p in first["loc"] if p not in _NOT_KEYS and not str(p).startswith("function-")
+    ]
     msg = first["msg"].removeprefix("Value error, ")
     if first["type"] == "extra_forbidden":
         msg = "unknown key"
-    return f"{path}: {msg}" if path else msg
+    return f"{'.'.join(parts)}: {msg}" if parts else msg
 
 
 def parse_config(data: dict[str, Any], base_dir: str | Path = ".") -> Config:
@@ -407,7 +415,7 @@ def parse_config(data: dict[str, Any], base_dir: str | Path = ".") -> Config:
     try:
         return Config.model_validate({**data, "base_dir": str(base_dir)})
     except ValidationError as err:
-        raise ConfigError(_format_error(err)) from None
+        raise ConfigError(format_validation_error(err)) from None
 
 
 def read_config_file(path: str | Path) -> dict[str, Any]:

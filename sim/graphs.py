@@ -94,6 +94,11 @@ class Graph:
             out.append(lookup[key])
         return np.asarray(out, dtype=np.int64)
 
+    def adjacency(self) -> sp.csr_matrix:
+        """The graph as a scipy CSR matrix (1 where a share of row reaches column)."""
+        data = np.ones(self.indices.size, dtype=np.int8)
+        return sp.csr_matrix((data, self.indices, self.indptr), shape=(self.n, self.n))
+
     def undirected_edges(self) -> np.ndarray:
         """Each connected pair once, as an (m, 2) array with u < v."""
         src = np.repeat(np.arange(self.n, dtype=np.int64), self.out_degree())

@@ -229,6 +229,10 @@ class ReferralModel(mesa.Model):
             )
         self.appeal_offered = appeal
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
+        buying = cfg.behaviour.purchase_probability
+        # Daily chance of an order by segment; junk never buys.
+        self._purchase_chance = np.array([buying.payer, buying.convertible, 0.0])
+        self._anyone_buys = bool(self._purchase_chance.max() > 0)
         self.day = 0
         self.reward_cost = 0.0
         self.lure_cost = 0.0
@@ -441,17 +445,16 @@ class ReferralModel(mesa.Model):
                 dues += self.reward_rule.on_referral(self, invitees, inviters)
         self._settle(dues, day)
         starting_kols = self.kols[self.active_from[self.kols] == day]
-        self.kol_cost += sum(KOL.fee(self.config) for _ in starting_kols)
+        self.kol_cost += KOL.fee(self.config) * starting_kols.size
 
     def _purchases(self, day: int, funded: bool) -> None:
         b = self.config.behaviour
         # Members at the start of the day who joined through the campaign.
         buyers = self._customers
         self._customers = np.concatenate([self._customers, self._joined_today])
-        daily = np.array([b.purchase_probability.payer, b.purchase_probability.convertible, 0.0])
-        if daily.max() == 0:
-            buyers = buyers[:0]  # nobody ever buys: no draws needed
-        chance = daily[self.segment[buyers]]
+        if not self._anyone_buys:
+            buyers = buyers[:0]  # no draws needed
+        chance = self._purchase_chance[self.segment[buyers]]
         lift = self.lure.first_purchase_lift
         if funded and lift != 1.0:
             first_time = self.coupon[buyers] & (self.purchases[buyers] == 0)

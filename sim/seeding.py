@@ -9,7 +9,6 @@ Every strategy returns distinct person numbers and never picks a KOL as an ordin
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from sim.config import Config, ConfigError
 from sim.graphs import Graph, communities
@@ -20,10 +19,7 @@ def pagerank(graph: Graph, damping: float = 0.85, tol: float = 1e-10) -> np.ndar
     n = graph.n
     out = graph.out_degree().astype(np.float64)
     # A share flows along out-edges; rank flows the same way.
-    adjacency = sp.csr_matrix(
-        (np.ones(graph.indices.size), graph.indices, graph.indptr), shape=(n, n)
-    )
-    transition = adjacency.T.tocsr()
+    transition = graph.adjacency().astype(np.float64).T.tocsr()
     rank = np.full(n, 1.0 / n)
     inv_out = np.divide(1.0, out, out=np.zeros(n), where=out > 0)
     for _ in range(200):

@@ -31,6 +31,7 @@ from sim.config import (
     Config,
     ConfigError,
     apply_overrides,
+    format_validation_error,
     parse_config,
     read_config_file,
 )
@@ -256,10 +257,7 @@ def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Sce
         try:
             scenario = Scenario.model_validate(item)
         except ValidationError as err:
-            first = err.errors()[0]
-            path = ".".join(str(p) for p in first["loc"])
-            msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-            raise ConfigError(f"scenarios[{i}].{path}: {msg}") from None
+            raise ConfigError(format_validation_error(err, f"scenarios[{i}]")) from None
         try:
             parse_config(apply_overrides(base, scenario.set), base_dir)
         except ConfigError as err:
@@ -280,12 +278,7 @@ def _parse_sweep(
     try:
         sweep = Sweep.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        path = ".".join(str(p) for p in first["loc"] if p not in ("values", "range"))
-        msg = first["msg"].removeprefix("Value error, ")
-        if first["type"] == "extra_forbidden":
-            msg = "unknown key"
-        raise ConfigError(f"sweep.{path}: {msg}" if path else f"sweep: {msg}") from None
+        raise ConfigError(format_validation_error(err, "sweep")) from None
     # Every swept key must be a real parameter: try its extreme values on the base
     # (and on each scenario, which may have changed the kind of lure or rule).
     variants = [base] + [apply_overrides(base, s.set) for s in scenarios]

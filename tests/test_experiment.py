@@ -169,7 +169,6 @@ def test_killed_sweep_resumes_to_the_uninterrupted_tables(tmp_path):
     finished = len(list(parts.glob("*.parquet")))
     assert 8 <= finished < 40, "the kill must land mid-sweep"
     assert not (out / "runs.parquet").exists()
-    assert not list(parts.glob(".*")) or True  # stray temporaries are harmless and ignored
 
     progress: list[tuple[int, int]] = []
     resumed = run_experiment(config, out, on_progress=lambda d, t: progress.append((d, t)))

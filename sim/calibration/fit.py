@@ -173,6 +173,23 @@ def _abc(
     return samples, epsilon, distance, int(t) + 1, simulations
 
 
+def _fit(
+    kind: str,
+    problem: Problem,
+    simulate: Callable[[dict[str, float], int], dict[str, np.ndarray]],
+    observed_stats: dict[str, np.ndarray],
+    observed: Any,
+    workers: int,
+    address: str | None,
+) -> Fit:
+    """Run ABC-SMC and wrap its posterior as a Fit (predictive checks added by the caller)."""
+    samples, epsilon, distance, generations, sims = _abc(
+        problem, simulate, observed_stats, workers, address
+    )
+    table = _table(problem, samples)
+    return Fit(kind, problem, samples, table, epsilon, distance, generations, sims, observed)
+
+
 def _draws(problem: Problem, samples: pd.DataFrame, label: str) -> list[dict[str, float]]:
     """Parameter values for predictive runs: from the posterior (weighted resampling)
     or the prior, from the calibration's own stream."""
@@ -215,24 +232,11 @@ def calibrate_daily(
     def simulate(values: dict[str, float], seed: int) -> dict[str, np.ndarray]:
         return daily_stats(simulate_daily(problem.config_with(values), seed, columns), columns)
 
-    samples, epsilon, distance, generations, sims = _abc(
-        problem, simulate, observed, workers, address
-    )
-    fit = Fit(
-        "daily",
-        problem,
-        samples,
-        _table(problem, samples),
-        epsilon,
-        distance,
-        generations,
-        sims,
-        pilot,
-    )
+    fit = _fit("daily", problem, simulate, observed, pilot, workers, address)
     for label in ("posterior", "prior"):
         runs = [
             simulate_daily(problem.config_with(v), _seed(problem, label, j), columns)
-            for j, v in enumerate(_draws(problem, samples, label))
+            for j, v in enumerate(_draws(problem, fit.samples, label))
         ]
         fit.predictive[label] = np.stack(runs)  # draws × days × columns
     post = fit.predictive["posterior"]
@@ -275,26 +279,13 @@ def calibrate_cascades(
     def simulate(values: dict[str, float], seed: int) -> dict[str, np.ndarray]:
         return cascade_stats(simulator(problem.config_with(values), seed))
 
-    samples, epsilon, distance, generations, sims = _abc(
-        problem, simulate, observed, workers, address
-    )
-    fit = Fit(
-        "cascades",
-        problem,
-        samples,
-        _table(problem, samples),
-        epsilon,
-        distance,
-        generations,
-        sims,
-        curves,
-    )
+    fit = _fit("cascades", problem, simulate, observed, curves, workers, address)
     fit.checks["from_observed_first_adopters"] = float(roots is not None)
     fit.checks["observed_cascades"] = float(len(curves))
     for label in ("posterior", "prior"):
         runs = [
             simulator(problem.config_with(v), _seed(problem, label, j))
-            for j, v in enumerate(_draws(problem, samples, label))
+            for j, v in enumerate(_draws(problem, fit.samples, label))
         ]
         fit.predictive[label] = runs  # one curves array per draw
         pooled = np.concatenate([r[:, -1] for r in runs]) if runs else np.zeros(0)

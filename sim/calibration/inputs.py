@@ -13,7 +13,14 @@ import numpy as np
 import pandas as pd
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
-from sim.config import Config, ConfigError, apply_overrides, parse_config, read_config_file
+from sim.config import (
+    Config,
+    ConfigError,
+    apply_overrides,
+    format_validation_error,
+    parse_config,
+    read_config_file,
+)
 
 PILOT_REQUIRED = ("day", "new_joins")
 PILOT_OPTIONAL = ("new_invites", "new_paying", "reward_paid")
@@ -90,10 +97,7 @@ def parse_calibration(data: dict[str, Any], base_dir: str | Path = ".") -> Probl
     try:
         spec = CalibrationSpec.model_validate(raw)
     except ValidationError as err:
-        first = err.errors()[0]
-        path = ".".join(str(p) for p in first["loc"])
-        msg = "unknown key" if first["type"] == "extra_forbidden" else first["msg"]
-        raise ConfigError(f"calibration.{path}: {msg.removeprefix('Value error, ')}") from None
+        raise ConfigError(format_validation_error(err, "calibration")) from None
     config = parse_config(data, base_dir)
     integer_keys = set()
     for key, prior in spec.params.items():

@@ -13,7 +13,6 @@ out-neighbours (edges taken as undirected for the discount).
 from __future__ import annotations
 
 import numpy as np
-import scipy.sparse as sp
 
 from sim.graphs import Graph
 
@@ -21,10 +20,7 @@ from sim.graphs import Graph
 def _neighbours(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
     if not graph.directed:
         return graph.indptr, graph.indices
-    n = graph.n
-    forward = sp.csr_matrix(
-        (np.ones(graph.indices.size, np.int8), graph.indices, graph.indptr), shape=(n, n)
-    )
+    forward = graph.adjacency()
     both = (forward + forward.T).tocsr()
     both.sort_indices()
     return both.indptr.astype(np.int64), both.indices.astype(np.int64)

@@ -35,11 +35,7 @@ def reverse_csr(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
     """Who can reach each person directly: the transpose of the graph (itself if undirected)."""
     if not graph.directed:
         return graph.indptr, graph.indices
-    n = graph.n
-    forward = sp.csr_matrix(
-        (np.ones(graph.indices.size, np.int8), graph.indices, graph.indptr), shape=(n, n)
-    )
-    backward = forward.T.tocsr()
+    backward = graph.adjacency().T.tocsr()
     backward.sort_indices()
     return backward.indptr.astype(np.int64), backward.indices.astype(np.int32)
 
