@@ -76,11 +76,18 @@ def recovered():
     return fits
 
 
-def test_recovery_each_truth_inside_its_90_interval(recovered):
+def test_recovery_each_truth_within_3_posterior_sds(recovered):
+    """Each pilot is one random realisation, so a calibrated 90% interval misses its truth
+    one time in ten: asserting containment for four fixed pilots would fail a correct
+    method about a third of the time over seeds (coverage is tested on its own below).
+    Here: the truth lies within 3 posterior standard deviations of the median on the log
+    scale of the prior (sd from the 90% interval, width 2 × 1.645 sd), which a correct
+    fit misses about 0.3% of the time per pilot, and the estimate is within a factor 2."""
     for (truth, seeds), fit in recovered.items():
         r = row(fit)
-        assert r["low"] <= truth <= r["high"], (truth, seeds, r)
-        # the estimate is informative: within a factor 2 of the truth
+        log_sd = np.log(r["high"] / r["low"]) / (2 * 1.645)
+        z = abs(np.log(truth / r["estimate"])) / log_sd
+        assert z < 3, (truth, seeds, z, r)
         assert truth / 2 < r["estimate"] < truth * 2, (truth, seeds, r)
 
 

@@ -13,6 +13,7 @@ import pytest
 from scipy.optimize import brentq
 
 from sim.config import load_config, parse_config
+from sim.graphs import build_graph
 from sim.model import ReferralModel
 from sim.streams import derive_seed
 from tests.conftest import EXPERIMENTS, IC_BEHAVIOUR
@@ -133,7 +134,10 @@ def test_k_factor_of_a_finished_subcritical_cascade_is_k():
     # and our k_factor (referred / all members) equals K for a finished cascade. On a
     # 3-regular tree-like graph with each member inviting all d friends once and each
     # invitation converting with T, K is about (d - 1) T after the seeds. We check the
-    # identity k_factor = referred / members exactly, and K within 10% of theory.
+    # identity k_factor = referred / members exactly, and the mean total over 10
+    # replicates within 10% of theory (one replicate's sd is about 6% of the mean, so
+    # the mean's SE is about 2%: 10% is 5 SE, and short cycles of the graph, which
+    # theory ignores, cost well under 1%).
     cfg = parse_config(
         {
             "experiment": {"days": 60},
@@ -143,10 +147,14 @@ def test_k_factor_of_a_finished_subcritical_cascade_is_k():
             "behaviour": {**IC_BEHAVIOUR, "accept_probability": 0.25},
         }
     )
-    model = ReferralModel(cfg, rng=3).run()
-    summary = model.summary()
-    members = int(model.member.sum())
-    assert summary["k_factor"] == summary["joined_via_referral"] / members
+    graph = build_graph(cfg, 3)
+    totals = []
+    for replicate in range(10):
+        model = ReferralModel(cfg, rng=3 + replicate, graph=graph).run()
+        summary = model.summary()
+        members = int(model.member.sum())
+        assert summary["k_factor"] == summary["joined_via_referral"] / members
+        totals.append(members / 200)
     # seeds invite 3 friends each, later members 2 (one friend is their inviter):
     # members = U0 (1 + 3T / (1 - 2T)) = U0 * 2.5 at T = 0.25
-    assert members / 200 == pytest.approx(1 + 3 * 0.25 / (1 - 2 * 0.25), rel=0.1)
+    assert np.mean(totals) == pytest.approx(1 + 3 * 0.25 / (1 - 2 * 0.25), rel=0.1)
