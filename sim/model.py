@@ -17,6 +17,8 @@ from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
 from sim.config import Config, ConfigError, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
 from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
+from sim.kernels import count_into, deliver
+from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
 from sim.streams import Streams, derive_seed
 
@@ -37,23 +39,6 @@ DAILY_COLUMNS = (
 
 def _today(name: str, model: ReferralModel) -> Any:
     return model.today[name]
-
-
-def _count_into(counts: np.ndarray, people: np.ndarray) -> None:
-    """counts[i] += how often i appears in people (np.add.at, without its slowness)."""
-    if people.size:
-        who, times = np.unique(people, return_counts=True)
-        counts[who] += times.astype(counts.dtype)
-
-
-def _gather(indptr: np.ndarray, items: np.ndarray, owners: np.ndarray) -> tuple[np.ndarray, ...]:
-    """All items of each owner's CSR row: (owner repeated per item, item, owner position)."""
-    starts = indptr[owners]
-    lengths = indptr[owners + 1] - starts
-    total = int(lengths.sum())
-    position = np.repeat(np.arange(owners.size), lengths)
-    offsets = np.arange(total) - np.repeat(np.cumsum(lengths) - lengths, lengths)
-    return owners[position], items[np.repeat(starts, lengths) + offsets], position
 
 
 class ReferralModel(mesa.Model):
@@ -150,7 +135,7 @@ class ReferralModel(mesa.Model):
     # ------------------------------------------------------------------ set-up
 
     def _groups(self) -> Groups | None:
-        key = f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
+        key = self._group_key = f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
         if key not in self.graph._cache:
             seed = derive_seed(self._graph_seed, "groups")
             # the same community partition as community_spread seeding uses
@@ -168,26 +153,18 @@ class ReferralModel(mesa.Model):
         self.role = np.zeros(n, dtype=np.int8)
         self.role[self.seeds] = Role.SEED
         self.role[self.kols] = Role.KOL
+        starters = np.union1d(self.seeds, self.kols).astype(np.int64)
 
-        mix = cfg.population.segment_mix
-        self.segment = (
-            streams["segments"]
-            .choice(3, size=n, p=[mix.payer, mix.convertible, mix.junk])
-            .astype(np.int8)
-        )
-
-        # Sharing propensity: most people never share, sharers' rates are log-normal with
-        # mean share_probability (a heavy tail of broadcasters, domain §3.1).
-        b = cfg.behaviour
-        draw = streams["propensity"]
-        is_sharer = draw.random(n) < b.sharer_share
-        sigma = b.propensity_sigma
-        rate = b.share_probability * np.exp(sigma * draw.standard_normal(n) - sigma**2 / 2)
-        always = np.array([c.always_shares for c in ROLE_CLASSES])[self.role]
-        multiplier = np.array([c.share_multiplier(cfg) for c in ROLE_CLASSES])[self.role]
-        self.propensity = np.where(is_sharer | always, rate, 0.0) * multiplier
-        self.weight = np.array([c.sender_weight(cfg) for c in ROLE_CLASSES])[self.role]
-        self._weighted_senders = bool(np.any(self.weight != 1.0))
+        # Segments and sharing propensities are drawn per person when first needed (at
+        # joining, or when invited); ``segment`` and ``propensity`` draw everyone.
+        self.population = Population(cfg, self.seed)
+        self._segment = np.zeros(n, dtype=np.int8)
+        self._propensity = np.zeros(n, dtype=np.float64)
+        self._everyone_drawn = False
+        self._draw_traits(starters)
+        self._role_weight = np.array([c.sender_weight(cfg) for c in ROLE_CLASSES])
+        roles = np.r_[Role.MEMBER, self.role[starters]]
+        self._weighted_senders = bool(np.any(self._role_weight[roles] != 1.0))
 
         never = np.iinfo(np.int32).max
         self.day_joined = np.full(n, -1, dtype=np.int32)
@@ -197,24 +174,89 @@ class ReferralModel(mesa.Model):
         self.invites = np.zeros(n, dtype=np.int32)  # people who joined on one's invitation
         self.counted_referrals = np.zeros(n, dtype=np.int32)  # referrals the rule has counted
         self.shares_made = np.zeros(n, dtype=np.int32)
-        self.seen = np.zeros(n, dtype=np.int32)  # invitations noticed so far
-        self.ever_invited = np.zeros(n, dtype=bool)
+        self.seen = np.zeros(n, dtype=np.int32)  # invitations noticed (kept if saturating)
+        self.invited = np.zeros(n, dtype=np.int8)  # 0 never, 1 invited, 2 accepted
         self.purchases = np.zeros(n, dtype=np.int32)
         self.reward_earned = np.zeros(n, dtype=np.float64)
         self.coupon = np.zeros(n, dtype=bool)  # holds an unused coupon lure
 
-        starters = self.role != Role.MEMBER
         self.day_joined[starters] = 0
         self.generation[starters] = 0
-        first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])[self.role]
-        self.active_from[starters] = first_day[starters]
-        self.member = starters.copy()
+        first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])
+        self.active_from[starters] = first_day[self.role[starters]]
+        self.member = np.zeros(n, dtype=bool)
+        self.member[starters] = True
         # Index pools, so that a day costs what happens in it, not the population's size:
-        # members who may still share, and the campaign's joiners (who buy).
-        self._may_share = np.flatnonzero(starters & (self.propensity > 0))
-        self._customers = np.zeros(0, dtype=np.int64)
+        # members who may still share, and the campaign's joiners in order of joining
+        # (who buy; a buffer filled up to _customer_count).
+        self._may_share = starters[self._propensity[starters] > 0]
+        self._customers = np.empty(n, dtype=np.int64)
+        self._customer_count = 0
         self._joined_today = np.zeros(0, dtype=np.int64)
         self._cumulative_joined = 0
+        self._none = np.zeros(0, dtype=np.int64)
+        self._invitee_buffer = np.empty(n, dtype=np.int64)
+        self._tally = np.zeros(n, dtype=np.int32)  # converting invitations today (scratch)
+
+    @functools.cached_property
+    def _group_arrays(self) -> tuple:
+        """The groups as the delivery kernel takes them (empty arrays when none)."""
+        kind = self.graph.indices.dtype
+        g = self.groups
+        if g is None:
+            empty = np.zeros(0, dtype=np.int64)
+            return (empty, empty.astype(kind), empty, empty.astype(kind), 1.0)
+        return (
+            g.person_indptr,
+            g.groups_of,
+            g.indptr,
+            g.members.astype(kind, copy=False),
+            self.config.groups.attention,
+        )
+
+    @functools.cached_property
+    def _widest(self) -> int:
+        """The largest degree or group size: the most people one share can reach."""
+        key = f"widest:{self._group_key}"
+        if key not in self.graph._cache:
+            widest = int(np.diff(self.graph.indptr).max(initial=0))
+            if self.groups is not None:
+                widest = max(widest, int(self.groups.sizes().max(initial=0)))
+            self.graph._cache[key] = max(widest, 1)
+        return self.graph._cache[key]
+
+    def _day_key(self, name: str) -> np.uint64:
+        """A fresh key from stream ``name`` for a kernel's SplitMix64 draws today."""
+        return self.streams[name].integers(0, 2**64, dtype=np.uint64, endpoint=False)
+
+    def _draw_traits(self, people: np.ndarray) -> None:
+        """Draw the segment and sharing propensity of these people (once drawn, kept)."""
+        if not self._everyone_drawn and people.size:
+            self._segment[people] = self.population.segment(people)
+            self._propensity[people] = self.population.propensity(people, self.role[people])
+
+    def _draw_everyone(self) -> None:
+        if not self._everyone_drawn:
+            self._draw_traits(np.arange(self.graph.n))
+            self._everyone_drawn = True
+
+    @property
+    def segment(self) -> np.ndarray:
+        """Everyone's segment (``Segment`` codes; drawn for everyone on first use)."""
+        self._draw_everyone()
+        return self._segment
+
+    @property
+    def propensity(self) -> np.ndarray:
+        """Everyone's daily chance of sharing at full activity, before rewards
+        (probability per day; drawn for everyone on first use)."""
+        self._draw_everyone()
+        return self._propensity
+
+    @property
+    def weight(self) -> np.ndarray:
+        """Everyone's sender weight (multiplier on the chance their invitation converts)."""
+        return self._role_weight[self.role]
 
     def _init_incentives(self, n: int) -> None:
         cfg = self.config
@@ -261,8 +303,7 @@ class ReferralModel(mesa.Model):
 
         outside = self._outside_channel()
         sharers = self._sharing(day, funded)
-        senders, targets = self._reach(sharers)
-        invitees, inviters = self._acceptance(senders, targets, funded)
+        invitations, invitees, inviters = self._deliver(sharers, funded)
         self._join(day, outside, invitees, inviters, funded)
         self._rewards(day, invitees, inviters, funded)
         self._purchases(day, funded)
@@ -270,7 +311,7 @@ class ReferralModel(mesa.Model):
             self._settle(self.reward_rule.at_end(self), day)  # leaderboard prizes
 
         self.today["active_sharers"] = int(sharers.size)
-        self.today["new_invites"] = int(targets.size)
+        self.today["new_invites"] = invitations
         self.today["cumulative_joined"] = self._cumulative_joined
         self.today["budget_left"] = self.budget.left
         self.datacollector.collect(self)
@@ -289,122 +330,60 @@ class ReferralModel(mesa.Model):
         if b.max_shares is not None:  # forget members who used up their shares
             self._may_share = self._may_share[self.shares_made[self._may_share] < b.max_shares]
         pool = self._may_share
+        if pool.size == 0:
+            return pool
         candidates = pool[self.active_from[pool] <= day]
-        chance = self.propensity[candidates].copy()
+        chance = self._propensity[candidates]
         if math.isfinite(b.share_half_life_days):
             age = day - self.active_from[candidates]
-            chance *= 0.5 ** (age / b.share_half_life_days)
+            chance = chance * 0.5 ** (age / b.share_half_life_days)
         if funded:
             motivation = self.reward_rule.motivation()
             if motivation > 0:
-                boost = 1.0 + self.lift[self.segment[candidates]] * motivation
+                boost = 1.0 + self.lift[self._segment[candidates]] * motivation
                 cap = self.config.reward.cap_per_person
                 if cap is not None:
                     boost = np.where(self.reward_earned[candidates] >= cap, 1.0, boost)
-                chance *= boost
-            chance *= self.lure.share_boost(self, candidates)
+                chance = chance * boost
+            chance = chance * self.lure.share_boost(self, candidates)
         draws = self.streams["sharing"].random(candidates.size)
         sharers = candidates[draws < chance]
         self.shares_made[sharers] += 1
         return sharers
 
-    def _reach(self, sharers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Invitations (sender, target) delivered today to people who are not members."""
-        b = self.config.behaviour
-        draw = self.streams["reach"]
-        channel = draw.random(sharers.size)
-        cut_direct = b.channel.direct
-        cut_feed = b.channel.direct + b.channel.feed
-        graph = self.graph
-        parts_s: list[np.ndarray] = []
-        parts_t: list[np.ndarray] = []
-
-        direct = sharers[channel < cut_direct]
-        if direct.size:
-            s, t, owner = _gather(graph.indptr, graph.indices, direct)
-            degree = graph.indptr[direct + 1] - graph.indptr[direct]
-            if (degree > b.direct_count).any():
-                # up to direct_count distinct friends each: random keys, lowest per sharer
-                order = np.argsort(owner + draw.random(owner.size), kind="stable")
-                s, t, owner = s[order], t[order], owner[order]
-                first = np.searchsorted(owner, owner, side="left")
-                keep = (np.arange(owner.size) - first) < b.direct_count
-                s, t = s[keep], t[keep]
-            parts_s.append(s)
-            parts_t.append(t)
-
-        feed = sharers[(channel >= cut_direct) & (channel < cut_feed)]
-        if feed.size:
-            s, t, _ = _gather(graph.indptr, graph.indices, feed)
-            if b.feed_attention < 1:
-                noticed = draw.random(t.size) < b.feed_attention
-                s, t = s[noticed], t[noticed]
-            parts_s.append(s)
-            parts_t.append(t)
-
-        into_group = sharers[channel >= cut_feed]
-        if into_group.size and self.groups is not None:
-            g = self.groups
-            count = g.person_indptr[into_group + 1] - g.person_indptr[into_group]
-            has = count > 0
-            pick = (draw.random(into_group.size) * count).astype(np.int64)
-            sharer_of = into_group[has]
-            chosen = g.groups_of[g.person_indptr[into_group[has]] + pick[has]]
-            _, t, owner = _gather(g.indptr, g.members, chosen)
-            s = sharer_of[owner]
-            keep = t != s
-            s, t = s[keep], t[keep]
-            attention = self.config.groups.attention
-            if attention < 1:
-                noticed = draw.random(t.size) < attention
-                s, t = s[noticed], t[noticed]
-            parts_s.append(s)
-            parts_t.append(t)
-
-        if not parts_t:
-            empty = np.zeros(0, dtype=np.int64)
-            return empty, empty
-        senders = np.concatenate(parts_s)
-        targets = np.concatenate(parts_t).astype(np.int64, copy=False)
-        open_ = ~self.member[targets]
-        return senders[open_], targets[open_]
-
-    def _acceptance(
-        self, senders: np.ndarray, targets: np.ndarray, funded: bool
-    ) -> tuple[np.ndarray, np.ndarray]:
-        """Who accepts today, and whose invitation brought them (first converting one)."""
-        empty = np.zeros(0, dtype=np.int64)
-        if targets.size == 0:
-            return empty, empty
+    def _deliver(self, sharers: np.ndarray, funded: bool) -> tuple[int, np.ndarray, np.ndarray]:
+        """Phases 3 and 4 (``sim.kernels.deliver``): the invitations delivered today, who
+        accepted, and whose invitation brought them (the first converting one)."""
+        if sharers.size == 0:
+            return 0, self._none, self._none
         b = self.config.behaviour
         appeal = self.appeal_offered if funded else np.ones(3)
-        chance = b.accept_probability
-        if np.ptp(appeal) > 0:  # the lure appeals to segments differently
-            chance = chance * appeal[self.segment[targets]]
-        else:
-            chance = chance * appeal[0]
+        by_segment = bool(np.ptp(appeal) > 0)  # the lure appeals to segments differently
+        # The chance before the appeal to the invitee's segment (applied in the kernel).
+        chance = np.array([b.accept_probability * (1.0 if by_segment else appeal[0])])
         if self._weighted_senders:  # some senders' word counts more (KOLs)
-            chance = chance * self.weight[senders]
-        chance = np.broadcast_to(chance, targets.shape)
-        factor = b.repeat_exposure_factor
-        if factor < 1:
-            # Saturation depends on order: take each person's invitations in random order.
-            order = np.lexsort((self.streams["inviter"].random(targets.size), targets))
-            senders, targets, chance = senders[order], targets[order], chance[order]
-            first = np.searchsorted(targets, targets, side="left")
-            rank = np.arange(targets.size) - first
-            chance = chance * factor ** (self.seen[targets] + rank).astype(np.float64)
-            accepted = np.flatnonzero(self.streams["acceptance"].random(targets.size) < chance)
-        else:
-            # Order does not change who accepts; draw it only among the accepted.
-            accepted = np.flatnonzero(self.streams["acceptance"].random(targets.size) < chance)
-            accepted = accepted[self.streams["inviter"].permutation(accepted.size)]
-        if factor < 1:  # the saturation count, needed only when saturation applies
-            first = np.flatnonzero(np.r_[True, targets[1:] != targets[:-1]])
-            self.seen[targets[first]] += np.diff(np.r_[first, targets.size]).astype(np.int32)
-        self.ever_invited[targets] = True
-        invitees, first_hit = np.unique(targets[accepted], return_index=True)
-        return invitees, senders[accepted[first_hit]]
+            chance = chance * self._role_weight[self.role[sharers]]
+        delivered, accepted = deliver(
+            sharers,
+            (b.channel.direct, b.channel.direct + b.channel.feed, b.direct_count, b.feed_attention),
+            (self.graph.indptr, self.graph.indices),
+            self._group_arrays,
+            (self.member, self.invited, self.seen, self.inviter, b.repeat_exposure_factor),
+            chance,
+            (
+                by_segment,
+                appeal.astype(np.float64),
+                self._segment,
+                self._everyone_drawn,
+                self.population.segment_key,
+                self.population.segment_cuts,
+            ),
+            (self._invitee_buffer, self._tally),
+            (self._day_key("reach"), self._day_key("acceptance"), self._day_key("inviter")),
+            self._widest,
+        )
+        invitees = self._invitee_buffer[:accepted].copy()
+        return delivered, invitees, self.inviter[invitees]
 
     def _join(
         self,
@@ -416,45 +395,52 @@ class ReferralModel(mesa.Model):
     ) -> None:
         if outside.size:
             outside = np.setdiff1d(outside, invitees, assume_unique=True)
-        for people in (invitees, outside):
-            self.member[people] = True
-            self.day_joined[people] = day
-            self.active_from[people] = day + 1
-        self.inviter[invitees] = inviters
+            joined_today = np.concatenate([invitees, outside])
+        else:
+            joined_today = invitees
+        self._joined_today = joined_today
+        self.today["new_joins"] = joined = int(joined_today.size)
+        self._daily_new_joins.append(joined)
+        if joined == 0:
+            return
+        # The inviter was recorded on acceptance (sim.kernels.deliver).
+        self.member[joined_today] = True
+        self.day_joined[joined_today] = day
+        self.active_from[joined_today] = day + 1
         self.generation[invitees] = self.generation[inviters] + 1
         self.generation[outside] = 0
-        _count_into(self.invites, inviters)
+        count_into(self.invites, inviters)
         if funded and self.lure.kind == "coupon":
             self.coupon[invitees] = True
-        joined_today = np.concatenate([invitees, outside]) if outside.size else invitees
-        self._joined_today = joined_today
-        self._may_share = np.concatenate(
-            [self._may_share, joined_today[self.propensity[joined_today] > 0]]
-        )
-        joined = int(joined_today.size)
-        self._daily_new_joins.append(joined)
+        self._draw_traits(joined_today)
+        sharing = joined_today[self._propensity[joined_today] > 0]
+        if sharing.size:
+            self._may_share = np.concatenate([self._may_share, sharing])
         self._cumulative_joined += joined
-        self.today["new_joins"] = joined
 
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
         dues: list[Due] = []
         if funded and invitees.size:
             dues += self.lure.on_join(self, invitees, inviters)
             if self.config.reward.pay_on == "join":
-                _count_into(self.counted_referrals, inviters)
+                count_into(self.counted_referrals, inviters)
                 dues += self.reward_rule.on_referral(self, invitees, inviters)
         self._settle(dues, day)
-        starting_kols = self.kols[self.active_from[self.kols] == day]
-        self.kol_cost += KOL.fee(self.config) * starting_kols.size
+        if self.kols.size:
+            starting_kols = self.kols[self.active_from[self.kols] == day]
+            self.kol_cost += KOL.fee(self.config) * starting_kols.size
 
     def _purchases(self, day: int, funded: bool) -> None:
         b = self.config.behaviour
         # Members at the start of the day who joined through the campaign.
-        buyers = self._customers
-        self._customers = np.concatenate([self._customers, self._joined_today])
-        if not self._anyone_buys:
-            buyers = buyers[:0]  # no draws needed
-        chance = self._purchase_chance[self.segment[buyers]]
+        start = self._customer_count
+        buyers = self._customers[:start]
+        joined = self._joined_today
+        self._customers[start : start + joined.size] = joined
+        self._customer_count += joined.size
+        if not self._anyone_buys or start == 0:
+            return
+        chance = self._purchase_chance[self._segment[buyers]]
         lift = self.lure.first_purchase_lift
         if funded and lift != 1.0:
             first_time = self.coupon[buyers] & (self.purchases[buyers] == 0)
@@ -473,7 +459,7 @@ class ReferralModel(mesa.Model):
             dues += self.lure.on_first_purchase(self, redeemed)
             if self.config.reward.pay_on == "first_purchase":
                 referred = first[self.inviter[first] >= 0]
-                _count_into(self.counted_referrals, self.inviter[referred])
+                count_into(self.counted_referrals, self.inviter[referred])
                 dues += self.reward_rule.on_referral(self, referred, self.inviter[referred])
         self._settle(dues, day)
 
@@ -516,25 +502,27 @@ class ReferralModel(mesa.Model):
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet; docs/outputs.md defines each)."""
-        new = (self.role == Role.MEMBER) & self.member
-        joined = int(new.sum())
-        via_referral = int((self.inviter >= 0).sum())
-        paying = int((new & (self.purchases > 0)).sum())
-        junk = int((new & (self.segment == Segment.JUNK)).sum())
-        members = int(self.member.sum())
+        members = np.flatnonzero(self.member)
+        new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
+        joined = int(new.size)
+        via_referral = int((self.inviter[new] >= 0).sum())
+        paying = int((self.purchases[new] > 0).sum())
+        by_segment = np.bincount(self._segment[new], minlength=3)  # drawn when they joined
+        junk = int(by_segment[Segment.JUNK])
+        members = int(members.size)
         total_cost = self.reward_cost + self.lure_cost + self.kol_cost
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
         return {
             "seed": self.seed,
-            "invited": int(self.ever_invited.sum()),
+            "invited": int(np.count_nonzero(self.invited)),
             "joined": joined,
             "joined_via_referral": via_referral,
             "joined_external": joined - via_referral,
             "paying": paying,
             "junk_share": junk / joined if joined else math.nan,
-            "joined_payer": int((new & (self.segment == Segment.PAYER)).sum()),
-            "joined_convertible": int((new & (self.segment == Segment.CONVERTIBLE)).sum()),
+            "joined_payer": int(by_segment[Segment.PAYER]),
+            "joined_convertible": int(by_segment[Segment.CONVERTIBLE]),
             "joined_junk": junk,
             "reward_cost": self.reward_cost,
             "lure_cost": self.lure_cost,
@@ -590,7 +578,7 @@ class ReferralModel(mesa.Model):
             {
                 "node": self.graph.label_of(people),
                 "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
-                "segment": pd.Categorical.from_codes(self.segment[people], SEGMENT_NAMES),
+                "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
                 "day_joined": self.day_joined[people],
                 "inviter": pd.array(
                     np.where(inviter >= 0, self.graph.label_of(inviter), None),

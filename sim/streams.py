@@ -4,12 +4,18 @@ Every stochastic decision draws from its own named stream derived from the run's
 with numpy's ``SeedSequence``. Adding a behaviour (a new stream) never shifts the
 numbers another decision sees, and two scenarios that share a decision share its numbers
 (common random numbers).
+
+Traits of a person (their segment, their sharing propensity) are drawn differently: by a
+counter-based generator keyed per trait, so person i's draw is a pure function of the
+seed, the trait and i (``person_uniforms``). The engine then draws only the people a
+campaign touches, in any order, and a person is the same person in every scenario.
 """
 
 from __future__ import annotations
 
 import zlib
 
+import numba
 import numpy as np
 
 # The kinds of decision; a name's stream depends only on the name, not on this order.
@@ -60,3 +66,39 @@ class Streams:
         if name not in self._generators:
             self._generators[name] = stream(self.seed, name)
         return self._generators[name]
+
+
+# SplitMix64 (Steele, Lea & Flood 2014): its i-th output from a key is a strong 64-bit
+# mix of key + (i + 1) × golden gamma, so any person's draw is computed directly.
+_GAMMA = np.uint64(0x9E3779B97F4A7C15)
+_MIX1 = np.uint64(0xBF58476D1CE4E5B9)
+_MIX2 = np.uint64(0x94D049BB133111EB)
+
+
+def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
+    """The 64-bit key of one trait's per-person draws in the run with this seed."""
+    sequence = np.random.SeedSequence(int(seed), spawn_key=(_key(trait), int(part)))
+    return sequence.generate_state(1, np.uint64)[0]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")  # inlined into the kernels' loops
+def person_uniform(key: np.uint64, person: int) -> float:
+    """Person ``person``'s uniform draw in [0, 1) under ``key`` (compiled; kernels call it)."""
+    z = key + (np.uint64(person) + np.uint64(1)) * _GAMMA
+    z = (z ^ (z >> np.uint64(30))) * _MIX1
+    z = (z ^ (z >> np.uint64(27))) * _MIX2
+    z = z ^ (z >> np.uint64(31))
+    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)  # 53 bits / 2**53
+
+
+@numba.njit(cache=True, nogil=True)
+def _uniforms(key: np.uint64, people: np.ndarray) -> np.ndarray:
+    out = np.empty(people.size, dtype=np.float64)
+    for k in range(people.size):
+        out[k] = person_uniform(key, people[k])
+    return out
+
+
+def person_uniforms(key: np.uint64, people: np.ndarray) -> np.ndarray:
+    """Uniform draws in [0, 1), one per person number in ``people``, under ``key``."""
+    return _uniforms(np.uint64(key), np.ascontiguousarray(people, dtype=np.int64))
