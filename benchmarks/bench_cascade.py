@@ -240,6 +240,12 @@ def run_engine(cfg: Any, graph: Any, seeds: Sequence[int]) -> EngineRuns:
     from sim.model import ReferralModel
 
     out = EngineRuns()
+    # One untimed replicate first: it compiles the numba kernels when their on-disk cache
+    # is missing or stale (seconds, once per machine and engine version), as cynetdiff's
+    # extension is compiled before its benchmark.
+    start = time.perf_counter()
+    ReferralModel(cfg, rng=seeds[0] - 1, graph=graph).run()
+    print(f"  warm-up replicate (not timed): {time.perf_counter() - start:.2f} s")
     for seed in seeds:
         model = out.construct.call(ReferralModel, cfg, rng=seed, graph=graph)
         out.run.call(model.run)
