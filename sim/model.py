@@ -84,8 +84,10 @@ class ReferralModel(mesa.Model):
         graph: a ready graph (``sim.graphs.Graph`` or a networkx graph); built from the
             config when omitted.
         all_agents: Mesa objects for every person (True), only for seeds and KOLs
-            (False), or by ``population.agent_objects_max`` (None). Results are
-            identical either way; batch runs skip the objects they do not read.
+            (False), or by ``population.agent_objects_max`` (None). The objects are
+            created the first time anyone asks for them (``agents``,
+            ``agents_by_type``, ``agent_of``): the simulation never does, so a run
+            that nobody inspects pays nothing for them. Results are identical either way.
         **overrides: dotted config keys to change, e.g. ``**{"lure.value": 8}``
             (this is how ``mesa.batch_run`` varies parameters).
     """
@@ -283,14 +285,39 @@ class ReferralModel(mesa.Model):
         self._daily_new_joins: list[int] = []
 
     def _init_agents(self, everyone: bool) -> None:
-        """Mesa agents: everyone, or only the seeds and KOLs."""
-        if everyone:
-            people = range(self.graph.n)
-        else:
-            people = np.flatnonzero(self.role != Role.MEMBER).tolist()
-        self.agent_of: dict[int, Person] = {}
-        for index in people:
-            self.agent_of[index] = ROLE_CLASSES[self.role[index]](self, index)
+        """Mesa agents for everyone, or only for the seeds and KOLs (made on first use)."""
+        self._agents_for_everyone = everyone
+        self._agent_objects: dict[int, Person] | None = None
+
+    @property
+    def agent_of(self) -> dict[int, Person]:
+        """The Mesa agent of each person who has one, by person number."""
+        if self._agent_objects is None:
+            if self._agents_for_everyone:
+                people = range(self.graph.n)
+            else:
+                people = np.flatnonzero(self.role != Role.MEMBER).tolist()
+            self._agent_objects = {}
+            for index in people:
+                self._agent_objects[index] = ROLE_CLASSES[self.role[index]](self, index)
+        return self._agent_objects
+
+    @property
+    def agents(self) -> Any:
+        """Mesa's set of all agents (made on first use, see ``agent_of``)."""
+        _ = self.agent_of
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Mesa's agent sets by class: ``Member``, ``SeedUser``, ``KOL``."""
+        _ = self.agent_of
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        _ = self.agent_of
+        return super().agent_types
 
     # ------------------------------------------------------------------ the day
 
