@@ -182,9 +182,34 @@ def getattr_dotted(config: Config, key: str) -> Any:
 
 
 def study_hash(study: Study) -> str:
-    """A fingerprint of everything that changes results."""
+    """A fingerprint of everything in the study that changes results."""
     text = json.dumps(study.fingerprint(), sort_keys=True, default=str)
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+# The modules whose code decides a run's numbers (not the faces: CLI, app, report).
+ENGINE_MODULES = (
+    "agents",
+    "config",
+    "experiment",
+    "graphs",
+    "incentives",
+    "kernels",
+    "model",
+    "population",
+    "seeding",
+    "streams",
+    "study",
+)
+
+
+def engine_fingerprint() -> str:
+    """A fingerprint of the engine's code: results made by other code are not resumed."""
+    digest = hashlib.sha256()
+    folder = Path(__file__).parent
+    for name in ENGINE_MODULES:
+        digest.update((folder / f"{name}.py").read_bytes())
+    return digest.hexdigest()[:16]
 
 
 def as_study(source: Study | Config | dict[str, Any] | str | Path) -> Study:
@@ -344,6 +369,7 @@ class ResultStore:
         self.study = study
         self.design = design
         self.hash = study_hash(study)
+        self.engine = engine_fingerprint()
         self.parts = folder / "parts"
 
     # The files this store owns; --fresh removes only these.
@@ -369,6 +395,14 @@ class ResultStore:
                 f"{self.folder}: holds results of a different config "
                 f"(hash {manifest.get('config_hash')}, this one {self.hash}); "
                 "use --fresh to replace them or --out for another folder"
+            )
+        if manifest and manifest.get("engine") != self.engine and not fresh:
+            raise ConfigError(
+                f"{self.folder}: holds results made by another version of the engine "
+                f"(Fission {manifest.get('fission_version', '?')}, engine "
+                f"{manifest.get('engine', 'unrecorded')}; this one {self.engine}), which "
+                "would not match runs made now; use --fresh to recompute them or --out "
+                "for another folder"
             )
         if fresh or not manifest:
             return set()
@@ -462,6 +496,7 @@ class ResultStore:
             "fission_version": __version__,
             "experiment": base.name,
             "config_hash": self.hash,
+            "engine": self.engine,
             "root_seed": base.seed,
             "runs": len(self.design.runs),
             "scenarios": list(self.design.scenarios),

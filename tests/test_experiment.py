@@ -3,6 +3,7 @@ comparison table, Sobol indices, and refusals that leave results untouched."""
 
 from __future__ import annotations
 
+import json
 import os
 import signal
 import socket
@@ -19,7 +20,7 @@ import pytest
 import sim
 from sim.cli import main
 from sim.compare import compare
-from sim.experiment import Results, run_experiment
+from sim.experiment import Results, engine_fingerprint, run_experiment
 from tests.conftest import ROOT
 
 STUDY = """
@@ -194,6 +195,26 @@ def test_finished_folder_reruns_nothing_and_changed_config_is_refused(tmp_path, 
     assert after == {k: v for k, v in before.items() if k != "manifest.json"}
     assert main(["run", str(changed), "--out", str(out), "--fresh"]) == 0
     assert Results.load(out).runs["reward_cost"].sum() != 0
+
+
+def test_results_of_another_engine_are_not_resumed(tmp_path, capsys):
+    # A folder written by other engine code (here: its recorded fingerprint differs) is
+    # refused like a changed config, untouched, and recomputed with --fresh.
+    config = write(tmp_path)
+    out = tmp_path / "out"
+    assert main(["run", str(config), "--out", str(out)]) == 0
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["engine"] == engine_fingerprint()
+    manifest["engine"] = "0123456789abcdef"
+    (out / "manifest.json").write_text(json.dumps(manifest))
+    before = {p.name: p.stat().st_mtime_ns for p in out.iterdir()}
+    capsys.readouterr()
+    assert main(["run", str(config), "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert "another version of the engine" in err and "--fresh" in err
+    assert {p.name: p.stat().st_mtime_ns for p in out.iterdir()} == before
+    assert main(["run", str(config), "--out", str(out), "--fresh"]) == 0
+    assert json.loads((out / "manifest.json").read_text())["engine"] == engine_fingerprint()
 
 
 def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
