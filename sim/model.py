@@ -136,8 +136,13 @@ class ReferralModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
 
+    @functools.cached_property
+    def _group_key(self) -> str:
+        """What the chat groups depend on (the graph caches groups under it)."""
+        return f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
+
     def _groups(self) -> Groups | None:
-        key = self._group_key = f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
+        key = self._group_key
         if key not in self.graph._cache:
             seed = derive_seed(self._graph_seed, "groups")
             # the same community partition as community_spread seeding uses

@@ -49,11 +49,11 @@ class Population:
         ``propensity_sigma``, a heavy tail of broadcasters; the role multiplies it.
         """
         people = np.asarray(people, dtype=np.int64)
-        is_sharer = self._always[role]
-        if self.sharer_share < 1:
-            is_sharer = is_sharer | (person_uniforms(self._sharer_key, people) < self.sharer_share)
-        else:
+        if self.sharer_share >= 1:
             is_sharer = np.ones(people.size, dtype=bool)
+        else:
+            drawn = person_uniforms(self._sharer_key, people) < self.sharer_share
+            is_sharer = self._always[role] | drawn
         rate = np.full(people.size, self.share_probability)
         if self.sigma > 0:
             # Inverse-CDF normals: one uniform each, monotone in it.

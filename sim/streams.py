@@ -22,8 +22,6 @@ import numpy as np
 STREAMS = (
     "graph",
     "groups",
-    "segments",
-    "propensity",
     "kols",
     "seeds",
     "external",
@@ -76,7 +74,8 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
-    """The 64-bit key of one trait's per-person draws in the run with this seed."""
+    """The 64-bit key of one trait's per-person draws in the run with this seed
+    (traits: "segments", "propensity"; ``part`` tells a trait's uniforms apart)."""
     sequence = np.random.SeedSequence(int(seed), spawn_key=(_key(trait), int(part)))
     return sequence.generate_state(1, np.uint64)[0]
 
