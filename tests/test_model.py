@@ -293,3 +293,35 @@ def test_inviter_is_a_fair_choice_among_converting_invitations(repeat_factor):
     ]
     assert set(inviters) == {0, 2}
     assert abs(np.mean(np.array(inviters) == 0) - 0.5) < 0.045
+
+
+def test_one_to_one_share_reaches_distinct_friends_uniformly():
+    """A seed with 10 friends shares once, one-to-one, to direct_count = 3 of them, and
+    every invitation converts (T = 1): exactly 3 distinct friends join each run, and
+    each friend is among them with probability 3/10. Over 2,000 runs a friend's share
+    has SE 0.010; the tolerance, 0.041, is 4 SE (a pick biased to the first or last
+    friends, or drawing with replacement, is far outside it)."""
+    from tests.conftest import IC_BEHAVIOUR
+
+    config = parse_config(
+        {
+            "experiment": {"days": 1},
+            "graph": {"kind": "complete", "n": 3},  # replaced by the star below
+            "seeds": {"strategy": "list", "ids": [0]},
+            "population": {"seed_share_multiplier": 1.0},
+            "behaviour": {
+                **IC_BEHAVIOUR,
+                "accept_probability": 1.0,
+                "direct_count": 3,
+                "channel": {"direct": 1.0, "feed": 0.0, "group": 0.0},
+            },
+        }
+    )
+    star = nx.star_graph(10)  # person 0 and friends 1..10
+    joined = np.zeros(11)
+    for seed in range(2000):
+        model = ReferralModel(config, rng=seed, graph=star).run()
+        assert model.summary()["joined"] == 3
+        joined += model.member
+    share = joined[1:] / 2000
+    assert np.all(np.abs(share - 0.3) < 0.041), share
