@@ -341,3 +341,25 @@ def test_people_are_the_same_people_in_every_scenario():
     assert (a.segment != c.segment).mean() > 0.3  # about 1 - (0.2² + 0.7² + 0.1²) = 0.46
     # the 271 mix: 1,500 people, payer share 0.2 within 4 SE (SE 0.010)
     assert abs((a.segment == Segment.PAYER).mean() - 0.2) < 0.041
+
+
+def test_sharing_propensity_follows_its_law():
+    """docs/model.md §2.3 with the defaults (sharer share 0.3, log-normal rates with mean
+    0.4 and σ = 1.2, seeds ×3 and always sharers), over 100,000 people. Tolerances are
+    4 SE: share of sharers SE 0.0014; mean rate SE 0.0043 (rate sd 0.75 over 30,000
+    sharers); the median rate 0.4·exp(−σ²/2) = 0.1947 within 3% (its SE is about 1%)."""
+    config = parse_config(
+        {
+            "graph": {"kind": "erdos_renyi", "n": 100_000, "mean_degree": 2.0},
+            "seeds": {"count": 500},
+        }
+    )
+    model = ReferralModel(config, rng=11)
+    rate = model.propensity
+    members = model.role == Role.MEMBER
+    sharers = rate[members][rate[members] > 0]
+    assert abs(sharers.size / members.sum() - 0.3) < 0.0058
+    assert abs(sharers.mean() - 0.4) < 0.017
+    assert abs(np.median(sharers) / (0.4 * np.exp(-(1.2**2) / 2)) - 1) < 0.03
+    seeds = rate[model.role == Role.SEED]
+    assert (seeds > 0).all() and abs(seeds.mean() / 3 - 0.4) < 0.14  # 500 seeds: SE 0.034
