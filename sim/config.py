@@ -440,13 +440,22 @@ def read_config_file(path: str | Path) -> dict[str, Any]:
         raise ConfigError(f"{path}: malformed TOML: {err}") from None
 
 
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Read, override (dotted keys) and validate a config file."""
+def read_with_overrides(
+    path: str | Path, overrides: dict[str, Any] | None = None
+) -> tuple[dict[str, Any], Path]:
+    """A config file's data with dotted-key overrides set, and the folder its relative
+    paths start from (not validated: configs, studies and calibrations each parse it)."""
     path = Path(path)
     data = read_config_file(path)
     if overrides:
         data = apply_overrides(data, overrides)
-    return parse_config(data, base_dir=path.resolve().parent)
+    return data, path.resolve().parent
+
+
+def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
+    """Read, override (dotted keys) and validate a config file."""
+    data, base_dir = read_with_overrides(path, overrides)
+    return parse_config(data, base_dir=base_dir)
 
 
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:

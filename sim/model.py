@@ -404,7 +404,7 @@ class ReferralModel(mesa.Model):
             chance,
             (
                 by_segment,
-                appeal.astype(np.float64),
+                appeal,
                 self._segment,
                 self._everyone_drawn,
                 self.population.segment_key,

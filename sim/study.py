@@ -33,7 +33,7 @@ from sim.config import (
     apply_overrides,
     format_validation_error,
     parse_config,
-    read_config_file,
+    read_with_overrides,
 )
 from sim.streams import derive_seed
 
@@ -238,11 +238,8 @@ def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
 
 def load_study(path: str | Path, overrides: dict[str, Any] | None = None) -> Study:
     """Read and validate a study file (TOML or YAML); ``overrides`` set dotted keys of the base."""
-    path = Path(path)
-    data = read_config_file(path)
-    if overrides:
-        data = apply_overrides(data, overrides)
-    return parse_study(data, path.resolve().parent)
+    data, base_dir = read_with_overrides(path, overrides)
+    return parse_study(data, base_dir)
 
 
 def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Scenario, ...]:

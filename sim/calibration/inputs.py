@@ -19,7 +19,7 @@ from sim.config import (
     apply_overrides,
     format_validation_error,
     parse_config,
-    read_config_file,
+    read_with_overrides,
 )
 
 PILOT_REQUIRED = ("day", "new_joins")
@@ -116,11 +116,8 @@ def parse_calibration(data: dict[str, Any], base_dir: str | Path = ".") -> Probl
 
 def load_calibration(path: str | Path, overrides: dict[str, Any] | None = None) -> Problem:
     """Read a calibration config file (``--set`` overrides apply to the pilot config)."""
-    path = Path(path)
-    data = read_config_file(path)
-    if overrides:
-        data = apply_overrides(data, overrides)
-    return parse_calibration(data, path.resolve().parent)
+    data, base_dir = read_with_overrides(path, overrides)
+    return parse_calibration(data, base_dir)
 
 
 def read_pilot(path: str | Path, days: int) -> pd.DataFrame:
