@@ -17,7 +17,7 @@ from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
 from sim.config import Config, ConfigError, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
 from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
-from sim.kernels import count_into, deliver
+from sim.kernels import INVITED, MEMBER, count_into, deliver
 from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
 from sim.streams import Streams, derive_seed
@@ -157,42 +157,53 @@ class ReferralModel(mesa.Model):
         self.kols = choose_kols(cfg, self.graph, streams["kols"])
         self.seeds = choose_seeds(cfg, self.graph, self.kols, streams["seeds"], self._graph_seed)
 
-        self.role = np.zeros(n, dtype=np.int8)
+        # Everyone's state, one allocation per kind of number: at a million people each
+        # passes numpy's 4 MiB threshold for huge pages, so the run's first writes fault
+        # memory in 2 MiB steps, not 4 KiB ones (that had cost a third of a cascade).
+        flags = np.zeros((5, n), dtype=np.uint8)
+        self.role = flags[0].view(np.int8)
+        self._segment = flags[1].view(np.int8)  # drawn when first needed (below)
+        self.member = flags[2].view(np.bool_)
+        # What the delivery kernel reads per invitation, in one byte (sim.kernels bits:
+        # member, invited, accepted today); kept in step with ``member``.
+        self.status = flags[3]
+        self.coupon = flags[4].view(np.bool_)  # holds an unused coupon lure
+        (
+            self.day_joined,
+            self.active_from,  # first day one may share
+            self.generation,
+            self.invites,  # people who joined on one's invitation
+            self.counted_referrals,  # referrals the rule has counted
+            self.shares_made,
+            self.seen,  # invitations noticed (kept if saturating)
+            self.purchases,
+            self._tally,  # converting invitations today (the kernel's scratch)
+        ) = np.zeros((9, n), dtype=np.int32)
+        self.day_joined.fill(-1)
+        self.active_from.fill(np.iinfo(np.int32).max)
+        self.generation.fill(-1)
+        self.inviter = np.full(n, -1, dtype=np.int64)
+        self._propensity = np.zeros(n, dtype=np.float64)  # drawn when first needed
+        self.reward_earned = np.zeros(n, dtype=np.float64)
+
         self.role[self.seeds] = Role.SEED
         self.role[self.kols] = Role.KOL
         starters = np.union1d(self.seeds, self.kols).astype(np.int64)
-
         # Segments and sharing propensities are drawn per person when first needed (at
         # joining, or when invited); ``segment`` and ``propensity`` draw everyone.
         self.population = Population(cfg, self.seed)
-        self._segment = np.zeros(n, dtype=np.int8)
-        self._propensity = np.zeros(n, dtype=np.float64)
         self._everyone_drawn = False
         self._draw_traits(starters)
         self._role_weight = np.array([c.sender_weight(cfg) for c in ROLE_CLASSES])
         roles = np.r_[Role.MEMBER, self.role[starters]]
         self._weighted_senders = bool(np.any(self._role_weight[roles] != 1.0))
 
-        never = np.iinfo(np.int32).max
-        self.day_joined = np.full(n, -1, dtype=np.int32)
-        self.active_from = np.full(n, never, dtype=np.int32)  # first day one may share
-        self.inviter = np.full(n, -1, dtype=np.int64)
-        self.generation = np.full(n, -1, dtype=np.int32)
-        self.invites = np.zeros(n, dtype=np.int32)  # people who joined on one's invitation
-        self.counted_referrals = np.zeros(n, dtype=np.int32)  # referrals the rule has counted
-        self.shares_made = np.zeros(n, dtype=np.int32)
-        self.seen = np.zeros(n, dtype=np.int32)  # invitations noticed (kept if saturating)
-        self.invited = np.zeros(n, dtype=np.int8)  # 0 never, 1 invited, 2 accepted
-        self.purchases = np.zeros(n, dtype=np.int32)
-        self.reward_earned = np.zeros(n, dtype=np.float64)
-        self.coupon = np.zeros(n, dtype=bool)  # holds an unused coupon lure
-
         self.day_joined[starters] = 0
         self.generation[starters] = 0
         first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])
         self.active_from[starters] = first_day[self.role[starters]]
-        self.member = np.zeros(n, dtype=bool)
         self.member[starters] = True
+        self.status[starters] = MEMBER
         # Index pools, so that a day costs what happens in it, not the population's size:
         # members who may still share, and the campaign's joiners in order of joining
         # (who buy; a buffer filled up to _customer_count).
@@ -203,7 +214,6 @@ class ReferralModel(mesa.Model):
         self._cumulative_joined = 0
         self._none = np.zeros(0, dtype=np.int64)
         self._invitee_buffer = np.empty(n, dtype=np.int64)
-        self._tally = np.zeros(n, dtype=np.int32)  # converting invitations today (scratch)
 
     @functools.cached_property
     def _group_arrays(self) -> tuple:
@@ -220,17 +230,6 @@ class ReferralModel(mesa.Model):
             g.members.astype(kind, copy=False),
             self.config.groups.attention,
         )
-
-    @functools.cached_property
-    def _widest(self) -> int:
-        """The largest degree or group size: the most people one share can reach."""
-        key = f"widest:{self._group_key}"
-        if key not in self.graph._cache:
-            widest = int(np.diff(self.graph.indptr).max(initial=0))
-            if self.groups is not None:
-                widest = max(widest, int(self.groups.sizes().max(initial=0)))
-            self.graph._cache[key] = max(widest, 1)
-        return self.graph._cache[key]
 
     def _day_key(self, name: str) -> np.uint64:
         """A fresh key from stream ``name`` for a kernel's SplitMix64 draws today."""
@@ -400,7 +399,7 @@ class ReferralModel(mesa.Model):
             (b.channel.direct, b.channel.direct + b.channel.feed, b.direct_count, b.feed_attention),
             (self.graph.indptr, self.graph.indices),
             self._group_arrays,
-            (self.member, self.invited, self.seen, self.inviter, b.repeat_exposure_factor),
+            (self.status, self.seen, self.inviter, b.repeat_exposure_factor),
             chance,
             (
                 by_segment,
@@ -412,7 +411,6 @@ class ReferralModel(mesa.Model):
             ),
             (self._invitee_buffer, self._tally),
             (self._day_key("reach"), self._day_key("acceptance"), self._day_key("inviter")),
-            self._widest,
         )
         invitees = self._invitee_buffer[:accepted].copy()
         return delivered, invitees, self.inviter[invitees]
@@ -437,6 +435,7 @@ class ReferralModel(mesa.Model):
             return
         # The inviter was recorded on acceptance (sim.kernels.deliver).
         self.member[joined_today] = True
+        self.status[joined_today] |= MEMBER
         self.day_joined[joined_today] = day
         self.active_from[joined_today] = day + 1
         self.generation[invitees] = self.generation[inviters] + 1
@@ -547,7 +546,7 @@ class ReferralModel(mesa.Model):
         margin = self.config.behaviour.gross_margin
         return {
             "seed": self.seed,
-            "invited": int(np.count_nonzero(self.invited)),
+            "invited": int(np.count_nonzero(self.status & INVITED)),
             "joined": joined,
             "joined_via_referral": via_referral,
             "joined_external": joined - via_referral,
