@@ -139,6 +139,7 @@ def measure(args: argparse.Namespace) -> dict[str, Any]:
             f"joined {s['joined']:,}, invited {s['invited']:,}, cost {s['total_cost']:.0f} yuan, "
             f"budget exhausted day {s['budget_exhausted_day']}"
         )
+        model.close()  # as the runners do: free the replicate's arrays now, not at gc
 
     if args.profile:
         _profile(cfg, seeds[-1] + 1)

@@ -85,7 +85,13 @@ def execute_run(task: RunTask) -> RunOutput:
     Dask worker builds a shared graph once, not once per run.
     """
     spec, config = task.spec, task.config
-    model = ReferralModel(config, rng=spec.seed, all_agents=False).run()
+    with ReferralModel(config, rng=spec.seed, all_agents=False) as model:
+        return _run_tables(task, model.run())
+
+
+def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
+    """The run's rows of every table."""
+    spec, config = task.spec, task.config
     ident = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point}
     drawn = {}
     if spec.draw >= 0:  # the posterior sample this replicate forecasts with
@@ -236,7 +242,7 @@ def preflight(study: Study, design: Design, configs: dict[tuple[str, int, int], 
         )
         if key not in seen:
             seen.add(key)
-            ReferralModel(config, rng=first_seed, all_agents=False)
+            ReferralModel(config, rng=first_seed, all_agents=False).close()
 
 
 def run_experiment(

@@ -26,7 +26,8 @@ LOG2_EDGES = (*range(0, 12), np.inf)  # log2(size) bins: 1, 2-3, 4-7, ..., 2048+
 
 def simulate_daily(config: Config, seed: int, columns: tuple[str, ...]) -> np.ndarray:
     """The campaign's daily ``columns`` (days × columns) in the run with this seed."""
-    daily = ReferralModel(config, rng=int(seed)).run().daily()
+    with ReferralModel(config, rng=int(seed)) as model:
+        daily = model.run().daily()
     return daily[list(columns)].to_numpy(dtype=float)
 
 

@@ -82,8 +82,8 @@ class EngineEstimator:
         config = parse_config(data, base_dir=self._base_dir)
         total = 0
         for run_seed in self.run_seeds:
-            model = ReferralModel(config, rng=run_seed, graph=self._graph, all_agents=False)
-            summary = model.run().summary()
+            with ReferralModel(config, rng=run_seed, graph=self._graph, all_agents=False) as model:
+                summary = model.run().summary()
             if self._objective == "paying":
                 total += summary["paying"]
             else:
