@@ -92,12 +92,19 @@ def test_recovery_each_truth_within_3_posterior_sds(recovered):
 
 
 def test_interval_narrows_as_the_pilot_grows(recovered):
-    # 10x the seeds gives about 10x the joins, so the relative width should shrink by
-    # roughly sqrt(10) ~ 3; require a factor 1.5 (log-width, since the prior is log).
-    wide = row(recovered[(0.08, 30)])
-    narrow = row(recovered[(0.08, 300)])
-    log_width = lambda r: np.log(r["high"] / r["low"])  # noqa: E731
-    assert log_width(narrow) * 1.5 < log_width(wide), (narrow, wide)
+    """10x the seeds gives several times the joins, so the 90% interval must narrow
+    (log-width, since the prior is log). One pilot per size is too noisy to show it:
+    over 6 pilots per size the ratio of widths ranged 1.4 to 3.2 (mean 2.3; the ABC
+    tolerance, not only the data, sets the width). So this compares mean widths over 4
+    pilots per size (the fixture's and 3 more): about 1.8, with sd about 0.24 from the
+    spread of single widths (sd 0.15 each). Requiring 1.3 is 2 sd below that, and a fit
+    that ignored the extra data (ratio 1) fails it."""
+    wide, narrow = [row(recovered[(0.08, 30)])], [row(recovered[(0.08, 300)])]
+    for case in (2, 3, 4):
+        wide.append(row(fit_truth(pilot_data(2000, 30, 7, 60, 4), 0.08, case)))
+        narrow.append(row(fit_truth(pilot_data(2000, 300, 7, 60, 4), 0.08, case)))
+    width = lambda rows: np.mean([np.log(r["high"] / r["low"]) for r in rows])  # noqa: E731
+    assert width(wide) > 1.3 * width(narrow), (wide, narrow)
 
 
 def test_coverage_of_90_intervals_over_20_synthetic_pilots():
