@@ -34,7 +34,7 @@ import mesa
 import numba
 import numpy as np
 
-from sim.kernels import AHEAD, prefetch
+from sim.kernels import AHEAD, INVITED, MEMBER, prefetch
 
 ROOT = Path(__file__).resolve().parents[1]
 IC_CONFIG = ROOT / "experiments" / "validation" / "independent_cascade.toml"
@@ -273,31 +273,47 @@ def run_engine(cfg: Any, graph: Any, seeds: Sequence[int]) -> EngineRuns:
     return out
 
 
+def sharers_by_day(day_joined: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """A finished cascade's members in the order they shared (the day after joining),
+    and each one's joining day: the input of ``invitation_bookkeeping``."""
+    members = np.flatnonzero(day_joined >= 0)
+    members = members[np.argsort(day_joined[members], kind="stable")]
+    return members, day_joined[members]
+
+
 @numba.njit(nogil=True)
 def invitation_bookkeeping(
-    indptr: np.ndarray, indices: np.ndarray, day_joined: np.ndarray, invited: np.ndarray
+    indptr: np.ndarray,
+    indices: np.ndarray,
+    sharers: np.ndarray,
+    day: np.ndarray,
+    status: np.ndarray,
 ) -> int:
-    """Only the engine's bookkeeping of one finished cascade: every member shared once,
-    the day after joining, to every friend; count the invitations that reached a
-    non-member and mark who got one (runs.invited, daily.new_invites). One pass in day
-    order, friend lists prefetched as the engine's kernel does, no random draws.
-    cynetdiff skips this: it draws each edge's coin first and reads only the 5% that
-    transmit. Returns the invitations; ``invited`` (zeroed, uint8) gets 1s."""
-    sharers = np.flatnonzero(day_joined >= 0)
-    sharers = sharers[np.argsort(day_joined[sharers], kind="stable")]
+    """Only the engine's bookkeeping of one finished cascade, as its kernel keeps it: the
+    members who joined on day d share on day d + 1 to every friend; count the invitations
+    that reach a non-member and mark who got one (daily.new_invites, runs.invited). One
+    status byte per person (MEMBER, INVITED), friend lists prefetched, no random draws.
+    cynetdiff skips this: it draws each edge's coin first and reads only the edges that
+    transmit. ``status`` must be zeroed; returns the invitations."""
     last = sharers.size - 1
     delivered = 0
-    for i in range(sharers.size):
-        prefetch(indptr, sharers[min(i + 2 * AHEAD, last)])
-        prefetch(indices, indptr[sharers[min(i + AHEAD, last)]])
-        s = sharers[i]
-        day = day_joined[s] + 1
-        for j in range(indptr[s], indptr[s + 1]):
-            t = indices[j]
-            joined = day_joined[t]
-            if joined < 0 or joined >= day:
-                delivered += 1
-                invited[t] = 1
+    start = 0
+    while start <= last:  # one day's sharers: sharers[start:stop]
+        stop = start
+        while stop <= last and day[stop] == day[start]:
+            status[sharers[stop]] |= MEMBER  # members from the start of their sharing day
+            stop += 1
+        for i in range(start, stop):
+            prefetch(indptr, sharers[min(i + 2 * AHEAD, last)])
+            prefetch(indices, indptr[sharers[min(i + AHEAD, last)]])
+            s = sharers[i]
+            for j in range(indptr[s], indptr[s + 1]):
+                t = indices[j]
+                state = status[t]
+                if not state & MEMBER:
+                    delivered += 1
+                    status[t] = state | INVITED
+        start = stop
     return delivered
 
 
@@ -367,14 +383,16 @@ def large(args: argparse.Namespace) -> None:
         stepped.call(_stepped, ic, args.days)
     print(f"cynetdiff  {stepped} per cascade stepped {args.days} days with daily new members")
     # What the engine must do and cynetdiff need not: look at every invitation.
-    floor, invited = Times(), np.zeros(graph.n, dtype=np.uint8)
-    invitation_bookkeeping(graph.indptr, graph.indices, engine.day_joined[0], invited)  # compile
-    for r, day_joined in enumerate(engine.day_joined):
-        invited[:] = 0
+    floor, status = Times(), np.zeros(graph.n, dtype=np.uint8)
+    finished = [sharers_by_day(day_joined) for day_joined in engine.day_joined]
+    invitation_bookkeeping(graph.indptr, graph.indices, *finished[0], status)  # compile
+    for r, (sharers, day) in enumerate(finished):
+        status[:] = 0
         delivered = floor.call(
-            invitation_bookkeeping, graph.indptr, graph.indices, day_joined, invited
+            invitation_bookkeeping, graph.indptr, graph.indices, sharers, day, status
         )
-        if (delivered, int(invited.sum())) != (engine.invitations[r], engine.invited[r]):
+        invited = int(np.count_nonzero(status & INVITED))
+        if (delivered, invited) != (engine.invitations[r], engine.invited[r]):
             print(f"  WARNING: replicate {r}: bookkeeping differs from the engine's tables")
     invitations, people = statistics.fmean(engine.invitations), statistics.fmean(engine.invited)
     print(
