@@ -94,8 +94,8 @@ def deliver(
     A person's inviter is the sender of the first converting invitation in a uniformly
     random order of their invitations: with saturation (repeat_factor < 1) sharers are
     taken in random order, which makes that order random; without it, whether an
-    invitation converts does not depend on order, so sharers are taken in person order
-    (faster) and the inviter is a uniform choice among the converting invitations
+    invitation converts does not depend on order, so sharers are taken as they come
+    (no shuffle) and the inviter is a uniform choice among the converting invitations
     (reservoir sampling), which is the same distribution. Coin flips that are independent
     per invitation (noticing; converting without saturation) are taken by jumping over
     geometric gaps between successes, which has the same distribution as one flip each.
@@ -141,7 +141,7 @@ def deliver(
             j = int(person_uniform(inviter_key, i) * (i + 1))
             order[i], order[j] = order[j], order[i]
     else:
-        order = np.argsort(sharers)
+        order = np.arange(sharers.size)
     reach_draws = 0
     accept_draws = 0
     inviter_draws = sharers.size  # the counters below were the shuffle's
@@ -149,6 +149,7 @@ def deliver(
     delivered = 0
     count = 0
     last = order.size - 1
+    last_q, skip = -1.0, 0.0
     for i in range(order.size):
         # Ask for the friend-list bounds of the sharer 2·AHEAD on, and for the friend
         # list of the one AHEAD on (whose bounds were asked for AHEAD sharers ago).
@@ -214,7 +215,9 @@ def deliver(
             q = min(1.0, base * top_offered) if by_segment else min(1.0, base)
         if q <= 0:
             continue
-        skip = 1.0 / math.log1p(-q) if q < 1 else 0.0  # gap = floor(log(1 - u) / log(1 - q))
+        if q != last_q:  # gap = floor(log(1 - u) / log(1 - q)); q rarely changes
+            last_q = q
+            skip = 1.0 / math.log1p(-q) if q < 1 else 0.0
         j = -1
         while True:
             j += 1
