@@ -1,6 +1,6 @@
 """The day's inner loops, compiled: delivering invitations and accepting them.
 
-These loops touch each invitation once, which numpy cannot do without sorting (who was
+These loops touch each invitation at most once, which numpy cannot do without sorting (who was
 invited by whom, which invitation converted). They are written with numba. Their
 uniform draws come from SplitMix64 sequences (``sim.streams.person_uniform``) keyed by
 one draw a day from the run's own named streams, so they are part of the one-seed
@@ -31,7 +31,7 @@ MEMBER = 4  # a member at the start of the day (set by the model when people joi
 
 # How many sharers ahead the delivery loop asks for their friend lists: a sharer's list
 # starts at a random place in memory, and waiting for each in turn (two cache misses
-# per sharer) cost half of a cascade's time on a million-person graph.
+# per sharer) cost a quarter of the kernel's time on a million-person graph.
 AHEAD = 4
 
 
@@ -48,7 +48,9 @@ def prefetch(typingctx, array, index):
         pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         function_type = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
-        function = cgutils.get_or_insert_function(builder.module, function_type, "llvm.prefetch.p0")
+        # Named after the pointer type ("llvm.prefetch.p0", or ".p0i8" before LLVM's
+        # opaque pointers), as llvmlite names overloaded intrinsics.
+        function = builder.module.declare_intrinsic("llvm.prefetch", [pointer.type], function_type)
         builder.call(function, [pointer, i32(0), i32(3), i32(1)])  # read, keep, data
         return context.get_dummy_value()
 
