@@ -137,13 +137,11 @@ def deliver(
     reach_key, accept_key, inviter_key = keys
     saturating = repeat_factor < 1
     top_offered = offered.max()
-    if saturating:
-        order = np.arange(sharers.size)
-        for i in range(sharers.size - 1, 0, -1):  # Fisher-Yates
+    order = np.arange(sharers.size)
+    if saturating:  # a random order (Fisher-Yates); without saturation order does not matter
+        for i in range(sharers.size - 1, 0, -1):
             j = int(person_uniform(inviter_key, i) * (i + 1))
             order[i], order[j] = order[j], order[i]
-    else:
-        order = np.arange(sharers.size)
     reach_draws = 0
     accept_draws = 0
     inviter_draws = sharers.size  # the counters below were the shuffle's
