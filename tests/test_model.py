@@ -374,8 +374,9 @@ def test_feed_post_converts_each_friend_by_segment_appeal(attention):
     value). The engine jumps over geometric gaps between noticed invitations (attention
     < 1) or between converting ones, thinned by segment (attention 1). Expected joiners
     by segment, N × mix × attention × chance, are 500, 2,800 and 600 at attention 1; the
-    people invited, N × attention. Each count is binomial, within 4 SE (a gap off by one,
-    or thinning by the wrong segment, moves the junk count by tens of SE)."""
+    people invited, N × attention. Each count is binomial, within 4 SE. A gap off by one
+    (the convertible count at attention 1, 13 SE; the invited at 0.5, 47 SE) or thinning
+    by the wrong segment (the payer count, 32 SE) fails it: both were checked."""
     from tests.conftest import IC_BEHAVIOUR
 
     friends = 20_000
