@@ -241,6 +241,11 @@ class EngineRuns:
     invitations: list[int] = field(default_factory=list)  # new_invites over the days
     invited: list[int] = field(default_factory=list)  # people who got one
 
+    @property
+    def whole(self) -> Times:
+        """Each replicate's construction, run and close, summed."""
+        return self.construct + self.run + self.close
+
 
 def run_engine(cfg: Any, graph: Any, seeds: Sequence[int]) -> EngineRuns:
     """Engine replicates on a prebuilt graph: times, final sizes, seed sets, last join day."""
@@ -348,7 +353,7 @@ def large(args: argparse.Namespace) -> None:
     )
     seeds = [args.seed + r for r in range(args.replicates)]
     engine = run_engine(cfg, graph, seeds)
-    whole = engine.construct + engine.run + engine.close
+    whole = engine.whole
     print(
         f"engine     {whole} per replicate = construct {engine.construct} "
         f"+ run {engine.run} ({args.days} days) + close {engine.close}"
@@ -437,7 +442,7 @@ def small(args: argparse.Namespace) -> None:
         ref_run.call(ref.run)
         ref_size.append(ref.size())
 
-    eng_whole, ref_whole = engine.construct + engine.run + engine.close, ref_build + ref_run
+    eng_whole, ref_whole = engine.whole, ref_build + ref_run
     print(
         f"engine     {eng_whole} per replicate = construct {engine.construct} + run "
         f"{engine.run} + close {engine.close}"

@@ -97,18 +97,11 @@ def field_id(key: str) -> dict[str, str]:
 
 def control_component(control: params.Control, value: Any, edge_lists: list[str]) -> Any:
     """The Dash component editing one control (a dropdown or a text box)."""
-    if control.kind == "choice":
+    if control.kind in ("choice", "bool"):
+        yes_no = [{"label": "yes", "value": True}, {"label": "no", "value": False}]
         return dcc.Dropdown(
             id=param_id(control.key),
-            options=list(control.options),
-            value=value,
-            clearable=False,
-            searchable=False,
-        )
-    if control.kind == "bool":
-        return dcc.Dropdown(
-            id=param_id(control.key),
-            options=[{"label": "yes", "value": True}, {"label": "no", "value": False}],
+            options=yes_no if control.kind == "bool" else list(control.options),
             value=value,
             clearable=False,
             searchable=False,
