@@ -20,6 +20,7 @@ from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, s
 from sim.kernels import INVITED, MEMBER, count_into, deliver
 from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
+from sim.state import PeopleState
 from sim.streams import Streams, derive_seed
 
 # The daily metrics, in the order of daily.parquet (after run_id).
@@ -157,34 +158,27 @@ class ReferralModel(mesa.Model):
         self.kols = choose_kols(cfg, self.graph, streams["kols"])
         self.seeds = choose_seeds(cfg, self.graph, self.kols, streams["seeds"], self._graph_seed)
 
-        # Everyone's state, one allocation per kind of number: at a million people each
-        # passes numpy's 4 MiB threshold for huge pages, so the run's first writes fault
-        # memory in 2 MiB steps, not 4 KiB ones (that had cost a third of a cascade).
-        flags = np.zeros((5, n), dtype=np.uint8)
-        self.role = flags[0].view(np.int8)
-        self._segment = flags[1].view(np.int8)  # drawn when first needed (below)
-        self.member = flags[2].view(np.bool_)
-        # What the delivery kernel reads per invitation, in one byte (sim.kernels bits:
-        # member, invited, accepted today); kept in step with ``member``.
-        self.status = flags[3]
-        self.coupon = flags[4].view(np.bool_)  # holds an unused coupon lure
-        (
-            self.day_joined,
-            self.active_from,  # first day one may share
-            self.generation,
-            self.invites,  # people who joined on one's invitation
-            self.counted_referrals,  # referrals the rule has counted
-            self.shares_made,
-            self.seen,  # invitations noticed (kept if saturating)
-            self.purchases,
-            self._tally,  # converting invitations today (the kernel's scratch)
-        ) = np.zeros((9, n), dtype=np.int32)
-        self.day_joined.fill(-1)
-        self.active_from.fill(np.iinfo(np.int32).max)
-        self.generation.fill(-1)
-        self.inviter = np.full(n, -1, dtype=np.int64)
-        self._propensity = np.zeros(n, dtype=np.float64)  # drawn when first needed
-        self.reward_earned = np.zeros(n, dtype=np.float64)
+        # Everyone's state: a record per person, and the dense arrays the delivery kernel
+        # reads per invitation (sim.state; recycled from the graph's last replicate).
+        self._state = state = PeopleState.take(self.graph)
+        records = state.records
+        self.role = records["role"]
+        self._segment = records["segment"]  # drawn when first needed (below)
+        self.coupon = records["coupon"]  # holds an unused coupon lure
+        self.day_joined = records["day_joined"]
+        self.active_from = records["active_from"]  # first day one may share
+        self.generation = records["generation"]
+        self.inviter = records["inviter"]
+        self.invites = records["invites"]  # people who joined on one's invitation
+        self.counted_referrals = records["counted_referrals"]  # referrals the rule counted
+        self.shares_made = records["shares_made"]
+        self.purchases = records["purchases"]
+        self._propensity = records["propensity"]  # drawn when first needed
+        self.reward_earned = records["reward_earned"]
+        # Who is a member, has been invited, or accepted today (sim.kernels bits).
+        self.status = state.status
+        self.seen = state.seen  # invitations noticed (kept if saturating)
+        self._tally = state.tally  # converting invitations today (the kernel's scratch)
 
         self.role[self.seeds] = Role.SEED
         self.role[self.kols] = Role.KOL
@@ -202,18 +196,18 @@ class ReferralModel(mesa.Model):
         self.generation[starters] = 0
         first_day = np.array([c.first_share_day(cfg) for c in ROLE_CLASSES])
         self.active_from[starters] = first_day[self.role[starters]]
-        self.member[starters] = True
         self.status[starters] = MEMBER
         # Index pools, so that a day costs what happens in it, not the population's size:
         # members who may still share, and the campaign's joiners in order of joining
-        # (who buy; a buffer filled up to _customer_count).
+        # (who buy; a buffer filled up to _cumulative_joined).
+        self._starters = starters
         self._may_share = starters[self._propensity[starters] > 0]
-        self._customers = np.empty(n, dtype=np.int64)
-        self._customer_count = 0
+        self._joiners = state.joiners
         self._joined_today = np.zeros(0, dtype=np.int64)
         self._cumulative_joined = 0
+        self._mid_day = False  # inside step(): set while a day's writes are under way
         self._none = np.zeros(0, dtype=np.int64)
-        self._invitee_buffer = np.empty(n, dtype=np.int64)
+        self._invitee_buffer = state.invitees
 
     @functools.cached_property
     def _group_arrays(self) -> tuple:
@@ -258,6 +252,11 @@ class ReferralModel(mesa.Model):
         (probability per day; drawn for everyone on first use)."""
         self._draw_everyone()
         return self._propensity
+
+    @property
+    def member(self) -> np.ndarray:
+        """Whether each person is a member (bool; seeds and KOLs from day 0)."""
+        return (self.status & MEMBER) != 0
 
     @property
     def weight(self) -> np.ndarray:
@@ -328,6 +327,7 @@ class ReferralModel(mesa.Model):
     def step(self) -> None:
         """One day of the campaign (the phases in the class docstring)."""
         self.day = day = self.steps
+        self._mid_day = True
         funded = self.budget.funded
         self.today = dict.fromkeys(DAILY_COLUMNS, 0)
         self.today.update(day=day, reward_paid=0.0, lure_paid=0.0, revenue=0.0)
@@ -348,6 +348,7 @@ class ReferralModel(mesa.Model):
         self.datacollector.collect(self)
         if day >= self.days:
             self.running = False
+        self._mid_day = False
 
     def _outside_channel(self) -> np.ndarray:
         rate = self.config.external.daily_rate
@@ -434,7 +435,6 @@ class ReferralModel(mesa.Model):
         if joined == 0:
             return
         # The inviter was recorded on acceptance (sim.kernels.deliver).
-        self.member[joined_today] = True
         self.status[joined_today] |= MEMBER
         self.day_joined[joined_today] = day
         self.active_from[joined_today] = day + 1
@@ -447,6 +447,8 @@ class ReferralModel(mesa.Model):
         sharing = joined_today[self._propensity[joined_today] > 0]
         if sharing.size:
             self._may_share = np.concatenate([self._may_share, sharing])
+        start = self._cumulative_joined
+        self._joiners[start : start + joined] = joined_today
         self._cumulative_joined += joined
 
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
@@ -464,11 +466,8 @@ class ReferralModel(mesa.Model):
     def _purchases(self, day: int, funded: bool) -> None:
         b = self.config.behaviour
         # Members at the start of the day who joined through the campaign.
-        start = self._customer_count
-        buyers = self._customers[:start]
-        joined = self._joined_today
-        self._customers[start : start + joined.size] = joined
-        self._customer_count += joined.size
+        start = self._cumulative_joined - self._joined_today.size
+        buyers = self._joiners[:start]
         if not self._anyone_buys or start == 0:
             return
         chance = self._purchase_chance[self._segment[buyers]]
@@ -534,19 +533,34 @@ class ReferralModel(mesa.Model):
     # ------------------------------------------------------------------ lifetime
 
     def close(self) -> None:
-        """Free the run's per-person arrays now; the model cannot be used afterwards.
+        """Release the run's per-person arrays now; the model cannot be used afterwards.
 
         A Mesa model refers to itself (its step schedule holds it), so Python frees it
         only when the cycle collector next runs, which counts objects, not bytes: in a
         loop of million-person replicates, dead models piled up to about 15 (60 MB
         each) before one ran. Runners close each replicate once its tables are read;
-        ``with ReferralModel(...) as model:`` does it on leaving the block.
+        ``with ReferralModel(...) as model:`` does it on leaving the block. The people's
+        state goes back to the graph for its next replicate (``sim.state``), unless
+        someone still holds one of its arrays.
         """
+        # Whose records this run wrote: its members (the people who accepted an
+        # invitation join the same day), or anyone's once it drew everyone's traits. A
+        # day interrupted by an error wrote records no list keeps: nothing is recycled.
+        people = None if self.__dict__.get("_mid_day", True) else self.__dict__.get("_state")
+        if people is not None:
+            touched = (
+                None
+                if self._everyone_drawn
+                else np.r_[self._starters, self._joiners[: self._cumulative_joined]]
+            )
+            counted_seen = self.config.behaviour.repeat_exposure_factor < 1
         state = vars(self)
         for name in [k for k, v in state.items() if isinstance(v, np.ndarray)]:
             del state[name]
-        for name in ("lure", "reward_rule", "_agent_objects"):  # they hold arrays too
+        for name in ("lure", "reward_rule", "_agent_objects", "_state"):  # they hold arrays
             state.pop(name, None)
+        if people is not None:
+            people.hand_back(self.graph, touched, counted_seen)
         state["_closed"] = True
 
     def __enter__(self) -> ReferralModel:
@@ -558,7 +572,7 @@ class ReferralModel(mesa.Model):
     def __getattr__(self, name: str) -> Any:
         # Reached only when normal look-up fails: say why, if close() took it.
         if self.__dict__.get("_closed"):
-            raise RuntimeError(f"ReferralModel.{name}: the model was closed, which freed it")
+            raise RuntimeError(f"ReferralModel.{name}: the model was closed, which released it")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
     def summary(self) -> dict[str, Any]:
@@ -570,6 +584,7 @@ class ReferralModel(mesa.Model):
         paying = int((self.purchases[new] > 0).sum())
         by_segment = np.bincount(self._segment[new], minlength=3)  # drawn when they joined
         junk = int(by_segment[Segment.JUNK])
+        deepest = int(self.generation[members].max(initial=-1))
         members = int(members.size)
         total_cost = self.reward_cost + self.lure_cost + self.kol_cost
         daily = np.asarray(self._daily_new_joins)
@@ -594,7 +609,7 @@ class ReferralModel(mesa.Model):
             "cost_per_paying": total_cost / paying if paying else math.nan,
             "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
             "k_factor": via_referral / members if members else math.nan,
-            "max_generation": int(self.generation.max()),
+            "max_generation": deepest,
             "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
             "budget_exhausted_day": self.budget.exhausted_day,
         }

@@ -13,7 +13,9 @@ from hypothesis import strategies as st
 from sim.agents import KOL, Member, Role, SeedUser, Segment
 from sim.config import load_config, parse_config
 from sim.experiment import RunTask, execute_run
+from sim.graphs import build_graph
 from sim.model import ReferralModel
+from sim.state import SPARES
 from sim.study import expand, parse_study
 from tests.conftest import EXPERIMENTS
 
@@ -409,11 +411,11 @@ def test_feed_post_converts_each_friend_by_segment_appeal(attention):
         assert abs(summary[key] - friends * p) <= 4 * np.sqrt(friends * p * (1 - p)), key
 
 
-def test_close_frees_the_arrays_at_once_and_results_are_kept():
+def test_close_releases_the_arrays_at_once_and_results_are_kept():
     """A Mesa model is a reference cycle, so without close() its arrays live until the
-    cycle collector runs. close() must free every per-person array at once (checked with
-    the collector off), leave the tables read before it unchanged, and make later use
-    fail with a clear error."""
+    cycle collector runs. close() must release every per-person array at once (checked
+    with the collector off): freed, or kept by the graph for its next replicate
+    (sim.state). The tables read before it stay unchanged; later use fails clearly."""
     import gc
     import weakref
 
@@ -430,10 +432,71 @@ def test_close_frees_the_arrays_at_once_and_results_are_kept():
             refs = [weakref.ref(a) for a in arrays]
             assert len(refs) > 20 and model.member.nbytes == model.graph.n
             del arrays
-        assert [r for r in refs if r() is not None] == []
+        (spare,) = model.graph._cache[SPARES]
+        kept = [vars(spare)[name] for name in vars(spare)] + [spare.records.base]
+        alive = [r() for r in refs if r() is not None]
+        assert alive and all(any(a is k for k in kept) for a in alive)
+        del alive, kept
     finally:
         if was_enabled:
             gc.enable()
     assert summary == expected
-    with pytest.raises(RuntimeError, match=r"ReferralModel\.member: the model was closed"):
-        _ = model.member
+    with pytest.raises(RuntimeError, match=r"ReferralModel\.inviter: the model was closed"):
+        _ = model.inviter
+
+
+RECYCLING = [
+    RICH,  # cash lure, double-sided reward paid on joining, groups, KOLs, outside joiners
+    RICH
+    | {
+        "lure": {"kind": "coupon", "value": 10.0},
+        "reward": {"rule": "leaderboard", "prizes": [50.0, 20.0], "pay_on": "first_purchase"},
+        "behaviour": RICH["behaviour"] | {"repeat_exposure_factor": 0.5},
+    },
+]
+
+
+@pytest.mark.parametrize("data", RECYCLING, ids=["cash-double-sided", "coupon-leaderboard"])
+@pytest.mark.parametrize("draw_everyone", [False, True])
+def test_a_recycled_state_gives_the_tables_of_a_fresh_one(data, draw_everyone):
+    """A closed replicate resets the records it wrote and hands its state to the graph
+    (sim.state); the next replicate must not see a trace of it: its tables are those of
+    the same seed on a fresh graph, bit for bit. Drawing everyone's traits (the agents'
+    view of segments) writes every record, so the reset must cover everyone then."""
+    config = parse_config(data)
+    graph = build_graph(config, config.experiment.seed)
+    graph._cache.pop(SPARES, None)  # the process's graph cache may have given it spares
+    with ReferralModel(config, rng=1, graph=graph) as first:
+        first.run()
+        if draw_everyone:
+            assert first.segment.size == graph.n  # not kept: a held view stops recycling
+        state = first._state
+    assert graph._cache[SPARES] == [state]
+    with ReferralModel(config, rng=2, graph=graph) as recycled:
+        assert recycled._state is state
+        tables = (recycled.run().summary(), recycled.daily(), recycled.members())
+    assert graph._cache.pop(SPARES) == [state]  # the next replicate starts afresh
+    with ReferralModel(config, rng=2, graph=graph) as fresh:
+        assert fresh._state is not state
+        expected = (fresh.run().summary(), fresh.daily(), fresh.members())
+    assert tables[0] == expected[0]
+    pd.testing.assert_frame_equal(tables[1], expected[1])
+    pd.testing.assert_frame_equal(tables[2], expected[2])
+    assert len(expected[2]) > 100  # a campaign that touched many records
+
+
+def test_a_state_still_held_is_not_recycled():
+    """Someone who keeps an array of a closed model (``kept = model.inviter``) keeps
+    its values: the state is not handed to the next replicate, which gets a new one."""
+    config = parse_config(RICH)
+    graph = build_graph(config, 3)
+    graph._cache.pop(SPARES, None)  # the process's graph cache may have given it spares
+    with ReferralModel(config, rng=1, graph=graph) as model:
+        model.run()
+        kept, state = model.inviter[::7], model._state
+        before = kept.copy()
+    assert graph._cache.get(SPARES, []) == []
+    with ReferralModel(config, rng=2, graph=graph) as other:
+        assert other._state is not state
+        other.run()
+    np.testing.assert_array_equal(kept, before)
