@@ -17,7 +17,7 @@ from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
 from sim.config import Config, ConfigError, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
 from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
-from sim.kernels import INVITED, MEMBER, count_into, deliver
+from sim.kernels import INVITED, MEMBER, admit, count_into, deliver
 from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
 from sim.state import PeopleState
@@ -178,7 +178,7 @@ class ReferralModel(mesa.Model):
         # Who is a member, has been invited, or accepted today (sim.kernels bits).
         self.status = state.status
         self.seen = state.seen  # invitations noticed (kept if saturating)
-        self._tally = state.tally  # converting invitations today (the kernel's scratch)
+        self._tally = records["tally"]  # the delivery kernel's scratch
 
         self.role[self.seeds] = Role.SEED
         self.role[self.kols] = Role.KOL
@@ -275,6 +275,7 @@ class ReferralModel(mesa.Model):
                 invitee_value, cfg.lure.half_value
             )
         self.appeal_offered = appeal
+        self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
         buying = cfg.behaviour.purchase_probability
         # Daily chance of an order by segment; junk never buys.
@@ -389,10 +390,7 @@ class ReferralModel(mesa.Model):
         if sharers.size == 0:
             return 0, self._none, self._none
         b = self.config.behaviour
-        appeal = self.appeal_offered if funded else np.ones(3)
-        by_segment = bool(np.ptp(appeal) > 0)  # the lure appeals to segments differently
-        # The chance before the appeal to the invitee's segment (applied in the kernel).
-        chance = np.array([b.accept_probability * (1.0 if by_segment else appeal[0])])
+        appeal, by_segment, chance = self._acceptance_terms(funded)
         if self._weighted_senders:  # some senders' word counts more (KOLs)
             chance = chance * self._role_weight[self.role[sharers]]
         delivered, accepted = deliver(
@@ -416,6 +414,19 @@ class ReferralModel(mesa.Model):
         invitees = self._invitee_buffer[:accepted].copy()
         return delivered, invitees, self.inviter[invitees]
 
+    def _acceptance_terms(self, funded: bool) -> tuple[np.ndarray, bool, np.ndarray]:
+        """The lure's appeal by segment (none once the budget is gone), whether it differs
+        by segment, and the chance an invitation converts before that appeal and the
+        sender's weight (applied in the kernel). Worked out once per value of funded."""
+        terms = self._terms.get(funded)
+        if terms is None:
+            appeal = self.appeal_offered if funded else np.ones(3)
+            by_segment = bool(np.ptp(appeal) > 0)
+            base = self.config.behaviour.accept_probability
+            chance = np.array([base * (1.0 if by_segment else appeal[0])])
+            terms = self._terms[funded] = (appeal, by_segment, chance)
+        return terms
+
     def _join(
         self,
         day: int,
@@ -435,12 +446,17 @@ class ReferralModel(mesa.Model):
         if joined == 0:
             return
         # The inviter was recorded on acceptance (sim.kernels.deliver).
-        self.status[joined_today] |= MEMBER
-        self.day_joined[joined_today] = day
-        self.active_from[joined_today] = day + 1
-        self.generation[invitees] = self.generation[inviters] + 1
-        self.generation[outside] = 0
-        count_into(self.invites, inviters)
+        admit(
+            joined_today,
+            invitees.size,
+            day,
+            self.status,
+            self.day_joined,
+            self.active_from,
+            self.generation,
+            self.inviter,
+            self.invites,
+        )
         if funded and self.lure.kind == "coupon":
             self.coupon[invitees] = True
         self._draw_traits(joined_today)
@@ -557,7 +573,7 @@ class ReferralModel(mesa.Model):
         state = vars(self)
         for name in [k for k, v in state.items() if isinstance(v, np.ndarray)]:
             del state[name]
-        for name in ("lure", "reward_rule", "_agent_objects", "_state"):  # they hold arrays
+        for name in ("lure", "reward_rule", "_agent_objects", "_state", "_terms"):  # hold arrays
             state.pop(name, None)
         if people is not None:
             people.hand_back(self.graph, touched, counted_seen)

@@ -10,12 +10,28 @@ And the same seed gives the same people in every scenario, whatever the scenario
 
 from __future__ import annotations
 
+import numba
 import numpy as np
 from scipy.special import ndtri
 
 from sim.agents import ROLE_CLASSES
 from sim.config import Config
-from sim.streams import person_key, person_uniforms
+from sim.streams import person_key, person_uniform, person_uniforms
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def segment_of(u: float, cuts: np.ndarray) -> int:
+    """The segment a uniform u in [0, 1) picks: how many of the cumulative shares
+    (payer, payer + convertible) it passes (compiled; the delivery kernel calls it)."""
+    return 0 if u < cuts[0] else 1 if u < cuts[1] else 2
+
+
+@numba.njit(cache=True, nogil=True)
+def _segments(key: np.uint64, cuts: np.ndarray, people: np.ndarray) -> np.ndarray:
+    out = np.empty(people.size, dtype=np.int8)
+    for k in range(people.size):
+        out[k] = segment_of(person_uniform(key, people[k]), cuts)
+    return out
 
 
 class Population:
@@ -37,8 +53,8 @@ class Population:
 
     def segment(self, people: np.ndarray) -> np.ndarray:
         """Each person's segment (0 payer, 1 convertible, 2 junk; ``sim.agents.Segment``)."""
-        u = person_uniforms(self.segment_key, people)
-        return np.searchsorted(self.segment_cuts, u, side="right").astype(np.int8)
+        people = np.ascontiguousarray(people, dtype=np.int64)
+        return _segments(np.uint64(self.segment_key), self.segment_cuts, people)
 
     def propensity(self, people: np.ndarray, role: np.ndarray) -> np.ndarray:
         """Each person's daily chance of sharing at full activity and no reward
@@ -49,14 +65,13 @@ class Population:
         ``propensity_sigma``, a heavy tail of broadcasters; the role multiplies it.
         """
         people = np.asarray(people, dtype=np.int64)
-        if self.sharer_share >= 1:
-            is_sharer = np.ones(people.size, dtype=bool)
-        else:
-            drawn = person_uniforms(self._sharer_key, people) < self.sharer_share
-            is_sharer = self._always[role] | drawn
-        rate = np.full(people.size, self.share_probability)
+        rate = self.share_probability
         if self.sigma > 0:
             # Inverse-CDF normals: one uniform each, monotone in it.
             z = ndtri(person_uniforms(self._rate_key, people))
-            rate *= np.exp(self.sigma * z - self.sigma**2 / 2)
-        return np.where(is_sharer, rate, 0.0) * self._multiplier[role]
+            rate = rate * np.exp(self.sigma * z - self.sigma**2 / 2)
+        rate = rate * self._multiplier[role]
+        if self.sharer_share < 1:
+            drawn = person_uniforms(self._sharer_key, people) < self.sharer_share
+            rate[~(self._always[role] | drawn)] = 0.0
+        return rate

@@ -43,9 +43,10 @@ PERSON = np.dtype(
             "role",
             "segment",
             "coupon",  # holds an unused coupon lure
+            "tally",  # converting invitations today (the delivery kernel's; kept 0)
         ],
-        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "?"],
-        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 54],
+        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "?", "i4"],
+        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 54, 56],
         "itemsize": 64,
     }
 )
@@ -69,10 +70,9 @@ class PeopleState:
     ``records`` holds the fields of ``PERSON`` (one cache-line record each; a field is a
     strided view, ``records["day_joined"]``). Kept apart, because the delivery kernel
     reads them per invitation and they must be dense: ``status`` (one byte of
-    ``sim.kernels`` bits), ``seen`` (invitations noticed) and ``tally`` (the kernel's
-    scratch, kept zeroed). ``invitees`` and ``joiners`` are buffers of n filled from the
-    start (contents undefined past what a run wrote).
-    """
+    ``sim.kernels`` bits) and ``seen`` (invitations noticed). ``invitees`` and
+    ``joiners`` are buffers of n filled from the start (contents undefined past what a
+    run wrote)."""
 
     def __init__(self, n: int) -> None:
         self._memory = np.empty(n * PERSON.itemsize + LINE, dtype=np.uint8)
@@ -81,7 +81,6 @@ class PeopleState:
         self._reset(None)
         self.status = np.zeros(n, dtype=np.uint8)
         self.seen = np.zeros(n, dtype=np.int32)
-        self.tally = np.zeros(n, dtype=np.int32)
         self.invitees = np.empty(n, dtype=np.int64)
         self.joiners = np.empty(n, dtype=np.int64)
 
