@@ -20,7 +20,7 @@ from numba.core import cgutils
 from numba.extending import intrinsic
 
 from sim.population import segment_of
-from sim.streams import person_uniform
+from sim.streams import person_uniform, splitmix
 
 _OPTIONS = {"cache": True, "nogil": True}
 
@@ -120,8 +120,10 @@ def deliver(
         scratch: (invitees, tally): an int64 buffer of n, where today's invitees are
             written from the start, and a zeroed int32 array of n (a field of the
             people's records: sim.state), left zeroed.
-        keys: today's SplitMix64 keys (uint64) for the reach, the acceptance and the
-            order of invitations (the ``reach``, ``acceptance`` and ``inviter`` streams).
+        keys: (stream keys, day): the keys (uint64, ``sim.streams.person_key``) of the
+            reach, the acceptance and the order of invitations (the ``reach``,
+            ``acceptance`` and ``inviter`` decisions), and the day. Today's draws are
+            keyed by each one's day-th SplitMix64 output.
 
     Returns:
         (invitations delivered, invitees accepted): ``invitees[:accepted]`` in the order
@@ -135,7 +137,10 @@ def deliver(
     status, seen, inviter, repeat_factor = people
     by_segment, offered, segment, everyone_drawn, segment_key, cuts = appeal
     invitees, tally = scratch
-    reach_key, accept_key, inviter_key = keys
+    stream_keys, day = keys
+    reach_key = splitmix(stream_keys[0], day)
+    accept_key = splitmix(stream_keys[1], day)
+    inviter_key = splitmix(stream_keys[2], day)
     saturating = repeat_factor < 1
     top_offered = offered.max()
     order = np.arange(sharers.size)

@@ -21,7 +21,7 @@ from sim.kernels import INVITED, MEMBER, admit, count_into, deliver
 from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
 from sim.state import PeopleState
-from sim.streams import Streams, derive_seed
+from sim.streams import Streams, derive_seed, person_key
 
 # The daily metrics, in the order of daily.parquet (after run_id).
 DAILY_COLUMNS = (
@@ -130,6 +130,10 @@ class ReferralModel(mesa.Model):
             all_agents = n <= config.population.agent_objects_max
         self._init_agents(all_agents)
 
+        # The delivery kernel's draws: SplitMix64 keyed per day from these (sim.kernels).
+        self._kernel_keys = np.array(
+            [person_key(self.seed, name) for name in ("reach", "acceptance", "inviter")]
+        )
         self.today: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: functools.partial(_today, name) for name in DAILY_COLUMNS}
@@ -224,10 +228,6 @@ class ReferralModel(mesa.Model):
             g.members.astype(kind, copy=False),
             self.config.groups.attention,
         )
-
-    def _day_key(self, name: str) -> np.uint64:
-        """A fresh key from stream ``name`` for a kernel's SplitMix64 draws today."""
-        return self.streams[name].integers(0, 2**64, dtype=np.uint64, endpoint=False)
 
     def _draw_traits(self, people: np.ndarray) -> None:
         """Draw the segment and sharing propensity of these people (once drawn, kept)."""
@@ -409,7 +409,7 @@ class ReferralModel(mesa.Model):
                 self.population.segment_cuts,
             ),
             (self._invitee_buffer, self._tally),
-            (self._day_key("reach"), self._day_key("acceptance"), self._day_key("inviter")),
+            (self._kernel_keys, self.day),
         )
         invitees = self._invitee_buffer[:accepted].copy()
         return delivered, invitees, self.inviter[invitees]

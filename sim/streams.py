@@ -81,13 +81,18 @@ def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
 
 
 @numba.njit(cache=True, nogil=True, inline="always")  # inlined into the kernels' loops
-def person_uniform(key: np.uint64, person: int) -> float:
-    """Person ``person``'s uniform draw in [0, 1) under ``key`` (compiled; kernels call it)."""
-    z = key + (np.uint64(person) + np.uint64(1)) * _GAMMA
+def splitmix(key: np.uint64, i: int) -> np.uint64:
+    """SplitMix64's i-th 64-bit output under ``key`` (compiled)."""
+    z = key + (np.uint64(i) + np.uint64(1)) * _GAMMA
     z = (z ^ (z >> np.uint64(30))) * _MIX1
     z = (z ^ (z >> np.uint64(27))) * _MIX2
-    z = z ^ (z >> np.uint64(31))
-    return float(z >> np.uint64(11)) * (1.0 / 9007199254740992.0)  # 53 bits / 2**53
+    return z ^ (z >> np.uint64(31))
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def person_uniform(key: np.uint64, person: int) -> float:
+    """Person ``person``'s uniform draw in [0, 1) under ``key`` (compiled; kernels call it)."""
+    return float(splitmix(key, person) >> np.uint64(11)) * (1.0 / 9007199254740992.0)  # 2**-53
 
 
 @numba.njit(cache=True, nogil=True)
