@@ -287,6 +287,66 @@ def deliver(
 
 
 @numba.njit(**_OPTIONS)
+def share_today(
+    pool: np.ndarray,
+    day: int,
+    people: tuple,
+    rules: tuple,
+    lure_boost: np.ndarray,
+    sharing_key: np.uint64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phase 2 of a day: which members of the pool share today.
+
+    A member who used up ``max_shares`` leaves the pool. One whose first share day has
+    come shares with probability min(1, propensity × 0.5^(age / half_life) × boost ×
+    lure boost), age in days since that first day; boost is 1 + lift × motivation by
+    segment (``boost_by_segment``), or 1 once their rewards reached the cap. The coin is
+    person p's uniform under today's key (the day-th SplitMix64 output under
+    ``sharing_key``), so it does not depend on the pool's order.
+
+    Args:
+        pool: members who may share (person numbers); compacted in place.
+        people: (active_from, propensity, segment, reward_earned, shares_made); the
+            sharers' ``shares_made`` are counted here.
+        rules: (max_shares, -1 for no limit; half_life in days, inf for none;
+            boost_by_segment, 3 floats; cap in yuan, inf for none).
+        lure_boost: the lure's multiplier per pool member, or one for all.
+
+    Returns:
+        (sharers, the pool kept): both views of buffers made here.
+    """
+    active_from, propensity, segment, reward_earned, shares_made = people
+    max_shares, half_life, boost_by_segment, cap = rules
+    decaying = math.isfinite(half_life)
+    boosting = boost_by_segment.max() != 1.0 or boost_by_segment.min() != 1.0
+    key = splitmix(sharing_key, day)
+    sharers = np.empty(pool.size, dtype=np.int64)
+    kept = np.empty(pool.size, dtype=np.int64)
+    count = 0
+    keep = 0
+    for k in range(pool.size):
+        p = pool[k]
+        if max_shares >= 0 and shares_made[p] >= max_shares:
+            continue  # used up their shares: forgotten
+        kept[keep] = p
+        keep += 1
+        start = active_from[p]
+        if start > day:
+            continue
+        chance = propensity[p]
+        if decaying:
+            chance *= 0.5 ** ((day - start) / half_life)
+        if boosting and reward_earned[p] < cap:
+            chance *= boost_by_segment[segment[p]]
+        chance *= lure_boost[0] if lure_boost.size == 1 else lure_boost[k]
+        if person_uniform(key, p) < chance:
+            shares_made[p] += 1
+            sharers[count] = p
+            count += 1
+    return sharers[:count], kept[:keep]
+
+
+@numba.njit(**_OPTIONS)
 def admit(
     joined: np.ndarray,
     referred: int,

@@ -17,7 +17,7 @@ from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
 from sim.config import Config, ConfigError, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
 from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
-from sim.kernels import INVITED, MEMBER, admit, count_into, deliver
+from sim.kernels import INVITED, MEMBER, admit, count_into, deliver, share_today
 from sim.population import Population
 from sim.seeding import choose_kols, choose_seeds
 from sim.state import PeopleState
@@ -134,6 +134,7 @@ class ReferralModel(mesa.Model):
         self._kernel_keys = np.array(
             [person_key(self.seed, name) for name in ("reach", "acceptance", "inviter")]
         )
+        self._sharing_key = person_key(self.seed, "sharing")
         self.today: dict[str, Any] = {}
         self.datacollector = mesa.DataCollector(
             model_reporters={name: functools.partial(_today, name) for name in DAILY_COLUMNS}
@@ -359,29 +360,33 @@ class ReferralModel(mesa.Model):
         return outsiders[self.streams["external"].random(outsiders.size) < rate]
 
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
-        b = self.config.behaviour
-        if b.max_shares is not None:  # forget members who used up their shares
-            self._may_share = self._may_share[self.shares_made[self._may_share] < b.max_shares]
+        """Phase 2 (``sim.kernels.share_today``): today's sharers."""
         pool = self._may_share
         if pool.size == 0:
             return pool
-        candidates = pool[self.active_from[pool] <= day]
-        chance = self._propensity[candidates]
-        if math.isfinite(b.share_half_life_days):
-            age = day - self.active_from[candidates]
-            chance = chance * 0.5 ** (age / b.share_half_life_days)
-        if funded:
-            motivation = self.reward_rule.motivation()
-            if motivation > 0:
-                boost = 1.0 + self.lift[self._segment[candidates]] * motivation
-                cap = self.config.reward.cap_per_person
-                if cap is not None:
-                    boost = np.where(self.reward_earned[candidates] >= cap, 1.0, boost)
-                chance = chance * boost
-            chance = chance * self.lure.share_boost(self, candidates)
-        draws = self.streams["sharing"].random(candidates.size)
-        sharers = candidates[draws < chance]
-        self.shares_made[sharers] += 1
+        b = self.config.behaviour
+        motivation = self.reward_rule.motivation() if funded else 0.0
+        lure_boost = self.lure.share_boost(self, pool) if funded else 1.0
+        cap = self.config.reward.cap_per_person
+        sharers, self._may_share = share_today(
+            pool,
+            day,
+            (
+                self.active_from,
+                self._propensity,
+                self._segment,
+                self.reward_earned,
+                self.shares_made,
+            ),
+            (
+                -1 if b.max_shares is None else b.max_shares,
+                b.share_half_life_days,
+                1.0 + self.lift * motivation,
+                math.inf if cap is None else cap,
+            ),
+            np.atleast_1d(np.asarray(lure_boost, dtype=np.float64)),
+            self._sharing_key,
+        )
         return sharers
 
     def _deliver(self, sharers: np.ndarray, funded: bool) -> tuple[int, np.ndarray, np.ndarray]:

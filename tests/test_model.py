@@ -428,7 +428,7 @@ def test_close_releases_the_arrays_at_once_and_results_are_kept():
             model.run()
             summary = model.summary()
             arrays = [v for v in vars(model).values() if isinstance(v, np.ndarray)]
-            arrays += [a.base for a in arrays if a.base is not None]
+            arrays += [a.base for a in arrays if isinstance(a.base, np.ndarray)]
             refs = [weakref.ref(a) for a in arrays]
             assert len(refs) > 20 and model.member.nbytes == model.graph.n
             del arrays
