@@ -35,6 +35,12 @@ MEMBER = 4  # a member at the start of the day (set by the model when people joi
 # per sharer) cost a quarter of the kernel's time on a million-person graph.
 AHEAD = 4
 
+# How many converting invitations wait before their invitee's record (sim.state) is
+# written: the kernel asks for the record's cache line when it finds the conversion and
+# writes it this many conversions later, when the line has arrived. Writing at once
+# waited on memory for a tenth of the kernel's time at a million people.
+PENDING = 16
+
 
 @intrinsic
 def prefetch(typingctx, array, index):
@@ -45,7 +51,8 @@ def prefetch(typingctx, array, index):
     def codegen(context, builder, sig, args):
         array_type = sig.args[0]
         view = context.make_array(array_type)(context, builder, args[0])
-        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [args[1]])
+        index = context.cast(builder, args[1], sig.args[1], types.intp)
+        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [index])
         pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
         i32 = ir.IntType(32)
         function_type = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
@@ -71,6 +78,29 @@ def _appeal(
     if everyone_drawn:
         return offered[segment[t]]
     return offered[segment_of(person_uniform(segment_key, t), cuts)]
+
+
+@numba.njit(cache=True, nogil=True, inline="always")
+def _record_conversion(
+    t: int,
+    s: int,
+    inviter: np.ndarray,
+    tally: np.ndarray,
+    inviter_key: np.uint64,
+    inviter_draws: int,
+) -> int:
+    """Record that s's invitation converted t, taking today's conversions in the order
+    they were found: the first one's sender is t's inviter, and the k-th replaces it with
+    chance 1/k (reservoir sampling), which leaves a uniform choice among them.
+    Returns the inviter draws used so far."""
+    k = tally[t] + 1
+    tally[t] = k
+    if k == 1:
+        inviter[t] = s
+        return inviter_draws
+    if person_uniform(inviter_key, inviter_draws) * k < 1.0:
+        inviter[t] = s
+    return inviter_draws + 1
 
 
 @numba.njit(**_OPTIONS)
@@ -152,6 +182,10 @@ def deliver(
     accept_draws = 0
     inviter_draws = sharers.size  # the counters below were the shuffle's
     reached = np.empty(max(direct_count, 1), dtype=indices.dtype)  # one-to-one picks
+    # Conversions waiting for their invitee's record (see PENDING): a ring, oldest first.
+    waiting_t = np.empty(PENDING, dtype=np.int64)
+    waiting_s = np.empty(PENDING, dtype=np.int64)
+    oldest, waiting = 0, 0
     delivered = 0
     count = 0
     last = order.size - 1
@@ -270,17 +304,26 @@ def deliver(
                 accept_draws += 1
                 if not converts:
                     continue
-            if state & ACCEPTED:  # another converting invitation: keep each with equal chance
-                tally[t] += 1
-                if person_uniform(inviter_key, inviter_draws) * tally[t] < 1.0:
-                    inviter[t] = s
-                inviter_draws += 1
-                continue
-            status[t] = state | INVITED | ACCEPTED
-            inviter[t] = s
-            tally[t] = 1
-            invitees[count] = t
-            count += 1
+            if not state & ACCEPTED:  # t's first converting invitation today
+                status[t] = state | INVITED | ACCEPTED
+                invitees[count] = t
+                count += 1
+            prefetch(inviter, t)  # t's record: written PENDING conversions from now
+            if waiting == PENDING:
+                inviter_draws = _record_conversion(
+                    waiting_t[oldest], waiting_s[oldest], inviter, tally, inviter_key, inviter_draws
+                )
+                waiting_t[oldest], waiting_s[oldest] = t, s
+                oldest = (oldest + 1) % PENDING
+            else:
+                waiting_t[(oldest + waiting) % PENDING] = t
+                waiting_s[(oldest + waiting) % PENDING] = s
+                waiting += 1
+    for i in range(waiting):
+        k = (oldest + i) % PENDING
+        inviter_draws = _record_conversion(
+            waiting_t[k], waiting_s[k], inviter, tally, inviter_key, inviter_draws
+        )
     for i in range(count):
         tally[invitees[i]] = 0
     return delivered, count
