@@ -84,9 +84,11 @@ def choose_seeds(
     if count == 0:
         return np.zeros(0, dtype=np.int64)
     if strategy == "random":
-        free = np.ones(graph.n, dtype=bool)
-        free[kols] = False
-        pool = np.flatnonzero(free) if kols.size else graph.n
+        pool: np.ndarray | int = graph.n  # everyone (the mask costs 1 MB a million people)
+        if kols.size:
+            free = np.ones(graph.n, dtype=bool)
+            free[kols] = False
+            pool = np.flatnonzero(free)
         return np.sort(rng.choice(pool, size=count, replace=False))
     if strategy == "top_degree":
         return _top(graph.out_degree(), count, kols)
