@@ -247,8 +247,16 @@ class EngineRuns:
         return self.construct + self.run + self.close
 
 
-def run_engine(cfg: Any, graph: Any, seeds: Sequence[int]) -> EngineRuns:
-    """Engine replicates on a prebuilt graph: times, final sizes, seed sets, last join day."""
+def run_engine(
+    cfg: Any,
+    graph: Any,
+    seeds: Sequence[int],
+    between: Callable[[list[list[int]]], None] | None = None,
+    block: int = 5,
+) -> EngineRuns:
+    """Engine replicates on a prebuilt graph: times, final sizes, seed sets, last join day.
+    After every ``block`` replicates, ``between`` gets their seed users (to time a
+    reference on the same seeds next, under the same machine conditions)."""
     from sim.model import ReferralModel
 
     out = EngineRuns()
@@ -271,6 +279,9 @@ def run_engine(cfg: Any, graph: Any, seeds: Sequence[int]) -> EngineRuns:
         # Freeing the replicate's arrays, as the runners do (a Mesa model is a reference
         # cycle: left to the cycle collector, dead replicates pile up), is timed too.
         out.close.call(model.close)
+        if between is not None and (len(out.seeds) % block == 0 or seed == seeds[-1]):
+            since = (len(out.seeds) - 1) % block + 1  # replicates since the last call
+            between(out.seeds[-since:])
     days = cfg.experiment.days
     last = max(out.last_join_day)
     note = "" if last < days else "  WARNING: joins on the last day, raise --days"
@@ -352,33 +363,43 @@ def large(args: argparse.Namespace) -> None:
         f"(built in {time.perf_counter() - start:.2f} s, not timed below)"
     )
     seeds = [args.seed + r for r in range(args.replicates)]
-    engine = run_engine(cfg, graph, seeds)
+    cascades, cyn_size, ic = Times(), [], None
+    try:
+        from cynetdiff.models import IndependentCascadeModel
+    except ImportError:
+        print('cynetdiff is not installed (pip install -e ".[bench]"): engine only')
+    else:
+        start = time.perf_counter()
+        # The same CSR arrays networkx_to_ic_model builds from graph.to_networkx(), without
+        # the detour through networkx (about 30 s and 900 MiB at 1M people).
+        ic = IndependentCascadeModel(
+            graph.indptr[:-1].astype(np.uint32),
+            graph.indices.astype(np.uint32),
+            activation_prob=args.t,
+            rng=args.seed,
+        )
+        print(f"cynetdiff model built in {time.perf_counter() - start:.2f} s (not timed)")
+        ic.set_seeds(list(range(args.seeds)))
+        ic.advance_until_completion()  # warm-up, as the engine's
+
+    def cynetdiff_cascades(seed_sets: list[list[int]]) -> None:
+        """cynetdiff on the seeds of the engine's last few replicates, right after them:
+        blocks of each in turn time both under the same conditions on a machine whose
+        speed drifts, each back to back as a planner's replicates run."""
+        if ic is not None:
+            for seed_set in seed_sets:
+                ic.set_seeds(seed_set)  # also resets the model
+                cascades.call(ic.advance_until_completion)
+                cyn_size.append(ic.get_num_activated_nodes())
+
+    engine = run_engine(cfg, graph, seeds, between=cynetdiff_cascades, block=args.block)
     whole = engine.whole
     print(
         f"engine     {whole} per replicate = construct {engine.construct} "
         f"+ run {engine.run} ({args.days} days) + close {engine.close}"
     )
-
-    try:
-        from cynetdiff.models import IndependentCascadeModel
-    except ImportError:
-        print('cynetdiff is not installed (pip install -e ".[bench]"): skipping it')
+    if ic is None:
         return
-    start = time.perf_counter()
-    # The same CSR arrays networkx_to_ic_model builds from graph.to_networkx(), without
-    # the detour through networkx (about 30 s and 900 MiB at 1M people).
-    ic = IndependentCascadeModel(
-        graph.indptr[:-1].astype(np.uint32),
-        graph.indices.astype(np.uint32),
-        activation_prob=args.t,
-        rng=args.seed,
-    )
-    print(f"cynetdiff model built in {time.perf_counter() - start:.2f} s (not timed)")
-    cascades, cyn_size = Times(), []
-    for seed_set in engine.seeds:  # replicate r gets the engine's replicate-r seeds
-        ic.set_seeds(seed_set)  # also resets the model
-        cascades.call(ic.advance_until_completion)
-        cyn_size.append(ic.get_num_activated_nodes())
     print(f"cynetdiff  {cascades} per cascade")
     # For context only (the target compares the cascade run to completion): cynetdiff
     # stepped day by day, collecting each day's new members, as a daily table needs.
@@ -408,10 +429,13 @@ def large(args: argparse.Namespace) -> None:
     print(sizes("engine", engine.size, "cynetdiff", cyn_size))
     wall, cpu = whole.ratio(cascades)
     run_wall, run_cpu = engine.run.ratio(cascades)
+    paired = statistics.median(e / c for e, c in zip(whole.wall, cascades.wall, strict=True))
     print(
-        f"engine time / cynetdiff time: whole replicate {wall:.1f}x (cpu {cpu:.1f}x), "
-        f"run() only {run_wall:.1f}x (cpu {run_cpu:.1f}x)"
+        f"engine time / cynetdiff time: whole replicate {wall:.2f}x (cpu {cpu:.2f}x; median "
+        f"of the {len(whole.wall)} paired replicates {paired:.2f}x), run() only "
+        f"{run_wall:.2f}x (cpu {run_cpu:.2f}x)"
     )
+    print(f"at least as fast as cynetdiff (whole replicate, wall): {verdict(wall <= 1.0)}")
 
 
 def small(args: argparse.Namespace) -> None:
@@ -469,6 +493,9 @@ def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser.add_argument("--days", type=int, default=100, help="days simulated (default 100)")
     parser.add_argument("--replicates", type=int, default=20, help="large graph (default 20)")
     parser.add_argument("--small-replicates", type=int, default=5, help="Mesa comparison (5)")
+    parser.add_argument(
+        "--block", type=int, default=5, help="replicates of each in turn, 1M comparison (5)"
+    )
     parser.add_argument("--seed", type=int, default=1, help="graph and first replicate seed")
     parser.add_argument("--config", type=Path, default=IC_CONFIG, help="IC config file")
     parser.add_argument(
