@@ -1,11 +1,12 @@
-"""The day's inner loops, compiled: delivering invitations and accepting them.
+"""The day's inner loops, compiled: sharing, delivering and accepting invitations, joining.
 
-These loops touch each invitation at most once, which numpy cannot do without sorting (who was
-invited by whom, which invitation converted). They are written with numba. Their
-uniform draws come from SplitMix64 sequences (``sim.streams.person_uniform``) keyed by
-one draw a day from the run's own named streams, so they are part of the one-seed
-design, not a second source of randomness, and cost a few nanoseconds each.
-``sim.model`` documents the semantics; the kernels only make them fast.
+Delivery touches each invitation at most once, which numpy cannot do without sorting (who
+was invited by whom, which invitation converted); sharing and joining are one pass over
+the day's people instead of a numpy pass per field (sim.state keeps a person's fields in
+one cache line). They are written with numba. Their uniform draws come from SplitMix64
+sequences (``sim.streams.person_uniform``) keyed per day from the run's seed, so they
+are part of the one-seed design, not a second source of randomness, and cost a few
+nanoseconds each. ``sim.model`` documents the semantics; the kernels only make them fast.
 """
 
 from __future__ import annotations

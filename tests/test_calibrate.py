@@ -159,7 +159,7 @@ def test_posterior_forecast_is_wider_with_the_same_median(recovered, tmp_path):
 
     posterior = posterior_from_frame(pd.read_parquet(tmp_path / "fit/posterior.parquet"), "fit")
     launch = {
-        "experiment": {"days": 10, "replicates": 40, "seed": 8},
+        "experiment": {"days": 10, "replicates": 160, "seed": 8},
         "graph": {"kind": "powerlaw_cluster", "n": 3000, "m": 4, "p_triangle": 0.3},
         "seeds": {"count": 50},
     }
@@ -167,9 +167,12 @@ def test_posterior_forecast_is_wider_with_the_same_median(recovered, tmp_path):
     drawn = sim.run_experiment(launch, posterior=posterior).runs["joined"]
     plain = sim.run_experiment(point).runs["joined"]
     spread = lambda r: np.subtract(*np.quantile(r, [0.95, 0.05]))  # noqa: E731
-    assert spread(drawn) > 1.3 * spread(plain), (spread(drawn), spread(plain))
-    # medians agree within noise: the point is the posterior median, and 40 runs put the
-    # median's standard error near 1.25 sd / sqrt(40) ~ 0.2 sd of the wider forecast;
+    # The 90% bands of 160 runs each: over 8 launch seeds the ratio of spreads ranged
+    # 1.40 to 1.91 (mean 1.67, sd 0.18), so 1.2 is 2.6 sd below it. With 40 runs each
+    # the ratio's sd was 0.3 and one seed in eight gave 1.05.
+    assert spread(drawn) > 1.2 * spread(plain), (spread(drawn), spread(plain))
+    # medians agree within noise: the point is the posterior median, and 160 runs put the
+    # median's standard error near 1.25 sd / sqrt(160) ~ 0.1 sd of the wider forecast;
     # allow 0.6 of its spread (90% band ~ 3.3 sd): 0.6 x 3.3 ~ 2 sd > 3 standard errors.
     assert abs(np.median(drawn) - np.median(plain)) < 0.6 * spread(drawn)
 
