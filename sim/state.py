@@ -148,7 +148,21 @@ class PeopleState:
 
     def _unshared(self) -> bool:
         # A view holds the array that owns its memory (numpy collapses bases), so a field
-        # of ``records`` held anywhere counts on ``_memory``, which this object and
-        # ``records`` hold. getrefcount counts its own argument too.
-        expected = {"_memory": 3}
-        return all(sys.getrefcount(vars(self)[k]) == expected.get(k, 2) for k in vars(self))
+        # of ``records`` held anywhere counts on ``_memory``, which ``records`` holds too.
+        counts = _references(self)
+        return all(counts[name] == _ALONE + (name == "_memory") for name in counts)
+
+
+def _references(holder: object) -> dict[str, int]:
+    """How many references each attribute of ``holder`` has, as counted from here."""
+    return {name: sys.getrefcount(value) for name, value in vars(holder).items()}
+
+
+class _Probe:
+    def __init__(self) -> None:
+        self.array = np.zeros(1)
+
+
+# The count of an attribute nobody else holds, measured the same way (the interpreter's
+# own references differ between Python versions).
+_ALONE = _references(_Probe())["array"]
