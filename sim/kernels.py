@@ -349,7 +349,7 @@ def share_today(
     ``sharing_key``), so it does not depend on the pool's order.
 
     Args:
-        pool: members who may share (person numbers); compacted in place.
+        pool: members who may share (person numbers); left as it is.
         people: (active_from, propensity, segment, reward_earned, shares_made); the
             sharers' ``shares_made`` are counted here.
         rules: (max_shares, -1 for no limit; half_life in days, inf for none;

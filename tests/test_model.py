@@ -500,3 +500,29 @@ def test_a_state_still_held_is_not_recycled():
         assert other._state is not state
         other.run()
     np.testing.assert_array_equal(kept, before)
+
+
+def test_a_day_cut_short_by_an_error_is_never_recycled(monkeypatch):
+    """A day that raised wrote records that no list keeps (the inviters of people who
+    accepted but never joined), so its state must not reach another replicate."""
+    config = parse_config(RICH)
+    graph = build_graph(config, 5)
+    graph._cache.pop(SPARES, None)
+    real = ReferralModel._join
+
+    def failing(model, day, *args):
+        if day == 3:
+            raise RuntimeError("a broken day")
+        real(model, day, *args)
+
+    monkeypatch.setattr(ReferralModel, "_join", failing)
+    with ReferralModel(config, rng=1, graph=graph) as model:
+        model.step()
+        model.step()
+        with pytest.raises(RuntimeError, match="a broken day"):
+            model.step()
+        assert model._cumulative_joined > 0
+    assert graph._cache.get(SPARES, []) == []
+    with ReferralModel(config, rng=1, graph=graph) as model:  # a day that ends: recycled
+        model.step()
+    assert len(graph._cache[SPARES]) == 1
