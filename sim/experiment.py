@@ -204,6 +204,7 @@ ENGINE_MODULES = (
     "model",
     "population",
     "seeding",
+    "state",
     "streams",
     "study",
 )

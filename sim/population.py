@@ -39,7 +39,6 @@ class Population:
 
     def __init__(self, config: Config, seed: int) -> None:
         mix = config.population.segment_mix
-        # Segment = how many of the cumulative shares (payer, payer + convertible) u passes.
         self.segment_cuts = np.array([mix.payer, mix.payer + mix.convertible])
         self.segment_key = person_key(seed, "segments")
         b = config.behaviour

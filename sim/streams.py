@@ -8,7 +8,9 @@ numbers another decision sees, and two scenarios that share a decision share its
 Traits of a person (their segment, their sharing propensity) are drawn differently: by a
 counter-based generator keyed per trait, so person i's draw is a pure function of the
 seed, the trait and i (``person_uniforms``). The engine then draws only the people a
-campaign touches, in any order, and a person is the same person in every scenario.
+campaign touches, in any order, and a person is the same person in every scenario. The
+compiled phases' decisions (sharing, reach, acceptance, inviter) are counter-based too,
+keyed per decision and day (``person_key``, ``splitmix``; see ``sim.kernels``).
 """
 
 from __future__ import annotations
@@ -18,17 +20,14 @@ import zlib
 import numba
 import numpy as np
 
-# The kinds of decision; a name's stream depends only on the name, not on this order.
+# The kinds of decision drawn from generators; a name's stream depends only on the name,
+# not on this order.
 STREAMS = (
     "graph",
     "groups",
     "kols",
     "seeds",
     "external",
-    "sharing",
-    "reach",
-    "acceptance",
-    "inviter",
     "payments",
     "lottery",
     "purchases",
@@ -74,8 +73,9 @@ _MIX2 = np.uint64(0x94D049BB133111EB)
 
 
 def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
-    """The 64-bit key of one trait's per-person draws in the run with this seed
-    (traits: "segments", "propensity"; ``part`` tells a trait's uniforms apart)."""
+    """The 64-bit key of one trait's or compiled decision's counter-based draws in the run
+    with this seed (traits "segments", "propensity"; decisions "sharing", "reach",
+    "acceptance", "inviter"); ``part`` tells a trait's uniforms apart."""
     sequence = np.random.SeedSequence(int(seed), spawn_key=(_key(trait), int(part)))
     return sequence.generate_state(1, np.uint64)[0]
 
