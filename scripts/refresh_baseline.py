@@ -14,7 +14,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from tests.baseline import CASES, run_case, write_case  # noqa: E402
+from tests.baseline import CASES, run_case, write_case
 
 
 def main(names: list[str]) -> int:
