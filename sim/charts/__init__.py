@@ -1,0 +1,111 @@
+"""Figure builders: pure functions from Fission's saved tables to plotly figures.
+
+The static report (``sim.report``) and the live app (``sim.app``) draw the same charts
+with these functions. Each takes DataFrames shaped like the experiment's tables
+(``runs``, ``daily``, ``members``, ``sensitivity``; docs/outputs.md defines every column)
+and returns a ``plotly.graph_objects.Figure``; none reads files, runs a model or prints.
+When a chart cannot be drawn from what it was given (no per-member table, an unlimited
+budget, a referral tree too big to draw), the builder raises ``ChartUnavailable`` whose
+message tells a planner what is missing and how to get it.
+
+Conventions, shared by every chart:
+
+* one colour per scenario (``scenario_colors``), in the order scenarios first appear;
+* spread over replicates is the median and the 5th-95th percentile band (a 90% band);
+* titles say what is shown, axis titles carry units (people, yuan, days, share, ratio),
+  and hover text gives the numbers.
+
+Building blocks that compute numbers (``daily_bands``, ``efficient_frontier``,
+``generation_table``, ``segment_table``, ``local_linear``, ``tree_layout``) are public
+too, so tests and the app can check or reuse the numbers behind a chart.
+
+Modules, one subject each (this package re-exports every public name, so
+``from sim import charts; charts.cost_vs_paying(...)`` works as before):
+
+* ``common``: template, band, labels and number formats, scenario order and colours,
+  layout, ``ChartUnavailable`` and its hints;
+* ``comparison``: the scenario comparison table;
+* ``daily``: daily bands, members joined over time, the budget burning down;
+* ``cost``: cost against paying members with the efficient frontier, outcome boxes;
+* ``cascade``: the cascade by generation, and the segment mix of who joined;
+* ``sweeps``: swept parameters, the sweep scatter with its trend, Sobol indices;
+* ``tree``: the referral tree of a typical run.
+
+The charts import neither the simulation engine nor the experiment runner.
+"""
+
+from sim.charts.cascade import (
+    SEGMENT_COLORS,
+    SEGMENTS,
+    generation_share,
+    generation_sizes,
+    generation_table,
+    k_by_generation,
+    segment_mix,
+    segment_table,
+)
+from sim.charts.common import (
+    BAND,
+    GENERATIONS_HINT,
+    LABELS,
+    MEMBERS_HINT,
+    SHORT_LABELS,
+    TEMPLATE,
+    ChartUnavailable,
+    label,
+    scenario_colors,
+    scenario_order,
+    short_label,
+)
+from sim.charts.comparison import comparison_cells, comparison_figure
+from sim.charts.cost import cost_vs_paying, efficient_frontier, outcome_box
+from sim.charts.daily import budget_burndown, daily_bands, joins_over_time
+from sim.charts.sweeps import (
+    SWEEP_OUTCOMES,
+    local_linear,
+    log_parameters,
+    sobol_bars,
+    sweep_scatter,
+    swept_parameters,
+)
+from sim.charts.tree import TREE_MAX_MEMBERS, referral_tree, representative_run, tree_layout
+
+__all__ = [
+    "BAND",
+    "GENERATIONS_HINT",
+    "LABELS",
+    "MEMBERS_HINT",
+    "SEGMENTS",
+    "SEGMENT_COLORS",
+    "SHORT_LABELS",
+    "SWEEP_OUTCOMES",
+    "TEMPLATE",
+    "TREE_MAX_MEMBERS",
+    "ChartUnavailable",
+    "budget_burndown",
+    "comparison_cells",
+    "comparison_figure",
+    "cost_vs_paying",
+    "daily_bands",
+    "efficient_frontier",
+    "generation_share",
+    "generation_sizes",
+    "generation_table",
+    "joins_over_time",
+    "k_by_generation",
+    "label",
+    "local_linear",
+    "log_parameters",
+    "outcome_box",
+    "referral_tree",
+    "representative_run",
+    "scenario_colors",
+    "scenario_order",
+    "segment_mix",
+    "segment_table",
+    "short_label",
+    "sobol_bars",
+    "sweep_scatter",
+    "swept_parameters",
+    "tree_layout",
+]

@@ -1,0 +1,250 @@
+"""The cascade and who joined it: members, share of joins and K-factor by generation
+(``generation_table``, from generations.parquet or members.parquet), and the segment mix
+of joined members (``segment_table``: payer / convertible / junk).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.colors import sample_colorscale
+
+from sim.charts.common import (
+    GENERATIONS_HINT,
+    MEMBERS_HINT,
+    ChartUnavailable,
+    _escape,
+    _layout,
+    _scenarios,
+    scenario_colors,
+    scenario_order,
+)
+
+# -------------------------------------------------------------------------- cascade
+
+
+def generation_table(
+    runs: pd.DataFrame,
+    *,
+    generations: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """The cascade by generation per scenario, pooled over runs.
+
+    From the per-run cascade table ``generations`` (generations.parquet: run_id,
+    generation, members, k_factor) when given, else from ``members`` (members.parquet,
+    for results written before generations.parquet existed). Columns: scenario,
+    generation, ``members`` (people, mean per run; generation 0 holds seeds, KOLs and
+    outside joiners), ``joins`` (people who joined, summed over runs), ``join_share``
+    (share of the scenario's joins in this generation), ``k`` (people the generation
+    brought in ÷ its members: the K-factor of that generation) and ``runs``.
+    """
+    if generations is not None:
+        per_run = generations[["run_id", "generation", "members"]].copy()
+        per_run["brought"] = (generations["k_factor"] * generations["members"]).round()
+        external = runs.set_index("run_id")["joined_external"]
+        per_run["joins"] = np.where(
+            per_run["generation"] == 0,
+            per_run["run_id"].map(external),
+            per_run["members"],
+        )
+    elif members is not None:
+        per_run = (
+            members.assign(joins=(members["role"].astype(str) == "member").astype(int))
+            .groupby(["run_id", "generation"], sort=True)
+            .agg(members=("node", "size"), joins=("joins", "sum"), brought=("invites", "sum"))
+            .reset_index()
+        )
+    else:
+        raise ChartUnavailable(GENERATIONS_HINT)
+    scenario = pd.Series(_scenarios(runs).to_numpy(), index=runs["run_id"])
+    per_run["scenario"] = per_run["run_id"].map(scenario)
+    n_runs = scenario.groupby(scenario, sort=False).size()
+    pooled = (
+        per_run.groupby(["scenario", "generation"], sort=False)[["members", "joins", "brought"]]
+        .sum()
+        .reset_index()
+    )
+    pooled["runs"] = pooled["scenario"].map(n_runs)
+    total_joins = pooled.groupby("scenario")["joins"].transform("sum")
+    pooled["join_share"] = np.where(total_joins > 0, pooled["joins"] / total_joins, np.nan)
+    pooled["k"] = pooled["brought"] / pooled["members"]
+    pooled["members"] = pooled["members"] / pooled["runs"]
+    order = {s: i for i, s in enumerate(scenario_order(runs))}
+    pooled = pooled.sort_values(
+        ["scenario", "generation"], key=lambda c: c.map(order) if c.name == "scenario" else c
+    )
+    columns = ["scenario", "generation", "members", "joins", "join_share", "k", "runs"]
+    return pooled[columns].reset_index(drop=True)
+
+
+def generation_sizes(
+    runs: pd.DataFrame,
+    *,
+    generations: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Members per generation (people, mean per run) by scenario, as grouped bars."""
+    table = generation_table(runs, generations=generations, members=members)
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    fig = go.Figure()
+    for s in scenarios:
+        part = table[table["scenario"] == s]
+        fig.add_trace(
+            go.Bar(
+                x=part["generation"],
+                y=part["members"],
+                name=s,
+                marker_color=colors[s],
+                customdata=part["runs"],
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>%{{y:,.1f}} members per run"
+                    " (mean over %{customdata} runs)<extra></extra>"
+                ),
+            )
+        )
+    fig.update_xaxes(title_text="generation (0 = seeds, KOLs, outside joiners)", dtick=1)
+    fig.update_yaxes(title_text="members per run (people)")
+    return _layout(fig, "Cascade: members in each generation", height=450, barmode="group")
+
+
+def generation_share(
+    runs: pd.DataFrame,
+    *,
+    generations: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> go.Figure:
+    """Share of each scenario's joins by generation (generation 0: outside channel),
+    as stacked horizontal bars adding up to 1."""
+    table = generation_table(runs, generations=generations, members=members)
+    scenarios = scenario_order(runs)
+    gens = sorted(table["generation"].unique())
+    palette = sample_colorscale("Viridis", [i / max(len(gens) - 1, 1) for i in range(len(gens))])
+    fig = go.Figure()
+    for g, color in zip(gens, palette, strict=True):
+        part = table[table["generation"] == g].set_index("scenario").reindex(scenarios)
+        fig.add_trace(
+            go.Bar(
+                y=scenarios,
+                x=part["join_share"].fillna(0.0),
+                orientation="h",
+                name=f"generation {g}",
+                marker_color=color,
+                customdata=part["joins"].fillna(0),
+                hovertemplate=(
+                    f"<b>%{{y}}</b>, generation {g}<br>%{{x:.1%}} of joins"
+                    " (%{customdata:,.0f} people over all runs)<extra></extra>"
+                ),
+            )
+        )
+    fig.update_xaxes(title_text="share of joins (share)", range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title_text="scenario", autorange="reversed")
+    height = max(160 + 40 * len(scenarios), 300)
+    return _layout(fig, "Cascade: share of joins by generation", height=height, barmode="stack")
+
+
+def k_by_generation(
+    runs: pd.DataFrame,
+    *,
+    generations: pd.DataFrame | None = None,
+    members: pd.DataFrame | None = None,
+) -> go.Figure:
+    """K-factor of each generation by scenario: people a generation brought in ÷ its
+    members (the next generation's size ÷ this one's). Above 1 the cascade grows."""
+    table = generation_table(runs, generations=generations, members=members)
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    fig = go.Figure()
+    for s in scenarios:
+        part = table[table["scenario"] == s]
+        fig.add_trace(
+            go.Scatter(
+                x=part["generation"],
+                y=part["k"],
+                mode="lines+markers",
+                name=s,
+                line={"color": colors[s]},
+                customdata=part["members"],
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>K = %{{y:.3f}} people per "
+                    "member<br>(%{customdata:,.1f} members per run)<extra></extra>"
+                ),
+            )
+        )
+    fig.add_hline(y=1, line={"color": "grey", "dash": "dot", "width": 1})
+    fig.update_xaxes(title_text="generation (0 = seeds, KOLs, outside joiners)", dtick=1)
+    fig.update_yaxes(title_text="K (people brought in per member)")
+    return _layout(fig, "Cascade: K-factor by generation", height=450)
+
+
+# ------------------------------------------------------------------- member quality
+
+SEGMENTS = ("payer", "convertible", "junk")
+SEGMENT_COLORS = {"payer": "#2a9d8f", "convertible": "#8ab6d6", "junk": "#c4c4c4"}
+
+
+def segment_table(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) -> pd.DataFrame:
+    """Who joined, by segment, per scenario: ``people`` (summed over runs),
+    ``per_run`` (people, mean per run) and ``share`` of the scenario's joined members.
+    From the runs' ``joined_payer``/``joined_convertible``/``joined_junk`` columns, or
+    from ``members`` for results written before those columns existed."""
+    names = _scenarios(runs)
+    columns = [f"joined_{seg}" for seg in SEGMENTS]
+    if all(c in runs.columns for c in columns):
+        counts = runs[columns].set_axis(list(SEGMENTS), axis=1).groupby(names, sort=False).sum()
+    elif members is not None:
+        joined = members[members["role"].astype(str) == "member"]
+        scenario = pd.Series(names.to_numpy(), index=runs["run_id"])
+        counts = (
+            pd.crosstab(joined["run_id"].map(scenario), joined["segment"].astype(str))
+            .reindex(columns=list(SEGMENTS), fill_value=0)
+            .reindex(scenario_order(runs), fill_value=0)
+        )
+    else:
+        raise ChartUnavailable(MEMBERS_HINT)
+    n_runs = names.groupby(names, sort=False).size()
+    rows = []
+    for s in scenario_order(runs):
+        total = counts.loc[s].sum()
+        for seg in SEGMENTS:
+            people = int(counts.loc[s, seg])
+            rows.append(
+                {
+                    "scenario": s,
+                    "segment": seg,
+                    "people": people,
+                    "per_run": people / n_runs[s],
+                    "share": people / total if total else np.nan,
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def segment_mix(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) -> go.Figure:
+    """Segment mix of joined members per scenario (payer / convertible / junk, the 271
+    rule), as stacked horizontal bars adding up to 1."""
+    table = segment_table(runs, members=members)
+    scenarios = scenario_order(runs)
+    fig = go.Figure()
+    for seg in SEGMENTS:
+        part = table[table["segment"] == seg].set_index("scenario").reindex(scenarios)
+        fig.add_trace(
+            go.Bar(
+                y=scenarios,
+                x=part["share"].fillna(0.0),
+                orientation="h",
+                name=seg,
+                marker_color=SEGMENT_COLORS[seg],
+                customdata=part["per_run"],
+                hovertemplate=(
+                    f"<b>%{{y}}</b>: {seg}<br>%{{x:.1%}} of joined members"
+                    "<br>%{customdata:,.1f} people per run (mean)<extra></extra>"
+                ),
+            )
+        )
+    fig.update_xaxes(title_text="share of joined members (share)", range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title_text="scenario", autorange="reversed")
+    height = max(160 + 40 * len(scenarios), 300)
+    return _layout(fig, "Member quality: who joined, by segment", height=height, barmode="stack")

@@ -1,0 +1,151 @@
+"""What a campaign costs and what it brings, from the ``runs`` table: total cost against paying
+members with the efficient frontier (``efficient_frontier``: the lowest cost for the most
+paying members), and one outcome's spread over replicates as a box per scenario.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+
+from sim.charts.common import (
+    _escape,
+    _fmt,
+    _layout,
+    _scenarios,
+    label,
+    scenario_colors,
+    scenario_order,
+)
+
+
+def efficient_frontier(cost: Sequence[float], paying: Sequence[float]) -> np.ndarray:
+    """Which points are efficient: no other point costs no more (yuan) and brings no
+    fewer paying members (people) while being better on one of the two. Returns a
+    boolean array aligned with the inputs; points with a missing value are never on it."""
+    cost = np.asarray(cost, dtype=float)
+    paying = np.asarray(paying, dtype=float)
+    on = np.zeros(cost.size, dtype=bool)
+    finite = np.flatnonzero(np.isfinite(cost) & np.isfinite(paying))
+    order = finite[np.lexsort((-paying[finite], cost[finite]))]  # cheapest first, most paying
+    best, last = -np.inf, None
+    for i in order:
+        if paying[i] > best or (last is not None and (cost[i], paying[i]) == last):
+            on[i] = True
+            best, last = paying[i], (cost[i], paying[i])
+    return on
+
+
+def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
+    """Total cost (yuan) against paying members (people): each run a point, each
+    scenario's mean a large marker, and the efficient frontier (lowest cost for the
+    most paying members) drawn through the scenario means — or through all runs when
+    there is only one scenario."""
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    names = _scenarios(runs)
+    fig = go.Figure()
+    for s in scenarios:
+        part = runs[names == s]
+        fig.add_trace(
+            go.Scatter(
+                x=part["total_cost"],
+                y=part["paying"],
+                mode="markers",
+                name=s,
+                legendgroup=s,
+                marker={"color": colors[s], "size": 6, "opacity": 0.45},
+                customdata=np.c_[part["run_id"], part["replicate"]],
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b> run %{{customdata[0]}} (replicate %{{customdata[1]}})"
+                    "<br>cost %{x:,.0f} yuan<br>paying %{y:,.0f} people<extra></extra>"
+                ),
+            )
+        )
+    means = (
+        pd.DataFrame({"s": names, "c": runs["total_cost"], "p": runs["paying"]})
+        .groupby("s", sort=False)
+        .agg(cost=("c", "mean"), paying=("p", "mean"), runs=("c", "size"))
+        .reindex(scenarios)
+    )
+    fig.add_trace(
+        go.Scatter(
+            x=means["cost"],
+            y=means["paying"],
+            mode="markers",
+            name="scenario mean",
+            text=list(means.index),
+            customdata=means["runs"],
+            marker={
+                "color": [colors[s] for s in scenarios],
+                "size": 16,
+                "symbol": "diamond",
+                "line": {"color": "black", "width": 1.5},
+            },
+            hovertemplate=(
+                "<b>%{text}</b> mean over %{customdata} runs<br>cost %{x:,.1f} yuan"
+                "<br>paying %{y:,.1f} people<extra></extra>"
+            ),
+        )
+    )
+    if len(scenarios) > 1:
+        cost, paying, text = means["cost"], means["paying"], list(means.index)
+        basis = "scenario means"
+    else:
+        cost, paying = runs["total_cost"], runs["paying"]
+        text = [f"run {i}" for i in runs["run_id"]]
+        basis = "runs"
+    on = efficient_frontier(cost, paying)
+    order = np.argsort(np.asarray(cost, dtype=float)[on], kind="stable")
+    fig.add_trace(
+        go.Scatter(
+            x=np.asarray(cost, dtype=float)[on][order],
+            y=np.asarray(paying, dtype=float)[on][order],
+            text=np.asarray(text, dtype=object)[on][order],
+            mode="lines",
+            name=f"efficient frontier ({basis})",
+            line={"color": "black", "dash": "dash", "width": 1.5},
+            hovertemplate=(
+                "efficient: <b>%{text}</b><br>cost %{x:,.1f} yuan"
+                "<br>paying %{y:,.1f} people<extra></extra>"
+            ),
+        )
+    )
+    fig.update_xaxes(title_text="total cost (yuan)")
+    fig.update_yaxes(title_text="paying members (people)")
+    return _layout(fig, "Cost against paying members, with the efficient frontier", height=500)
+
+
+def outcome_box(runs: pd.DataFrame, outcome: str) -> go.Figure:
+    """One outcome's spread over runs as a box per scenario (the box's line is the
+    median, the dashed line the mean); runs where it is empty are left out."""
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    names = _scenarios(runs)
+    unit_fmt = _fmt(outcome)
+    fig = go.Figure()
+    for s in scenarios:
+        values = runs.loc[names == s, outcome].astype(float).dropna()
+        fig.add_trace(
+            go.Box(
+                y=values.to_numpy(),
+                name=s,
+                marker_color=colors[s],
+                boxmean=True,
+                boxpoints="outliers",
+                hoverinfo="y+name",
+                yhoverformat=unit_fmt,
+            )
+        )
+    if outcome == "roi":
+        fig.add_hline(y=0, line={"color": "grey", "dash": "dot", "width": 1})
+    fig.update_yaxes(title_text=label(outcome))
+    fig.update_xaxes(title_text="scenario")
+    title = {
+        "roi": "ROI by scenario: (margin − cost) ÷ cost, over replicates",
+        "cost_per_paying": "Cost per paying member by scenario, over replicates",
+    }.get(outcome, f"{label(outcome)} by scenario, over replicates")
+    return _layout(fig, title, height=450, showlegend=False)

@@ -1,0 +1,161 @@
+"""Charts over the campaign's days, from the ``daily`` table: the median and 90% band of a
+daily column over replicates (``daily_bands``), members joined over time, and the budget
+burning down with the share of runs whose budget had run out by each day.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.charts.common import (
+    BAND,
+    ChartUnavailable,
+    _escape,
+    _layout,
+    _rgba,
+    _scenarios,
+    scenario_colors,
+    scenario_order,
+)
+
+
+def daily_bands(daily: pd.DataFrame, column: str, band: tuple[float, float] = BAND) -> pd.DataFrame:
+    """Per scenario and day: ``low``, ``median``, ``high`` (the band's quantiles over
+    runs), ``mean`` and ``runs`` (how many non-empty values) of a daily column."""
+    frame = pd.DataFrame(
+        {"scenario": _scenarios(daily), "day": daily["day"], "v": daily[column].astype(float)}
+    )
+    grouped = frame.dropna(subset=["v"]).groupby(["scenario", "day"], sort=False)["v"]
+    quantiles = grouped.quantile([band[0], 0.5, band[1]]).unstack()
+    quantiles.columns = ["low", "median", "high"]
+    out = quantiles.join(grouped.mean().rename("mean")).join(grouped.size().rename("runs"))
+    return out.reset_index().sort_values(["scenario", "day"], kind="stable", ignore_index=True)
+
+
+def _band_traces(
+    fig: go.Figure,
+    bands: pd.DataFrame,
+    scenarios: Sequence[str],
+    unit: str,
+    fmt: str,
+    row: int | None = None,
+    col: int | None = None,
+) -> None:
+    colors = scenario_colors(scenarios)
+    at = {"row": row, "col": col} if row is not None else {}
+    for s in scenarios:
+        part = bands[bands["scenario"] == s]
+        if part.empty:
+            continue
+        color = colors[s]
+        fig.add_trace(
+            go.Scatter(
+                x=part["day"],
+                y=part["high"],
+                mode="lines",
+                line={"width": 0},
+                legendgroup=s,
+                showlegend=False,
+                hoverinfo="skip",
+                name=f"{s} 95th percentile",
+            ),
+            **at,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["day"],
+                y=part["low"],
+                mode="lines",
+                line={"width": 0},
+                fill="tonexty",
+                fillcolor=_rgba(color, 0.18),
+                legendgroup=s,
+                showlegend=False,
+                hoverinfo="skip",
+                name=f"{s} 5th percentile",
+            ),
+            **at,
+        )
+        fig.add_trace(
+            go.Scatter(
+                x=part["day"],
+                y=part["median"],
+                mode="lines",
+                line={"color": color, "width": 2},
+                name=s,
+                legendgroup=s,
+                customdata=np.c_[part["low"], part["high"], part["runs"]],
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b>, day %{{x}}<br>median %{{y:{fmt}}} {unit}"
+                    f"<br>90% band %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
+                    "<br>over %{customdata[2]} runs<extra></extra>"
+                ),
+            ),
+            **at,
+        )
+
+
+def joins_over_time(daily: pd.DataFrame, *, cumulative: bool = True) -> go.Figure:
+    """Members joined per day (``cumulative=False``: ``new_joins``) or so far
+    (``cumulative_joined``) by scenario: median line and 90% band over runs."""
+    column = "cumulative_joined" if cumulative else "new_joins"
+    bands = daily_bands(daily, column)
+    fig = go.Figure()
+    _band_traces(fig, bands, scenario_order(daily), "people", ",.0f")
+    what = "Members joined so far" if cumulative else "New members per day"
+    fig.update_xaxes(title_text="campaign day (day)")
+    fig.update_yaxes(title_text=f"{'members joined' if cumulative else 'new joins'} (people)")
+    return _layout(
+        fig, f"{what}: median and 90% band over replicates", height=450, hovermode="x unified"
+    )
+
+
+def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
+    """The budget left each day (yuan; median and 90% band over runs) above, and below
+    the share of runs whose budget had run out by each day (``budget_exhausted_day``)."""
+    if "budget_left" not in daily.columns or daily["budget_left"].isna().all():
+        raise ChartUnavailable("The budget is unlimited in every run: nothing burns down.")
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    fig = make_subplots(
+        rows=2,
+        cols=1,
+        shared_xaxes=True,
+        row_heights=[0.65, 0.35],
+        vertical_spacing=0.08,
+    )
+    _band_traces(fig, daily_bands(daily, "budget_left"), scenarios, "yuan", ",.0f", 1, 1)
+    days = np.arange(0, int(daily["day"].max()) + 1)
+    names = _scenarios(runs)
+    for s in scenarios:
+        exhausted = runs.loc[names == s, "budget_exhausted_day"].astype(float)
+        n = len(exhausted)
+        out = exhausted.dropna().to_numpy()
+        share = (out[None, :] <= days[:, None]).sum(axis=1) / max(n, 1)
+        median = f"median day {np.median(out):.0f}" if out.size else "never"
+        fig.add_trace(
+            go.Scatter(
+                x=days,
+                y=share,
+                mode="lines",
+                line={"color": colors[s], "shape": "hv", "width": 2},
+                name=s,
+                legendgroup=s,
+                showlegend=False,
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b>, day %{{x}}: %{{y:.0%}} of runs out of budget"
+                    f"<br>ran out in {out.size} of {n} runs ({median})<extra></extra>"
+                ),
+            ),
+            row=2,
+            col=1,
+        )
+    fig.update_yaxes(title_text="budget left (yuan)", rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text="runs out of budget (share)", range=[0, 1.05], row=2, col=1)
+    fig.update_xaxes(title_text="campaign day (day)", row=2, col=1)
+    return _layout(fig, "Budget burning down, and the day it ran out", height=600)

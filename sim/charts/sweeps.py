@@ -1,0 +1,217 @@
+"""Charts of a sweep: which parameters were swept (``swept_parameters``, ``log_parameters``,
+from the resolved config), each outcome against each swept parameter with a smoothed
+trend (``local_linear``), and the Sobol indices of a ``sobol`` design
+(sensitivity.parquet).
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable, Sequence
+from typing import Any
+
+import numpy as np
+import pandas as pd
+import plotly.graph_objects as go
+from plotly.subplots import make_subplots
+
+from sim.charts.common import (
+    ChartUnavailable,
+    _escape,
+    _fmt,
+    _layout,
+    _scenarios,
+    scenario_colors,
+    scenario_order,
+    short_label,
+)
+
+# The outcomes a sweep is plotted against by default: the same as the experiment's
+# SENSITIVITY_OUTCOMES (the outcomes it computes Sobol indices of), kept here so the
+# charts do not import the experiment runner.
+SWEEP_OUTCOMES: tuple[str, ...] = ("joined", "paying", "total_cost", "cost_per_paying", "roi")
+
+
+def swept_parameters(runs: pd.DataFrame, config: dict[str, Any] | None = None) -> list[str]:
+    """The swept parameters' columns of ``runs``: the keys of the sweep in the resolved
+    config (``Results.config``); none without a sweep."""
+    keys = ((config or {}).get("sweep") or {}).get("params", {})
+    return [k for k in keys if k in runs.columns]
+
+
+def log_parameters(config: dict[str, Any] | None) -> set[str]:
+    """Swept parameters declared on a log scale (``log = true``) in the config."""
+    params = ((config or {}).get("sweep") or {}).get("params", {})
+    return {k for k, v in params.items() if isinstance(v, dict) and v.get("log")}
+
+
+def local_linear(
+    x: Sequence[float], y: Sequence[float], *, frac: float = 0.6, points: int = 40
+) -> tuple[np.ndarray, np.ndarray]:
+    """A smoothed trend of y on x: local-linear regression with tricube weights over
+    the nearest ``frac`` of the points, evaluated at ``points`` evenly spaced x
+    (LOWESS without its robustness passes). Missing values are dropped; returns empty
+    arrays when fewer than 3 points or a single x value remain. A straight line is
+    reproduced exactly."""
+    x = np.asarray(x, dtype=float)
+    y = np.asarray(y, dtype=float)
+    ok = np.isfinite(x) & np.isfinite(y)
+    x, y = x[ok], y[ok]
+    if x.size < 3 or np.ptp(x) == 0:
+        return np.empty(0), np.empty(0)
+    grid = np.linspace(x.min(), x.max(), points)
+    dx = x[None, :] - grid[:, None]  # (points, n)
+    k = min(x.size, max(3, math.ceil(frac * x.size)))
+    reach = np.partition(np.abs(dx), k - 1, axis=1)[:, k - 1]
+    reach = np.maximum(reach * 1.000001, np.ptp(x) * 1e-9)
+    w = np.clip(1 - (np.abs(dx) / reach[:, None]) ** 3, 0, None) ** 3
+    sw, swx, swy = w.sum(1), (w * dx).sum(1), (w * y).sum(1)
+    swxx, swxy = (w * dx * dx).sum(1), (w * dx * y).sum(1)
+    den = sw * swxx - swx**2
+    with np.errstate(divide="ignore", invalid="ignore"):
+        slope = np.where(np.abs(den) > 1e-12 * sw * swxx, (sw * swxy - swx * swy) / den, 0.0)
+        fit = (swy - slope * swx) / sw
+    return grid, fit
+
+
+def sweep_scatter(
+    runs: pd.DataFrame,
+    params: Sequence[str],
+    outcomes: Sequence[str] = SWEEP_OUTCOMES,
+    *,
+    log_params: Iterable[str] = (),
+) -> go.Figure:
+    """Each outcome (rows) against each swept parameter (columns): every run a point,
+    and a smoothed trend per scenario (``local_linear``; on log-scale parameters the
+    trend is fitted on log x)."""
+    params = list(params)
+    if not params:
+        raise ChartUnavailable("This study has no sweep: there is no parameter to plot against.")
+    outcomes = [o for o in outcomes if o in runs.columns]
+    log_params = set(log_params)
+    scenarios = scenario_order(runs)
+    colors = scenario_colors(scenarios)
+    names = _scenarios(runs)
+    fig = make_subplots(
+        rows=len(outcomes),
+        cols=len(params),
+        shared_xaxes="columns",
+        shared_yaxes="rows",
+        horizontal_spacing=0.03,
+        vertical_spacing=0.03,
+    )
+    for i, outcome in enumerate(outcomes, 1):
+        fmt = _fmt(outcome)
+        for j, param in enumerate(params, 1):
+            log = param in log_params
+            for s in scenarios:
+                part = runs[names == s]
+                x = part[param].astype(float).to_numpy()
+                y = part[outcome].astype(float).to_numpy()
+                first = i == 1 and j == 1
+                fig.add_trace(
+                    go.Scatter(
+                        x=x,
+                        y=y,
+                        mode="markers",
+                        name=s,
+                        legendgroup=s,
+                        showlegend=first,
+                        marker={"color": colors[s], "size": 4, "opacity": 0.4},
+                        hovertemplate=(
+                            f"<b>{_escape(s)}</b><br>{_escape(param)} = %{{x:,.4g}}"
+                            f"<br>{_escape(outcome)} = %{{y:{fmt}}}<extra></extra>"
+                        ),
+                    ),
+                    row=i,
+                    col=j,
+                )
+                if log:
+                    gx, gy = local_linear(np.log(np.where(x > 0, x, np.nan)), y)
+                    gx = np.exp(gx)
+                else:
+                    gx, gy = local_linear(x, y)
+                fig.add_trace(
+                    go.Scatter(
+                        x=gx,
+                        y=gy,
+                        mode="lines",
+                        name=f"{s} trend",
+                        legendgroup=s,
+                        showlegend=False,
+                        line={"color": colors[s], "width": 2.5},
+                        hovertemplate=(
+                            f"<b>{_escape(s)}</b> trend<br>{_escape(param)} = %{{x:,.4g}}"
+                            f"<br>{_escape(outcome)} ≈ %{{y:{fmt}}}<extra></extra>"
+                        ),
+                    ),
+                    row=i,
+                    col=j,
+                )
+            if i == len(outcomes):
+                fig.update_xaxes(title_text=param, row=i, col=j)
+            if log:
+                fig.update_xaxes(type="log", dtick="D2", row=i, col=j)
+        fig.update_yaxes(title_text=short_label(outcome), row=i, col=1)
+    return _layout(
+        fig,
+        "Sweep: each outcome against each swept parameter (points: runs; lines: trend)",
+        height=220 * len(outcomes) + 120,
+    )
+
+
+def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
+    """Sobol indices of a sobol sweep (``sensitivity.parquet``): first-order S1 and
+    total ST per parameter (bars, with their 95% confidence half-widths), one panel per
+    outcome (columns) and scenario (rows). S1 is the share of the outcome's variance a
+    parameter explains alone; ST includes its interactions."""
+    if sensitivity is None or sensitivity.empty:
+        raise ChartUnavailable(
+            'No Sobol indices: they are computed for a sweep with method = "sobol".'
+        )
+    scenarios = [str(s) for s in dict.fromkeys(sensitivity["scenario"])]
+    outcomes = list(dict.fromkeys(sensitivity["outcome"]))
+    titles = [
+        short_label(o) + (f" — {s}" if len(scenarios) > 1 else "")
+        for s in scenarios
+        for o in outcomes
+    ]
+    fig = make_subplots(
+        rows=len(scenarios),
+        cols=len(outcomes),
+        shared_yaxes=True,
+        subplot_titles=titles,
+        horizontal_spacing=0.02,
+        vertical_spacing=0.12 if len(scenarios) > 1 else 0.0,
+    )
+    kinds = {"S1": ("first order S1", "#1f77b4"), "ST": ("total ST", "#ff7f0e")}
+    for i, s in enumerate(scenarios, 1):
+        for j, outcome in enumerate(outcomes, 1):
+            part = sensitivity[(sensitivity["scenario"] == s) & (sensitivity["outcome"] == outcome)]
+            for key, (name, color) in kinds.items():
+                fig.add_trace(
+                    go.Bar(
+                        x=part["parameter"],
+                        y=part[key],
+                        name=name,
+                        legendgroup=key,
+                        showlegend=i == 1 and j == 1,
+                        marker_color=color,
+                        error_y={"type": "data", "array": part[f"{key}_conf"], "width": 3},
+                        customdata=part[f"{key}_conf"],
+                        hovertemplate=(
+                            f"<b>{_escape(outcome)}</b>: %{{x}}<br>{key} = %{{y:.3f}}"
+                            " ± %{customdata:.3f}<extra></extra>"
+                        ),
+                    ),
+                    row=i,
+                    col=j,
+                )
+        fig.update_yaxes(title_text="Sobol index (share of variance)", row=i, col=1)
+    fig.update_xaxes(tickangle=-30)
+    return _layout(
+        fig,
+        "Sensitivity: Sobol indices of each outcome (bars ± 95% confidence)",
+        height=380 * len(scenarios) + 80,
+        barmode="group",
+    )
