@@ -102,7 +102,8 @@ def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
     from sim.compare import format_comparison
-    from sim.experiment import default_out_dir, run_experiment
+    from sim.experiment import run_experiment
+    from sim.store import default_out_dir
 
     study = _load(args)
     out = args.out if args.out is not None else default_out_dir(study)

@@ -30,7 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from sim import charts
 from sim.charts import ChartUnavailable
-from sim.experiment import Results
+from sim.results import Results
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
 IMAGE_WIDTH = 1200  # px, for PNG and SVG export

@@ -217,6 +217,18 @@ def test_results_of_another_engine_are_not_resumed(tmp_path, capsys):
     assert json.loads((out / "manifest.json").read_text())["engine"] == engine_fingerprint()
 
 
+def test_the_engine_fingerprint_hashes_the_code_that_decides_numbers():
+    from sim.store import _engine_files
+
+    folder = ROOT / "sim"
+    files = {p.relative_to(folder).as_posix() for p in _engine_files(folder)}
+    assert all((folder / name).is_file() for name in files)
+    assert {"runs.py", "model.py", "state.py", "kernels.py", "streams.py"} <= files
+    # a package counts with all its files: seeds chosen by sim.influence decide numbers
+    assert {f"influence/{p.name}" for p in (folder / "influence").glob("*.py")} <= files
+    assert not {"results.py", "report.py", "charts.py", "cli.py", "compare.py"} & files
+
+
 def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
     from dask.distributed import Client, LocalCluster
 

@@ -21,7 +21,7 @@ from sim.app import params
 from sim.app.jobs import JobBoard
 from sim.app.store import frame_from_store, frame_to_store, summary_to_store
 from sim.config import ConfigError
-from sim.experiment import Results
+from sim.results import Results
 from sim.study import expand
 
 BASE_DIR = str(params.ROOT / "experiments")  # relative paths in the app's configs

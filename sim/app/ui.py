@@ -395,7 +395,7 @@ def chart_views(results: Any, keys: tuple[str, ...] | None = None, notes: bool =
 def results_view(folder: str) -> tuple[list[Any], str]:
     """A results folder as its report shows it: the comparison table (or the summary
     of a one-scenario study) and every chart, with notes for charts it cannot draw."""
-    from sim.experiment import Results
+    from sim.results import Results
 
     results = Results.load(folder)
     runs = results.runs

@@ -169,7 +169,7 @@ def _fmt(value: object) -> str:
 
 def write_fit(fit: Fit, out: str | Path) -> Path:
     """Write every file of the fit to ``out``, replacing an earlier fit there."""
-    from sim.experiment import _toml
+    from sim.store import toml_text
 
     out = check_out(out)
     out.parent.mkdir(parents=True, exist_ok=True)
@@ -183,7 +183,7 @@ def write_fit(fit: Fit, out: str | Path) -> Path:
         predictive_frame(fit).to_parquet(tmp / "predictive.parquet", index=False)
         data = dict(fit.problem.data)
         data["calibration"] = fit.problem.spec.model_dump(mode="python", exclude_none=True)
-        (tmp / "config.toml").write_text(_toml(data))
+        (tmp / "config.toml").write_text(toml_text(data))
         (tmp / "report.html").write_text(report_html(fit), encoding="utf-8")
         if out.exists():
             old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))

@@ -1,0 +1,93 @@
+"""An experiment's tables, as saved: ``Results`` reads a results folder back and summarises it.
+
+The run table and the daily table are aligned on ``run_id`` (``docs/outputs.md`` says what
+every column means). This module only reads and summarises saved tables; it never imports
+the engine, so charts, the report and the app can use it without loading the model.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.compare import compare
+
+# The outcomes of ``Results.summary_table()``, in its row order.
+SUMMARY_METRICS = (
+    "joined",
+    "paying",
+    "junk_share",
+    "total_cost",
+    "cost_per_paying",
+    "roi",
+    "k_factor",
+    "peak_day",
+    "budget_exhausted_day",
+)
+
+
+@dataclass
+class Results:
+    """An experiment's tables: ``runs`` (one row per run), ``daily`` (one per run-day),
+    optional ``members`` and ``sensitivity`` (Sobol indices of a sobol sweep)."""
+
+    runs: pd.DataFrame
+    daily: pd.DataFrame
+    generations: pd.DataFrame | None = None
+    members: pd.DataFrame | None = None
+    sensitivity: pd.DataFrame | None = None
+    config: dict[str, Any] = field(default_factory=dict)
+    manifest: dict[str, Any] = field(default_factory=dict)
+    path: Path | None = None
+
+    @classmethod
+    def load(cls, folder: str | Path) -> Results:
+        """Read a results folder written by ``run_experiment``."""
+        import tomllib
+
+        folder = Path(folder)
+        for name in ("runs.parquet", "daily.parquet"):
+            if not (folder / name).is_file():
+                raise FileNotFoundError(f"{folder / name}: not a finished Fission results folder")
+
+        def optional(name: str) -> pd.DataFrame | None:
+            path = folder / name
+            return pd.read_parquet(path) if path.is_file() else None
+
+        config_file, manifest_file = folder / "config.toml", folder / "manifest.json"
+        return cls(
+            runs=pd.read_parquet(folder / "runs.parquet"),
+            daily=pd.read_parquet(folder / "daily.parquet"),
+            generations=optional("generations.parquet"),
+            members=optional("members.parquet"),
+            sensitivity=optional("sensitivity.parquet"),
+            config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
+            manifest=json.loads(manifest_file.read_text()) if manifest_file.is_file() else {},
+            path=folder,
+        )
+
+    def compare(self) -> pd.DataFrame:
+        """The scenario comparison (``sim.compare.compare``)."""
+        return compare(self.runs)
+
+    def summary_table(self) -> pd.DataFrame:
+        """Mean and 90% interval (5th-95th percentile over runs) of the main outcomes."""
+        rows = []
+        for metric in SUMMARY_METRICS:
+            values = self.runs[metric].astype(float).dropna()
+            empty = values.empty
+            rows.append(
+                {
+                    "metric": metric,
+                    "mean": np.nan if empty else values.mean(),
+                    "p5": np.nan if empty else values.quantile(0.05),
+                    "p95": np.nan if empty else values.quantile(0.95),
+                    "runs": len(values),
+                }
+            )
+        return pd.DataFrame(rows).set_index("metric")

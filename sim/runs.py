@@ -1,0 +1,88 @@
+"""One run, as a worker does it: a ``RunTask`` in, the run's rows of every table out.
+
+``execute_run`` is what an executor (``sim.executors``) maps over the runs of a study.
+It is a pure function of the task: the same config and seed give the same tables on any
+machine, which is what lets a killed sweep resume and a Dask cluster share the work.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from sim.config import Config
+from sim.model import ReferralModel
+from sim.study import RunSpec
+
+# Summary columns that may be empty (no peak, budget never exhausted): nullable integers.
+_NULLABLE_INT = ("peak_day", "budget_exhausted_day")
+
+
+@dataclass(frozen=True)
+class RunTask:
+    """What a worker needs for one run: its spec and its validated config."""
+
+    spec: RunSpec
+    config: Config
+    posterior_keys: tuple[str, ...] = ()
+
+
+@dataclass
+class RunOutput:
+    """One run's rows: its summary (one row), its days, and optionally its members."""
+
+    run_id: int
+    summary: pd.DataFrame
+    daily: pd.DataFrame
+    generations: pd.DataFrame
+    members: pd.DataFrame | None
+
+
+def execute_run(task: RunTask) -> RunOutput:
+    """Simulate one run. Pure: the same task gives the same tables on any machine.
+
+    The graph is built once per process and reused (``sim.graphs.build_graph``), so a
+    Dask worker builds a shared graph once, not once per run.
+    """
+    spec, config = task.spec, task.config
+    with ReferralModel(config, rng=spec.seed, all_agents=False) as model:
+        return _run_tables(task, model.run())
+
+
+def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
+    """The run's rows of every table."""
+    spec, config = task.spec, task.config
+    ident = {"run_id": spec.run_id, "scenario": spec.scenario, "point": spec.point}
+    drawn = {}
+    if spec.draw >= 0:  # the posterior sample this replicate forecasts with
+        drawn = {"posterior_draw": spec.draw}
+        drawn.update({key: getattr_dotted(config, key) for key in task.posterior_keys})
+    summary = pd.DataFrame([{**ident, **dict(spec.params), **drawn, "replicate": spec.replicate}])
+    for key, value in model.summary().items():
+        summary[key] = [value]
+    for key in _NULLABLE_INT:
+        summary[key] = summary[key].astype("Int64")
+    summary["seed"] = summary["seed"].astype("uint64")
+    daily = model.daily()
+    daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)
+    for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+        daily.insert(i, key, value)
+    generations = model.generations()
+    for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+        generations.insert(i, key, value)
+    members = None
+    if config.experiment.write_members:
+        members = model.members()
+        members.insert(0, "run_id", spec.run_id)
+    return RunOutput(spec.run_id, summary, daily, generations, members)
+
+
+def getattr_dotted(config: Config, key: str) -> Any:
+    """The value of a dotted key (``behaviour.accept_probability``) in a config."""
+    value: Any = config
+    for part in key.split("."):
+        value = getattr(value, part)
+    return value
