@@ -2,24 +2,40 @@
 
 Bad input (a malformed or invalid config, a missing graph file, unknown ids) ends with a
 one-line error naming the field or file and line, exit code 2, and nothing written.
+
+Starting is cheap: this module imports only the standard library at the top, and each
+command imports what it uses when it runs (``--help`` loads nothing of the simulator;
+``validate`` loads the config and study modules, numpy and pydantic, not the engine).
 """
 
 from __future__ import annotations
 
 import argparse
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
-from sim.config import ConfigError, parse_assignment
-
 EXIT_BAD_INPUT = 2
+
+
+class _Command(argparse.ArgumentParser):
+    """A command's parser that may add its arguments when it is used (``fill``): then
+    building the command line does not import what only that command needs."""
+
+    fill: Callable[[argparse.ArgumentParser], None] | None = None
+
+    def parse_known_args(self, args=None, namespace=None):
+        if self.fill is not None:
+            fill, self.fill = self.fill, None
+            fill(self)
+        return super().parse_known_args(args, namespace)
 
 
 def _parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="fission", description="Rehearse a community referral campaign."
     )
-    commands = parser.add_subparsers(dest="command", required=True)
+    commands = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
 
     run = commands.add_parser("run", help="run a study config and write its tables")
     run.add_argument("config", type=Path, help="study config (TOML or YAML)")
@@ -70,12 +86,16 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_set(calibrate)
 
-    from sim.influence.command import add_arguments as add_seeds_arguments
-
     seeds = commands.add_parser("seeds", help="choose seed users (degree_discount, celf, imm)")
-    add_seeds_arguments(seeds)
-    _add_set(seeds)
+    seeds.fill = _seeds_arguments  # they import sim.influence: only for `fission seeds`
     return parser
+
+
+def _seeds_arguments(command: argparse.ArgumentParser) -> None:
+    from sim.influence.command import add_arguments
+
+    add_arguments(command)
+    _add_set(command)
 
 
 def _add_set(command: argparse.ArgumentParser) -> None:
@@ -90,6 +110,7 @@ def _add_set(command: argparse.ArgumentParser) -> None:
 
 
 def _load(args: argparse.Namespace):
+    from sim.config import parse_assignment
     from sim.study import load_study
 
     overrides = dict(parse_assignment(a) for a in args.assignments)
@@ -176,6 +197,7 @@ def _posterior(folder: Path | None):
         return None
     import pandas as pd
 
+    from sim.config import ConfigError
     from sim.study import posterior_from_frame
 
     path = folder / "posterior.parquet" if folder.is_dir() else folder
@@ -232,6 +254,8 @@ def _app(args: argparse.Namespace) -> int:
 
 def main(argv: list[str] | None = None) -> int:
     args = _parser().parse_args(argv)
+    from sim.config import ConfigError  # after parsing: `--help` needs no config
+
     try:
         if args.command == "run":
             return _run(args)

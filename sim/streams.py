@@ -15,10 +15,14 @@ keyed per decision and day (``person_key``, ``splitmix``; see ``sim.kernels``).
 
 from __future__ import annotations
 
-import zlib
-
 import numba
 import numpy as np
+
+# Seeds along a path of names need no numba: they live in sim.rootseed (which sim.study
+# imports alone) and are re-exported here.
+from sim.rootseed import derive_seed as derive_seed
+from sim.rootseed import name_key as name_key
+from sim.rootseed import stream as stream
 
 # The kinds of decision drawn from generators; a name's stream depends only on the name,
 # not on this order.
@@ -32,22 +36,6 @@ STREAMS = (
     "lottery",
     "purchases",
 )
-
-
-def _key(name: str) -> int:
-    return zlib.crc32(name.encode("utf-8"))
-
-
-def derive_seed(seed: int, *path: int | str) -> int:
-    """A 63-bit seed derived from ``seed`` along ``path`` (names or integers)."""
-    key = tuple(_key(p) if isinstance(p, str) else int(p) for p in path)
-    state = np.random.SeedSequence(int(seed), spawn_key=key).generate_state(2, np.uint32)
-    return int((int(state[0]) << 31) ^ int(state[1])) & ((1 << 63) - 1)
-
-
-def stream(seed: int, name: str) -> np.random.Generator:
-    """The generator for one kind of decision in the run with this seed."""
-    return np.random.default_rng(np.random.SeedSequence(int(seed), spawn_key=(_key(name),)))
 
 
 class Streams:
@@ -76,7 +64,7 @@ def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
     """The 64-bit key of one trait's or compiled decision's counter-based draws in the run
     with this seed (traits "segments", "propensity"; decisions "sharing", "reach",
     "acceptance", "inviter"); ``part`` tells a trait's uniforms apart."""
-    sequence = np.random.SeedSequence(int(seed), spawn_key=(_key(trait), int(part)))
+    sequence = np.random.SeedSequence(int(seed), spawn_key=(name_key(trait), int(part)))
     return sequence.generate_state(1, np.uint64)[0]
 
 

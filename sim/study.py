@@ -35,7 +35,7 @@ from sim.config import (
     parse_config,
     read_with_overrides,
 )
-from sim.streams import derive_seed
+from sim.rootseed import derive_seed  # not sim.streams, which imports numba
 
 
 class _Strict(BaseModel):
