@@ -11,59 +11,19 @@ file differs from what this script writes.
 
 from __future__ import annotations
 
-import importlib
 import re
 import sys
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-import sim
 from sim.mechanism import Output
 from sim.outputs import SWEPT_KEYS, TABLES, markdown_table
+from sim.registry import mechanism_outputs
 
 ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "outputs.md"
 REGION = re.compile(r"(<!-- columns: (\w+) -->\n)(.*?)(<!-- /columns -->)", re.DOTALL)
-
-# Where each mechanism family keeps its registry: a module-level ``all_outputs()`` if the
-# module defines one, else the named registry: a ``sim.family.Family`` (its
-# ``outputs()``) or a tuple of mechanism classes (their ``outputs``).
-REGISTRIES = {"sim.lures": "LURES", "sim.rewards": "REWARDS", "sim.channels": "CHANNELS"}
-
-
-def mechanism_outputs() -> tuple[Output, ...]:
-    """Every output the mechanisms declare, in registry order: the one hook through which
-    mechanism columns reach the docs.
-
-    The registries are being written in other branches: for now a family whose package
-    is not in this checkout is skipped, so the docs list the core columns only. The
-    check is on the folder, not on ImportError alone, because the editable install maps
-    a ``sim.<name>`` missing here to the main checkout's. An error inside an existing
-    registry is not hidden.
-    """
-    package = Path(sim.__file__).parent
-    found: list[Output] = []
-    for module, registry_name in REGISTRIES.items():
-        leaf = module.rpartition(".")[2]
-        if not ((package / leaf).is_dir() or (package / f"{leaf}.py").is_file()):
-            continue
-        try:
-            registry = importlib.import_module(module)
-        except ModuleNotFoundError as error:  # not written yet
-            if error.name != module:
-                raise
-            continue
-        if hasattr(registry, "all_outputs"):
-            found.extend(registry.all_outputs())
-            continue
-        members = getattr(registry, registry_name)
-        if callable(getattr(members, "outputs", None)):
-            found.extend(members.outputs())
-        else:
-            found.extend(o for mechanism in members for o in mechanism.outputs)
-    return tuple(found)
-
 
 def render(text: str, extra: tuple[Output, ...] | None = None) -> str:
     """``text`` with every marked region replaced by its table as generated now."""

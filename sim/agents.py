@@ -10,14 +10,11 @@ counts, what it costs), which the model reads once to build its per-person array
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import TYPE_CHECKING, ClassVar
+from typing import ClassVar
 
 import mesa
 
 from sim.config import Config
-
-if TYPE_CHECKING:
-    from sim.model import ReferralModel
 
 
 class Role(IntEnum):
@@ -44,7 +41,9 @@ class Person(mesa.Agent):
     role: ClassVar[Role]
     always_shares: ClassVar[bool] = False  # recruited to share, whatever their propensity
 
-    def __init__(self, model: ReferralModel, index: int) -> None:
+    # ``model`` is the ReferralModel whose arrays the agent views (typed as Mesa's model:
+    # the model module builds agents, so this one must not import it).
+    def __init__(self, model: mesa.Model, index: int) -> None:
         super().__init__(model)
         self.index = index
 

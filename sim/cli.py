@@ -92,7 +92,7 @@ def _parser() -> argparse.ArgumentParser:
 
 
 def _seeds_arguments(command: argparse.ArgumentParser) -> None:
-    from sim.influence.command import add_arguments
+    from sim.seeds_command import add_arguments
 
     add_arguments(command)
     _add_set(command)
@@ -227,6 +227,11 @@ def _validate(args: argparse.Namespace) -> int:
         print(f"    ... {len(design.points) - 10} more")
     print(f"  replicates: {study.replicates}; root seed {base.experiment.seed}")
     print(f"  graph: {base.graph.kind}; lure: {base.lure.kind}; reward: {base.reward.rule}")
+    switched = study.switched_away()
+    if switched:
+        print("  keys dropped because a kind was switched (the new kind does not take them):")
+        for line in switched:
+            print(f"    {line}")
     return 0
 
 
@@ -268,7 +273,7 @@ def main(argv: list[str] | None = None) -> int:
 
             return calibrate(args)
         if args.command == "seeds":
-            from sim.influence.command import seeds
+            from sim.seeds_command import seeds
 
             return seeds(args)
         return _validate(args)

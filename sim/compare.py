@@ -12,15 +12,10 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-# Outcome: True when more is better.
-OUTCOMES: dict[str, bool] = {
-    "joined": True,
-    "paying": True,
-    "total_cost": False,
-    "cost_per_paying": False,
-    "roi": True,
-    "junk_share": False,
-}
+from sim.registry import decision_outcomes
+
+# Outcome: True when more is better (the declarations' ``better``, sim.registry).
+OUTCOMES: dict[str, bool] = {o.name: o.better == "more" for o in decision_outcomes()}
 CONFIDENCE = 0.95
 
 
@@ -45,7 +40,8 @@ def compare(runs: pd.DataFrame, outcomes: dict[str, bool] | None = None) -> pd.D
     interval) and indistinct (the difference from the best is not distinguishable from
     noise at the replicates run; False for the best itself).
     """
-    outcomes = OUTCOMES if outcomes is None else outcomes
+    if outcomes is None:  # those of the declared outcomes these runs have
+        outcomes = {name: more for name, more in OUTCOMES.items() if name in runs}
     scenarios = list(dict.fromkeys(runs["scenario"]))
     keyed = runs.set_index(["scenario", "point", "replicate"]).sort_index()
     rows = []

@@ -16,20 +16,37 @@ import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, model_validator
 
-Probability = Annotated[float, Field(ge=0.0, le=1.0)]
-Yuan = Annotated[float, Field(ge=0.0)]
-Days = Annotated[int, Field(ge=0)]
+from sim.channels.outside import OutsideParams
+from sim.family import Family
+from sim.lures import LURES, LureConfig
+from sim.params import BySegment, Probability, Section, Yuan
+from sim.rewards import REWARDS, RewardConfig, Tier
+
+# The config tables whose keys depend on a kind: the table, and the family that says.
+FAMILIES: dict[str, Family] = {"lure": LURES, "reward": REWARDS}
 
 
 class ConfigError(ValueError):
     """A config that cannot be run; the message names the field (or file and line)."""
 
 
-class _Section(BaseModel):
-    # Unknown keys are rejected, not ignored (a typo must never silently fall back to a default).
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+_Section = Section
+
+__all__ = [
+    "FAMILIES",
+    "BySegment",
+    "Config",
+    "ConfigError",
+    "LureConfig",
+    "Probability",
+    "RewardConfig",
+    "Tier",
+    "Yuan",
+    "load_config",
+    "parse_config",
+]
 
 
 class ExperimentConfig(_Section):
@@ -142,17 +159,6 @@ class SegmentMix(_Section):
         if abs(total - 1.0) > 1e-9:
             raise ValueError(f"segment shares must sum to 1, not {total:g}")
         return self
-
-
-class BySegment(_Section):
-    """A number for each segment (payer, convertible, junk)."""
-
-    payer: float = Field(ge=0.0)
-    convertible: float = Field(ge=0.0)
-    junk: float = Field(ge=0.0)
-
-    def as_tuple(self) -> tuple[float, float, float]:
-        return (self.payer, self.convertible, self.junk)
 
 
 class PopulationConfig(_Section):
@@ -276,78 +282,6 @@ class BehaviourConfig(_Section):
     gross_margin: Probability = Field(0.35, description="share of revenue kept as margin")
 
 
-LureKind = Literal["none", "cash", "coupon", "free_content", "group_buy", "bargain", "lottery"]
-
-
-class LureConfig(_Section):
-    """What the invitee gets (裂变诱饵). See sim.incentives for each kind's behaviour."""
-
-    kind: LureKind = "none"
-    value: Yuan = Field(0.0, description="yuan per invitee (prize for lottery, cut for bargain)")
-    appeal: BySegment | None = Field(None, description="appeal strength by segment; kind default")
-    half_value: float = Field(10.0, gt=0, description="value giving half the appeal (yuan)")
-    first_purchase_lift: float | None = Field(None, ge=1, description="coupon: lift to 1st buy")
-    group_size: int = Field(3, ge=2, description="group_buy: people needed, organiser included")
-    window_days: int = Field(2, ge=1, description="group_buy: days to fill the group")
-    max_helps: int = Field(10, ge=1, description="bargain: friends' helps to reach the floor")
-    win_probability: Probability = Field(0.1, description="lottery: chance of the prize")
-    share_boost: float = Field(2.0, ge=1, description="group_buy/bargain: sharing while pending")
-
-
-RewardRuleKind = Literal[
-    "none", "referrer", "double_sided", "tiered", "multi_level", "leaderboard", "lottery"
-]
-
-
-class Tier(_Section):
-    invites: int = Field(ge=1, description="successful invites to reach the tier")
-    bonus: Yuan
-
-
-class RewardConfig(_Section):
-    """What the inviter gets, when, and the budget that pays lures and rewards."""
-
-    rule: RewardRuleKind = "none"
-    amount: Yuan = Field(0.0, description="yuan per successful invite (prize for lottery)")
-    invitee_amount: Yuan = Field(0.0, description="double_sided: yuan to the invitee")
-    tiers: list[Tier] = Field(
-        default_factory=list, description="tiered: bonus (yuan) on reaching each invite count"
-    )
-    level_amounts: list[Yuan] = Field(default_factory=list, description="multi_level, by level")
-    prizes: list[Yuan] = Field(default_factory=list, description="leaderboard, by rank")
-    win_probability: Probability = Field(0.1, description="lottery: chance an invite wins")
-    pay_on: Literal["join", "first_purchase"] = "join"
-    cap_per_person: Yuan | None = Field(None, description="most one person can earn (yuan)")
-    budget: Yuan | None = Field(None, description="yuan for lures and rewards; none = unlimited")
-    motivation_half_value: float = Field(
-        2.0, gt=0, description="reward (yuan) giving half the full motivation (§3.5)"
-    )
-    perceived_value: Yuan | None = Field(
-        None, description="yuan per invite a sharer reckons with; rule default"
-    )
-
-    @model_validator(mode="after")
-    def _rule_fields(self) -> RewardConfig:
-        if len(self.level_amounts) > 3:
-            raise ValueError(
-                "multi-level commission may have at most 3 levels (pyramid-selling law)"
-            )
-        if self.rule == "multi_level" and not self.level_amounts:
-            raise ValueError("rule 'multi_level' needs level_amounts")
-        if self.rule == "tiered" and not self.tiers:
-            raise ValueError("rule 'tiered' needs tiers")
-        if self.rule == "leaderboard" and not self.prizes:
-            raise ValueError("rule 'leaderboard' needs prizes")
-        thresholds = [t.invites for t in self.tiers]
-        if thresholds != sorted(set(thresholds)):
-            raise ValueError("tiers must have increasing invite thresholds")
-        return self
-
-
-class ExternalConfig(_Section):
-    daily_rate: Probability = Field(0.0, description="outside channel, Bass's p (per day)")
-
-
 class Config(_Section):
     """One campaign: everything a single simulation needs."""
 
@@ -357,9 +291,9 @@ class Config(_Section):
     population: PopulationConfig = PopulationConfig()
     seeds: SeedsConfig = SeedsConfig()
     behaviour: BehaviourConfig = BehaviourConfig()
-    lure: LureConfig = LureConfig()
-    reward: RewardConfig = RewardConfig()
-    external: ExternalConfig = ExternalConfig()
+    lure: LureConfig = Field(default_factory=LURES.default)
+    reward: RewardConfig = Field(default_factory=REWARDS.default)
+    external: OutsideParams = OutsideParams()
     # Folder that relative file paths in the config are read from (not a user key).
     base_dir: str = Field(".", exclude=True)
 
@@ -396,15 +330,32 @@ _NOT_KEYS = ("values", "range")
 
 
 def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """The first error as one line naming the field: ``prefix.path: message``."""
+    """The first error as one line naming the field: ``prefix.path: message``.
+
+    The kind of a ``[lure]`` or ``[reward]`` table is not a key a planner wrote, though
+    pydantic puts it in the path: it is left out of the path and said in the message
+    ("lure.max_helps: lure kind 'cash' does not take this key")."""
     first = err.errors()[0]
     parts = [prefix] if prefix else []
-    parts += [
-        str(p) for p in first["loc"] if p not in _NOT_KEYS and not str(p).startswith("function-")
-    ]
+    family: Family | None = None
+    kind = None
+    for p in first["loc"]:
+        if p in _NOT_KEYS or str(p).startswith("function-"):
+            continue
+        if family is not None and kind is None and p in family.members:
+            kind = str(p)  # the tagged union's branch
+            continue
+        parts.append(str(p))
+        if family is None and str(p) in FAMILIES:
+            family = FAMILIES[str(p)]
     msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "extra_forbidden":
+    if first["type"] == "union_tag_invalid" and family is not None:
+        parts.append(family.tag)
+        msg = f"{first['ctx']['tag']} is not one of {', '.join(family.names)}"
+    elif first["type"] == "extra_forbidden":
         msg = "unknown key"
+        if family is not None and kind is not None and parts[-1] in family.all_fields():
+            msg = f"{family.section} {family.tag} '{kind}' does not take this key"
     return f"{'.'.join(parts)}: {msg}" if parts else msg
 
 
@@ -461,9 +412,17 @@ def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Co
 def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
     """Return a copy of ``data`` with dotted keys (``lure.value``) set.
 
-    Unknown keys are caught by validation afterwards, with their full path.
+    Switching a kind (``graph.kind``, ``lure.kind``, ``reward.rule``) drops the keys of
+    its table that only the old kind takes (``switched_kind_keys`` lists them). Unknown
+    keys are caught by validation afterwards, with their full path.
     """
+    return override(data, overrides)[0]
+
+
+def override(data: dict[str, Any], overrides: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
+    """``apply_overrides``, and the dotted keys it dropped because a kind was switched."""
     data = copy.deepcopy(data)
+    before = {section: _kind_in(data, section) for section in _KIND_KEYS}
     for dotted, value in overrides.items():
         parts = dotted.split(".")
         node = data
@@ -473,7 +432,44 @@ def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str
                 raise ConfigError(f"{'.'.join(parts[: i + 1])}: is a value, not a section")
             node = child
         node[parts[-1]] = value
-    return data
+    dropped = []
+    for section, tag in _KIND_KEYS.items():
+        kind = _kind_in(data, section)
+        if kind == before[section] or f"{section}.{tag}" not in overrides:
+            continue
+        takes = _keys_taken(section, kind)
+        if takes is None:
+            continue  # an unknown kind: validation names it
+        table = data[section]
+        for key in [k for k in table if k not in takes and f"{section}.{k}" not in overrides]:
+            del table[key]
+            dropped.append(f"{section}.{key}")
+    return data, dropped
+
+
+# The tables whose keys depend on a kind, and the key that names it.
+_KIND_KEYS = {"graph": "kind", **{s: f.tag for s, f in FAMILIES.items()}}
+
+
+def _kind_in(data: dict[str, Any], section: str) -> Any:
+    table = data.get(section)
+    if not isinstance(table, dict):
+        return None
+    default = GraphConfig.model_fields["kind"].default if section == "graph" else None
+    default = default or FAMILIES[section].default_name
+    return table.get(_KIND_KEYS[section], default)
+
+
+def _keys_taken(section: str, kind: Any) -> set[str] | None:
+    """The keys of ``section`` that ``kind`` takes (None for an unknown kind)."""
+    if section == "graph":
+        if kind not in GRAPH_FIELDS:
+            return None
+        return {"kind", "resample", *GRAPH_FIELDS[kind], *GRAPH_OPTIONAL_FIELDS.get(kind, ())}
+    family = FAMILIES[section]
+    if kind not in family.members:
+        return None
+    return {family.tag, *family.fields(kind)}
 
 
 def parse_assignment(text: str) -> tuple[str, Any]:

@@ -19,9 +19,8 @@ import pandas as pd
 
 from sim.config import Config
 from sim.executors import make_executor
-from sim.model import ReferralModel
 from sim.results import SUMMARY_METRICS, Results
-from sim.runs import RunOutput, RunTask, execute_run, getattr_dotted
+from sim.runs import RunOutput, RunTask, campaign_model, execute_run, getattr_dotted
 from sim.sensitivity import SENSITIVITY_OUTCOMES, sensitivity
 from sim.store import ENGINE_MODULES, ResultStore, default_out_dir, engine_fingerprint, study_hash
 from sim.study import (
@@ -80,7 +79,7 @@ def preflight(study: Study, design: Design, configs: dict[tuple[str, int, int], 
         )
         if key not in seen:
             seen.add(key)
-            ReferralModel(config, rng=first_seed, all_agents=False).close()
+            campaign_model(config, first_seed, all_agents=False).close()
 
 
 def run_experiment(

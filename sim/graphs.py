@@ -427,6 +427,13 @@ def graph_seed(config: Config, run_seed: int) -> int:
     return derive_seed(config.experiment.seed, "graph")
 
 
+def require_people(graph: Graph) -> Graph:
+    """The graph, if anyone is in it (a campaign needs people)."""
+    if graph.n == 0:
+        raise ConfigError("graph: the graph has no people")
+    return graph
+
+
 def build_graph(config: Config, run_seed: int) -> Graph:
     """The graph for a run; a graph shared by replicates is built once per process."""
     cfg = config.graph

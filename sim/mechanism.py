@@ -94,8 +94,9 @@ class PurchaseView:
     """What a mechanism sees in phase 7 (purchases), while funded."""
 
     day: int
-    buyers: np.ndarray  # candidates today, or today's first-time buyers (on_first_purchase)
+    buyers: np.ndarray  # today's candidates, buyers, or first-time buyers (by hook)
     purchases: np.ndarray  # everyone's orders so far (read only)
+    revenue_per_order: float  # yuan
     draws: Draws
 
 
@@ -115,7 +116,7 @@ class Mechanism:
         name: its kind in that family (``lure.kind``, ``reward.rule``).
         Params: its parameters (a ``sim.params.Section`` with a ``kind``/``rule`` tag).
         streams: names of the random streams it draws from.
-        person_state: per-person arrays it keeps (name -> numpy dtype), zero at the
+        person_state: per-person arrays it keeps ((name, numpy dtype) pairs), zero at the
             start of a run; it reads and writes them as ``self.<name>``.
         outputs: the columns it adds to the output tables; ``results()`` gives their
             values for the runs table.
@@ -125,12 +126,12 @@ class Mechanism:
     name: ClassVar[str]
     Params: ClassVar[type[Section]]
     streams: ClassVar[tuple[str, ...]] = ()
-    person_state: ClassVar[dict[str, str]] = {}
+    person_state: ClassVar[tuple[tuple[str, str], ...]] = ()
     outputs: ClassVar[tuple[Output, ...]] = ()
 
     def __init__(self, params: Any, people: int) -> None:
         self.params = params
-        for state, dtype in self.person_state.items():
+        for state, dtype in self.person_state:
             setattr(self, state, np.zeros(people, dtype=dtype))
 
     def results(self) -> dict[str, Any]:

@@ -14,28 +14,26 @@ import mesa
 import numpy as np
 
 from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
-from sim.config import Config, ConfigError, apply_overrides, parse_config
-from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed
-from sim.incentives import Budget, CashLure, Due, make_lure, make_reward_rule, saturating
+from sim.channels import CHANNELS, ArrivalView
+from sim.config import Config, apply_overrides, parse_config
+from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed, require_people
+from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import INVITED, MEMBER, admit, count_into, deliver, share_today
+from sim.mechanism import (
+    Draws,
+    EndView,
+    JoinView,
+    Mechanism,
+    Output,
+    PurchaseView,
+    SharingView,
+)
+from sim.money import Due, Ledger
+from sim.outputs import DAILY_COLUMNS
 from sim.population import Population
-from sim.seeding import choose_kols, choose_seeds
+from sim.seeding import Starters, choose_kols, choose_seeds
 from sim.state import PeopleState
 from sim.streams import Streams, derive_seed, person_key
-
-# The daily metrics, in the order of daily.parquet (after run_id).
-DAILY_COLUMNS = (
-    "day",
-    "new_invites",
-    "new_joins",
-    "cumulative_joined",
-    "active_sharers",
-    "reward_paid",
-    "lure_paid",
-    "budget_left",
-    "revenue",
-    "new_paying",
-)
 
 
 def _today(name: str, model: ReferralModel) -> Any:
@@ -84,6 +82,10 @@ class ReferralModel(mesa.Model):
         rng: the run's seed (an integer). Every random draw derives from it.
         graph: a ready graph (``sim.graphs.Graph`` or a networkx graph); built from the
             config when omitted.
+        starters: the KOLs and seed users (``sim.seeding.Starters``), chosen before the
+            model (``sim.influence.choose_starters``, which the experiment calls); when
+            omitted, the model chooses them by a basic strategy (random, top degree, ...)
+            and refuses an optimising one.
         all_agents: Mesa objects for every person (True), only for seeds and KOLs
             (False), or by ``population.agent_objects_max`` (None). The objects are
             created the first time anyone asks for them (``agents``,
@@ -100,6 +102,7 @@ class ReferralModel(mesa.Model):
         rng: int | None = None,
         graph: Graph | Any | None = None,
         all_agents: bool | None = None,
+        starters: Starters | None = None,
         **overrides: Any,
     ) -> None:
         config = _resolve_config(config, overrides)
@@ -110,21 +113,19 @@ class ReferralModel(mesa.Model):
         super().__init__(rng=int(rng))
         self.config = config
         self.seed = int(rng)
-        self.streams = Streams(self.seed)
         self.days = config.experiment.days
+        n = self._people(config, graph)
+        # The mechanisms of this campaign: its lure, its reward rule, its join channels.
+        self.lure = make_lure(config.lure, n)
+        self.reward_rule = make_reward_rule(config.reward, n)
+        self.channels = [c(getattr(config, c.section), n) for c in CHANNELS]
+        declared = (*Ledger.STREAMS, *(s for m in self._mechanisms for s in m.streams))
+        self.streams = Streams(self.seed, declared)
 
-        if graph is None:
-            graph = build_graph(config, self.seed)
-        elif not isinstance(graph, Graph):
-            graph = Graph.from_networkx(graph)
-        if graph.n == 0:
-            raise ConfigError("graph: the graph has no people")
-        self.graph = graph
-        n = graph.n
         self._graph_seed = graph_seed(config, self.seed)
         self.groups = self._groups()
 
-        self._init_people(n)
+        self._init_people(n, starters)
         self._init_incentives(n)
         if all_agents is None:
             all_agents = n <= config.population.agent_objects_max
@@ -142,6 +143,23 @@ class ReferralModel(mesa.Model):
 
     # ------------------------------------------------------------------ set-up
 
+    def _people(self, config: Config, graph: Graph | Any | None) -> int:
+        """Build (or take) the graph; its number of people."""
+        if graph is None:
+            graph = build_graph(config, self.seed)
+        elif not isinstance(graph, Graph):
+            graph = Graph.from_networkx(graph)
+        self.graph = require_people(graph)
+        return graph.n
+
+    @property
+    def _mechanisms(self) -> list[Mechanism]:
+        return [self.lure, self.reward_rule, *self.channels]
+
+    def _draws(self, mechanism: Mechanism) -> Draws:
+        """The streams a mechanism declared (shared generators: the run's ``streams``)."""
+        return Draws(mechanism.streams, self.streams.__getitem__)
+
     @functools.cached_property
     def _group_key(self) -> str:
         """What the chat groups depend on (the graph caches groups under it)."""
@@ -157,11 +175,15 @@ class ReferralModel(mesa.Model):
             )
         return self.graph._cache[key]
 
-    def _init_people(self, n: int) -> None:
+    def _init_people(self, n: int, starters: Starters | None) -> None:
         cfg = self.config
         streams = self.streams
-        self.kols = choose_kols(cfg, self.graph, streams["kols"])
-        self.seeds = choose_seeds(cfg, self.graph, self.kols, streams["seeds"], self._graph_seed)
+        if starters is None:  # the basic strategies (optimised ones: sim.influence)
+            kols = choose_kols(cfg, self.graph, streams["kols"])
+            seeds = choose_seeds(cfg, self.graph, kols, streams["seeds"], self._graph_seed)
+            starters = Starters(kols, seeds)
+        self.kols = starters.kols
+        self.seeds = starters.seeds
 
         # Everyone's state: a record per person, and the dense arrays the delivery kernel
         # reads per invitation (sim.state; recycled from the graph's last replicate).
@@ -169,7 +191,6 @@ class ReferralModel(mesa.Model):
         records = state.records
         self.role = records["role"]
         self._segment = records["segment"]  # drawn when first needed (below)
-        self.coupon = records["coupon"]  # holds an unused coupon lure
         self.day_joined = records["day_joined"]
         self.active_from = records["active_from"]  # first day one may share
         self.generation = records["generation"]
@@ -266,16 +287,10 @@ class ReferralModel(mesa.Model):
 
     def _init_incentives(self, n: int) -> None:
         cfg = self.config
-        self.lure = make_lure(cfg.lure, n)
-        self.reward_rule = make_reward_rule(cfg.reward, n)
-        self.budget = Budget(cfg.reward.budget)
-        appeal = self.lure.appeal()
-        invitee_value = self.reward_rule.invitee_value()
-        if invitee_value > 0:  # a two-sided reward attracts like cash (§3.5)
-            appeal = appeal + np.array(CashLure.strength) * saturating(
-                invitee_value, cfg.lure.half_value
-            )
-        self.appeal_offered = appeal
+        self.ledger = Ledger(
+            cfg.reward.budget, self.reward_rule.cap, self.reward_earned, self.streams
+        )
+        self.appeal_offered = appeal_offered(self.lure, self.reward_rule)
         self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
         buying = cfg.behaviour.purchase_probability
@@ -283,9 +298,6 @@ class ReferralModel(mesa.Model):
         self._purchase_chance = np.array([buying.payer, buying.convertible, 0.0])
         self._anyone_buys = bool(self._purchase_chance.max() > 0)
         self.day = 0
-        self.reward_cost = 0.0
-        self.lure_cost = 0.0
-        self.kol_cost = 0.0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
 
@@ -341,7 +353,9 @@ class ReferralModel(mesa.Model):
         self._rewards(day, invitees, inviters, funded)
         self._purchases(day, funded)
         if day == self.days and self.budget.funded:
-            self._settle(self.reward_rule.at_end(self), day)  # leaderboard prizes
+            rule = self.reward_rule
+            end = EndView(self.counted_referrals, self._draws(rule))
+            self._settle(rule.at_end(end), day)  # leaderboard prizes
 
         self.today["active_sharers"] = int(sharers.size)
         self.today["new_invites"] = invitations
@@ -352,12 +366,34 @@ class ReferralModel(mesa.Model):
             self.running = False
         self._mid_day = False
 
+    @property
+    def budget(self) -> Any:
+        """The campaign's budget (``sim.money.Budget``)."""
+        return self.ledger.budget
+
+    @property
+    def reward_cost(self) -> float:
+        """Yuan paid under the reward rule so far."""
+        return self.ledger.reward_cost
+
+    @property
+    def lure_cost(self) -> float:
+        """Yuan paid for lures so far."""
+        return self.ledger.lure_cost
+
+    @property
+    def kol_cost(self) -> float:
+        """Yuan of KOL fees so far (outside the budget)."""
+        return self.ledger.kol_cost
+
     def _outside_channel(self) -> np.ndarray:
-        rate = self.config.external.daily_rate
-        if rate <= 0:
+        """Phase 1: who joins through the join channels today."""
+        active = [c for c in self.channels if c.active]
+        if not active:
             return np.zeros(0, dtype=np.int64)
-        outsiders = np.flatnonzero(~self.member)
-        return outsiders[self.streams["external"].random(outsiders.size) < rate]
+        member = self.member
+        arrivals = [c.arrivals(ArrivalView(self.day, member, self._draws(c))) for c in active]
+        return arrivals[0] if len(arrivals) == 1 else np.unique(np.concatenate(arrivals))
 
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
         """Phase 2 (``sim.kernels.share_today``): today's sharers."""
@@ -366,8 +402,10 @@ class ReferralModel(mesa.Model):
             return pool
         b = self.config.behaviour
         motivation = self.reward_rule.motivation() if funded else 0.0
-        lure_boost = self.lure.share_boost(self, pool) if funded else 1.0
-        cap = self.config.reward.cap_per_person
+        lure_boost = 1.0
+        if funded:
+            lure_boost = self.lure.share_boost(SharingView(day, pool, self.active_from))
+        cap = self.reward_rule.cap
         sharers, self._may_share = share_today(
             pool,
             day,
@@ -462,8 +500,6 @@ class ReferralModel(mesa.Model):
             self.inviter,
             self.invites,
         )
-        if funded and self.lure.kind == "coupon":
-            self.coupon[invitees] = True
         self._draw_traits(joined_today)
         sharing = joined_today[self._propensity[joined_today] > 0]
         if sharing.size:
@@ -472,17 +508,29 @@ class ReferralModel(mesa.Model):
         self._joiners[start : start + joined] = joined_today
         self._cumulative_joined += joined
 
+    def _join_view(self, day: int, invitees: np.ndarray, inviters: np.ndarray, who: Mechanism):
+        return JoinView(
+            day,
+            invitees,
+            inviters,
+            self.active_from,
+            self.inviter,
+            self.counted_referrals,
+            self._draws(who),
+        )
+
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
         dues: list[Due] = []
         if funded and invitees.size:
-            dues += self.lure.on_join(self, invitees, inviters)
-            if self.config.reward.pay_on == "join":
+            dues += self.lure.on_join(self._join_view(day, invitees, inviters, self.lure))
+            if self.reward_rule.pay_on == "join":
                 count_into(self.counted_referrals, inviters)
-                dues += self.reward_rule.on_referral(self, invitees, inviters)
+                rule = self.reward_rule
+                dues += rule.on_referral(self._join_view(day, invitees, inviters, rule))
         self._settle(dues, day)
         if self.kols.size:
             starting_kols = self.kols[self.active_from[self.kols] == day]
-            self.kol_cost += KOL.fee(self.config) * starting_kols.size
+            self.ledger.kol_cost += KOL.fee(self.config) * starting_kols.size
 
     def _purchases(self, day: int, funded: bool) -> None:
         b = self.config.behaviour
@@ -492,10 +540,9 @@ class ReferralModel(mesa.Model):
         if not self._anyone_buys or start == 0:
             return
         chance = self._purchase_chance[self._segment[buyers]]
-        lift = self.lure.first_purchase_lift
-        if funded and lift != 1.0:
-            first_time = self.coupon[buyers] & (self.purchases[buyers] == 0)
-            chance = np.where(first_time, np.minimum(1.0, chance * lift), chance)
+        lure = self.lure
+        if funded:  # the lure may lift the chance (a held coupon, credit on a card)
+            chance = lure.purchase_chance(self._purchase_view(day, buyers), chance)
         buyers = buyers[self.streams["purchases"].random(buyers.size) < chance]
         first = buyers[self.purchases[buyers] == 0]
         self.purchases[buyers] += 1
@@ -504,42 +551,25 @@ class ReferralModel(mesa.Model):
         self.today["revenue"] = revenue
         self.today["new_paying"] = int(first.size)
         dues: list[Due] = []
+        if funded and buyers.size:
+            dues += lure.on_purchase(self._purchase_view(day, buyers))
         if funded and first.size:
-            redeemed = first[self.coupon[first]]
-            self.coupon[redeemed] = False
-            dues += self.lure.on_first_purchase(self, redeemed)
-            if self.config.reward.pay_on == "first_purchase":
+            dues += lure.on_first_purchase(self._purchase_view(day, first))
+            rule = self.reward_rule
+            if rule.pay_on == "first_purchase":
                 referred = first[self.inviter[first] >= 0]
-                count_into(self.counted_referrals, self.inviter[referred])
-                dues += self.reward_rule.on_referral(self, referred, self.inviter[referred])
+                inviters = self.inviter[referred]
+                count_into(self.counted_referrals, inviters)
+                dues += rule.on_referral(self._join_view(day, referred, inviters, rule))
         self._settle(dues, day)
 
+    def _purchase_view(self, day: int, buyers: np.ndarray) -> PurchaseView:
+        revenue = self.config.behaviour.revenue_per_order
+        return PurchaseView(day, buyers, self.purchases, revenue, self._draws(self.lure))
+
     def _settle(self, dues: list[Due], day: int) -> None:
-        """Pay what is due in random order, within the per-person cap and the budget."""
-        dues = [d for d in dues if d.payee.size]
-        if not dues:
-            return
-        payee = np.concatenate([d.payee for d in dues])
-        amount = np.concatenate([d.amount for d in dues]).astype(np.float64)
-        is_reward = np.concatenate([np.full(d.payee.size, d.category == "reward") for d in dues])
-        order = self.streams["payments"].permutation(payee.size)
-        payee, amount, is_reward = payee[order], amount[order], is_reward[order]
-        cap = self.config.reward.cap_per_person
-        if cap is not None and is_reward.any():
-            rows = np.flatnonzero(is_reward)
-            by_payee = rows[np.argsort(payee[rows], kind="stable")]
-            who, owed = payee[by_payee], amount[by_payee]
-            running = np.cumsum(owed)
-            first = np.searchsorted(who, who, side="left")
-            before = (running - owed) - (running[first] - owed[first])
-            room = cap - self.reward_earned[who] - before
-            amount[by_payee] = np.clip(room, 0.0, owed)
-        paid = self.budget.pay(amount, day)
-        np.add.at(self.reward_earned, payee[is_reward], paid[is_reward])
-        rewards = float(paid[is_reward].sum())
-        lures = float(paid[~is_reward].sum())
-        self.reward_cost += rewards
-        self.lure_cost += lures
+        """Pay what is due (``sim.money.Ledger.settle``) and book it in today's record."""
+        rewards, lures = self.ledger.settle(dues, day)
         self.today["reward_paid"] += rewards
         self.today["lure_paid"] += lures
 
@@ -578,7 +608,8 @@ class ReferralModel(mesa.Model):
         state = vars(self)
         for name in [k for k, v in state.items() if isinstance(v, np.ndarray)]:
             del state[name]
-        for name in ("lure", "reward_rule", "_agent_objects", "_state", "_terms"):  # hold arrays
+        held = ("lure", "reward_rule", "channels", "ledger", "_agent_objects", "_state", "_terms")
+        for name in held:  # they hold arrays
             state.pop(name, None)
         if people is not None:
             people.hand_back(self.graph, touched, counted_seen)
@@ -596,8 +627,13 @@ class ReferralModel(mesa.Model):
             raise RuntimeError(f"ReferralModel.{name}: the model was closed, which released it")
         raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
 
+    def outputs(self) -> tuple[Output, ...]:
+        """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
+        return tuple(o for m in self._mechanisms for o in m.outputs)
+
     def summary(self) -> dict[str, Any]:
-        """The run's outcome (one row of runs.parquet; docs/outputs.md defines each)."""
+        """The run's outcome (one row of runs.parquet): the core columns
+        (``sim.outputs.RUNS``), then those of its mechanisms (``outputs()``)."""
         members = np.flatnonzero(self.member)
         new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
         joined = int(new.size)
@@ -607,7 +643,7 @@ class ReferralModel(mesa.Model):
         junk = int(by_segment[Segment.JUNK])
         deepest = int(self.generation[members].max(initial=-1))
         members = int(members.size)
-        total_cost = self.reward_cost + self.lure_cost + self.kol_cost
+        total_cost = self.ledger.total_cost
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
         return {
@@ -633,7 +669,7 @@ class ReferralModel(mesa.Model):
             "max_generation": deepest,
             "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
             "budget_exhausted_day": self.budget.exhausted_day,
-        }
+        } | {key: value for m in self._mechanisms for key, value in m.results().items()}
 
     def generations(self) -> Any:
         """The cascade by generation (0: seeds, KOLs and outside joiners): members in each

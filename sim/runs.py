@@ -14,6 +14,8 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config
+from sim.graphs import build_graph, require_people
+from sim.influence.starters import choose_starters
 from sim.model import ReferralModel
 from sim.study import RunSpec
 
@@ -48,8 +50,17 @@ def execute_run(task: RunTask) -> RunOutput:
     Dask worker builds a shared graph once, not once per run.
     """
     spec, config = task.spec, task.config
-    with ReferralModel(config, rng=spec.seed, all_agents=False) as model:
+    with campaign_model(config, spec.seed, all_agents=False) as model:
         return _run_tables(task, model.run())
+
+
+def campaign_model(config: Config, seed: int, **options: Any) -> ReferralModel:
+    """The model of the run with this seed: its graph (built once per process) and its
+    starters chosen first, whatever the seed strategy (``sim.influence.choose_starters``).
+    ``options`` go to ``ReferralModel`` (``all_agents``)."""
+    graph = require_people(build_graph(config, seed))
+    starters = choose_starters(config, graph, seed)
+    return ReferralModel(config, rng=seed, graph=graph, starters=starters, **options)
 
 
 def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:

@@ -1,17 +1,30 @@
 """Who starts the campaign: the KOLs and the seed users (种子用户).
 
 The basic strategies here; the optimising ones (degree_discount, celf, imm) are in
-``sim.influence``.
+``sim.influence``, which chooses a replicate's starters before its model is built
+(``sim.influence.starters``): a model never builds other models.
 Every strategy returns distinct person numbers and never picks a KOL as an ordinary seed
 (unless the seeds *are* the KOLs).
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import numpy as np
 
 from sim.config import Config, ConfigError
 from sim.graphs import Graph, communities
+
+OPTIMISING = ("degree_discount", "celf", "imm")  # chosen by sim.influence
+
+
+@dataclass(frozen=True)
+class Starters:
+    """Who is a member on day 0: the KOLs and the seed users (person numbers)."""
+
+    kols: np.ndarray
+    seeds: np.ndarray
 
 
 def pagerank(graph: Graph, damping: float = 0.85, tol: float = 1e-10) -> np.ndarray:
@@ -94,10 +107,12 @@ def choose_seeds(
         return _top(graph.out_degree(), count, kols)
     if strategy == "pagerank":
         return _top(pagerank(graph), count, kols)
-    if strategy in ("degree_discount", "celf", "imm"):
-        from sim.influence import optimised_seeds  # influence runs the engine: import late
-
-        return optimised_seeds(config, graph, kols, community_seed)
+    if strategy in OPTIMISING:
+        raise ConfigError(
+            f"seeds.strategy: '{strategy}' seeds are chosen before the model is built: "
+            "run the campaign with sim.run_experiment (or fission run), or pass "
+            "starters=sim.influence.choose_starters(config, graph, seed) to ReferralModel"
+        )
     # community_spread: the best-connected person of each community, largest first;
     # with more seeds than communities, go round again.
     labels = communities(graph, community_seed)

@@ -9,10 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
+from sim.registry import decision_outcomes
 from sim.study import Design, Study
 
-# Outcomes whose Sobol indices are computed for a sobol sweep.
-SENSITIVITY_OUTCOMES = ("joined", "paying", "total_cost", "cost_per_paying", "roi")
+# Outcomes whose Sobol indices are computed for a sobol sweep: those a planner decides on.
+SENSITIVITY_OUTCOMES = tuple(o.name for o in decision_outcomes())
 
 
 def sensitivity(study: Study, design: Design, runs: pd.DataFrame) -> pd.DataFrame | None:
@@ -28,6 +29,8 @@ def sensitivity(study: Study, design: Design, runs: pd.DataFrame) -> pd.DataFram
     for scenario in design.scenarios:
         part = runs[runs["scenario"] == scenario]
         for outcome in SENSITIVITY_OUTCOMES:
+            if outcome not in part:
+                continue  # a mechanism's outcome, of a mechanism this study does not use
             y = part.groupby("point")[outcome].mean().reindex(range(len(design.points)))
             y = y.to_numpy(dtype=float)
             if not np.all(np.isfinite(y)) or np.ptp(y) == 0:

@@ -45,11 +45,10 @@ PERSON = np.dtype(
             "purchases",
             "role",
             "segment",
-            "coupon",  # holds an unused coupon lure
             "tally",  # converting invitations today (the delivery kernel's; kept 0)
         ],
-        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "?", "i4"],
-        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 54, 56],
+        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "i4"],
+        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 56],
         "itemsize": 64,
     }
 )

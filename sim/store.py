@@ -33,14 +33,21 @@ if TYPE_CHECKING:
 # modules and packages under sim/, a package counting with all its .py files.
 ENGINE_MODULES = (
     "agents",
+    "channels",
     "config",
     "experiment",
+    "family",
     "graphs",
     "incentives",
     "influence",
     "kernels",
+    "lures",
+    "mechanism",
     "model",
+    "money",
+    "params",
     "population",
+    "rewards",
     "runs",
     "seeding",
     "sensitivity",
@@ -211,7 +218,7 @@ class ResultStore:
             return {"config_hash": "unreadable"}
 
     def _write_manifest(self, **fields: Any) -> None:
-        from sim import __version__
+        from sim.version import __version__
 
         base = self.study.base.experiment
         manifest = {

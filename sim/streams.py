@@ -24,29 +24,22 @@ from sim.rootseed import derive_seed as derive_seed
 from sim.rootseed import name_key as name_key
 from sim.rootseed import stream as stream
 
-# The kinds of decision drawn from generators; a name's stream depends only on the name,
-# not on this order.
-STREAMS = (
-    "graph",
-    "groups",
-    "kols",
-    "seeds",
-    "external",
-    "payments",
-    "lottery",
-    "purchases",
-)
+# The engine's own decisions drawn from generators; mechanisms declare theirs
+# (``sim.mechanism.Mechanism.streams``). A name's stream depends only on the name.
+STREAMS = ("graph", "groups", "kols", "seeds", "purchases")
 
 
 class Streams:
-    """Named generators of one run, created on first use."""
+    """Named generators of one run, created on first use: the engine's (``STREAMS``) and
+    those the run's mechanisms declared (``declared``); any other name is a mistake."""
 
-    def __init__(self, seed: int) -> None:
+    def __init__(self, seed: int, declared: tuple[str, ...] = ()) -> None:
         self.seed = int(seed)
+        self.names = frozenset((*STREAMS, *declared))
         self._generators: dict[str, np.random.Generator] = {}
 
     def __getitem__(self, name: str) -> np.random.Generator:
-        if name not in STREAMS:
+        if name not in self.names:
             raise KeyError(f"unknown random stream {name!r}")
         if name not in self._generators:
             self._generators[name] = stream(self.seed, name)

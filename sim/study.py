@@ -32,8 +32,9 @@ from sim.config import (
     ConfigError,
     apply_overrides,
     format_validation_error,
+    override,
     parse_config,
-    read_with_overrides,
+    read_config_file,
 )
 from sim.rootseed import derive_seed  # not sim.streams, which imports numba
 
@@ -117,6 +118,18 @@ class Study:
     sweep: Sweep | None
     base_dir: str
     posterior: Posterior | None = None
+    # Keys the command line's overrides dropped by switching a kind (``override``).
+    dropped: tuple[str, ...] = ()
+
+    def switched_away(self) -> list[str]:
+        """What switching a kind dropped, one line per place: ``--set`` and each scenario
+        whose ``set`` switches ``graph.kind``, ``lure.kind`` or ``reward.rule``."""
+        lines = [f"--set: {', '.join(self.dropped)}"] if self.dropped else []
+        for scenario in self.scenarios:
+            dropped = override(self.base_data, scenario.set)[1]
+            if dropped:
+                lines.append(f"scenario {scenario.name!r}: {', '.join(dropped)}")
+        return lines
 
     @property
     def replicates(self) -> int:
@@ -178,10 +191,9 @@ def posterior_from_frame(frame: Any, source: str = "") -> Posterior:
 
 def with_posterior(study: Study, posterior: Posterior) -> Study:
     """The study with replicates drawing from ``posterior``; every key is checked on the
-    base config (and scenarios) with the posterior's extreme values."""
-    variants = [study.base_data] + [
-        apply_overrides(study.base_data, s.set) for s in study.scenarios
-    ]
+    configs that run (the scenarios, or the base without them) with the posterior's
+    extreme values."""
+    variants = _variants(study.base_data, study.scenarios)
     for j, key in enumerate(posterior.keys):
         column = [row[j] for row in posterior.values]
         for trial in (min(column), max(column)):
@@ -238,8 +250,10 @@ def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
 
 def load_study(path: str | Path, overrides: dict[str, Any] | None = None) -> Study:
     """Read and validate a study file (TOML or YAML); ``overrides`` set dotted keys of the base."""
-    data, base_dir = read_with_overrides(path, overrides)
-    return parse_study(data, base_dir)
+    data = read_config_file(path)
+    data, dropped = override(data, overrides or {})
+    study = parse_study(data, Path(path).resolve().parent)
+    return replace(study, dropped=tuple(dropped))
 
 
 def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Scenario, ...]:
@@ -267,6 +281,12 @@ def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Sce
     return tuple(scenarios)
 
 
+def _variants(base: dict[str, Any], scenarios: tuple[Scenario, ...]) -> list[dict[str, Any]]:
+    """The data of the configs that run: each scenario's, or the base's when there are
+    none (a study with scenarios runs only them)."""
+    return [apply_overrides(base, s.set) for s in scenarios] or [base]
+
+
 def _parse_sweep(
     raw: Any, base: dict[str, Any], base_dir: Any, scenarios: tuple[Scenario, ...]
 ) -> Sweep | None:
@@ -276,9 +296,9 @@ def _parse_sweep(
         sweep = Sweep.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err, "sweep")) from None
-    # Every swept key must be a real parameter: try its extreme values on the base
-    # (and on each scenario, which may have changed the kind of lure or rule).
-    variants = [base] + [apply_overrides(base, s.set) for s in scenarios]
+    # Every swept key must be a real parameter: try its extreme values on each config
+    # that runs (each scenario, which may have changed the kind of lure or rule).
+    variants = _variants(base, scenarios)
     for key, value in sweep.params.items():
         trials = value if isinstance(value, list) else [value.low, value.high]
         if isinstance(value, Range) and value.integer:

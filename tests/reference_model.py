@@ -32,6 +32,52 @@ from typing import Any
 from sim.config import Config
 from sim.model import ReferralModel
 
+# The reference reads [lure] and [reward] as one table each: a key the configured kind
+# does not take behaves as its documented default (docs/model.md §11).
+LURE_DEFAULTS = {
+    "value": 0.0,
+    "appeal": None,
+    "half_value": 10.0,
+    "first_purchase_lift": None,
+    "group_size": 3,
+    "window_days": 2,
+    "max_helps": 10,
+    "win_probability": 0.1,
+    "share_boost": 2.0,
+}
+REWARD_DEFAULTS = {
+    "amount": 0.0,
+    "invitee_amount": 0.0,
+    "tiers": [],
+    "level_amounts": [],
+    "prizes": [],
+    "win_probability": 0.1,
+    "pay_on": "join",
+    "cap_per_person": None,
+    "motivation_half_value": 2.0,
+    "perceived_value": None,
+}
+
+
+class _Table:
+    """A config table with every key of its family, defaults filling the others."""
+
+    def __init__(self, table: Any, defaults: dict[str, Any]) -> None:
+        given = {name: getattr(table, name) for name in type(table).model_fields}
+        self.__dict__.update({**defaults, **given})
+
+
+class _AllKeys:
+    """The config as the reference reads it: [lure] and [reward] with every key."""
+
+    def __init__(self, config: Config) -> None:
+        self._config = config
+        self.lure = _Table(config.lure, LURE_DEFAULTS)
+        self.reward = _Table(config.reward, REWARD_DEFAULTS)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._config, name)
+
 MEMBER = 0  # the role of everyone who is neither a seed (1) nor a KOL (2)
 # Segments are numbered payer 0, convertible 1, junk 2 (sim.agents.Segment).
 
@@ -101,7 +147,7 @@ class ReferenceModel:
     """
 
     def __init__(self, config: Config, seed: int) -> None:
-        self.config = config
+        self.config = _AllKeys(config)
         self.days = config.experiment.days
         self.rng = random.Random(seed)
 
@@ -136,7 +182,7 @@ class ReferenceModel:
         self.kols: list[int] = start.kols.tolist()
 
         # The incentives, from their written semantics.
-        lure, reward = config.lure, config.reward
+        lure, reward = self.config.lure, self.config.reward
         strength = lure.appeal.as_tuple() if lure.appeal else LURE_STRENGTH[lure.kind]
         lure_value = lure.value * lure.win_probability if lure.kind == "lottery" else lure.value
         self.appeal = [1.0 + s * saturating(lure_value, lure.half_value) for s in strength]

@@ -55,16 +55,8 @@ def test_run_writes_tables_and_prints_where(tmp_path, capsys):
     assert list(results.runs["run_id"]) == [0, 1, 2]
     assert len(results.daily) == 3 * 10
     assert results.manifest["runs"] == 3 and len(results.manifest["config_hash"]) == 16
-    assert results.config["lure"] == {
-        "kind": "cash",
-        "value": 3.0,
-        "half_value": 10.0,
-        "group_size": 3,
-        "window_days": 2,
-        "max_helps": 10,
-        "win_probability": 0.1,
-        "share_boost": 2.0,
-    }
+    # the resolved config: cash's own keys only (no other kind's)
+    assert results.config["lure"] == {"kind": "cash", "value": 3.0, "half_value": 10.0}
     # the printed mean of joined is the mean over runs.parquet
     joined_line = next(line for line in printed.splitlines() if line.startswith("joined "))
     assert float(joined_line.split()[1].replace(",", "")) == pytest.approx(
@@ -153,7 +145,7 @@ BAD = [
         "[population]\nsegment_mix = { payer = 0.5, convertible = 0.7, junk = 0.1 }\n",
         r"^population.segment_mix: segment shares must sum to 1",
     ),
-    ("[lure]\nkind = 'voucher'\n", r"^lure.kind: Input should be 'none', 'cash'"),
+    ("[lure]\nkind = 'voucher'\n", r"^lure.kind: voucher is not one of none, cash, coupon"),
     ("scenarios = []\n", r"^scenarios: the list is empty"),
     (
         "[[scenarios]]\nname = 'a'\n[[scenarios]]\nname = 'a'\n",

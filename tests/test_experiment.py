@@ -311,7 +311,7 @@ def test_simulated_scenarios_identical_or_different_are_marked_right():
             "behaviour": {"accept_probability": 0.1},
             "scenarios": [
                 {"name": "plain"},
-                {"name": "plain again", "set": {"lure.half_value": 10.0}},  # the default
+                {"name": "plain again", "set": {"lure.kind": "none"}},  # the default
                 {"name": "red packet 30", "set": {"lure.kind": "cash", "lure.value": 30.0}},
             ],
         }
@@ -348,15 +348,15 @@ method = "sobol"
 samples = 32
 [sweep.params]
 "behaviour.accept_probability" = { low = 0.02, high = 0.3 }
-"lure.half_value" = { low = 1.0, high = 50.0 }
+"reward.budget" = { low = 1.0, high = 50.0 }
 """
     results = run_experiment(write(tmp_path, text), tmp_path / "out")
     assert len(results.runs) == 32 * 4
     indices = results.sensitivity.set_index(["outcome", "parameter"])
     assert (tmp_path / "out" / "sensitivity.parquet").is_file()
-    # acceptance drives joins; the lure's half-value does nothing without a lure
+    # acceptance drives joins; a budget does nothing without a lure or a reward to pay
     assert indices.loc[("joined", "behaviour.accept_probability"), "ST"] > 0.8
-    assert indices.loc[("joined", "lure.half_value"), "ST"] == pytest.approx(0.0, abs=1e-9)
+    assert indices.loc[("joined", "reward.budget"), "ST"] == pytest.approx(0.0, abs=1e-9)
 
 
 def test_unreachable_dask_address_fails_within_ten_seconds(tmp_path, capsys):

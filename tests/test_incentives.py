@@ -167,12 +167,14 @@ def test_kol_fee_outside_the_budget():
 
 def test_lure_appeal_by_segment_follows_the_evidence():
     # cash appeals most to junk, coupons most to payers (domain §3.4)
-    from sim.config import LureConfig
     from sim.incentives import make_lure
 
-    cash = make_lure(LureConfig(kind="cash", value=10.0), 1).appeal()
-    coupon = make_lure(LureConfig(kind="coupon", value=10.0), 1).appeal()
+    def lure(**table):
+        return make_lure(parse_config({"lure": table}).lure, 1)
+
+    cash = lure(kind="cash", value=10.0).appeal()
+    coupon = lure(kind="coupon", value=10.0).appeal()
     assert np.argmax(cash) == 2 and np.argmax(coupon) == 0
     assert list(cash) == [1.5, 1.75, 4.0]  # 1 + strength * 10 / (10 + 10)
-    none = make_lure(LureConfig(kind="none"), 1).appeal()
+    none = lure(kind="none").appeal()
     assert list(none) == [1.0, 1.0, 1.0]

@@ -26,6 +26,7 @@ from sim.influence import (
     LiveEdgeWorlds,
     budgeted,
     choose,
+    choose_starters,
     degree_discount,
     exact_ic_probability,
     fitted_ic_probability,
@@ -349,8 +350,9 @@ def test_the_engine_uses_optimised_seeds_the_same_for_the_same_config_and_seed(s
     config = parse_config(campaign(strategy))
     seeds_of = []
     for _ in range(2):  # a graph built afresh each time: nothing cached is shared
-        graph = generate(config.graph, np.random.default_rng(graph_seed(config, 0)))
-        model = ReferralModel(config, rng=5, graph=graph)
+        graph = generate(config.graph, np.random.default_rng(graph_seed(config, 5)))
+        starters = choose_starters(config, graph, 5)  # chosen before the model
+        model = ReferralModel(config, rng=5, graph=graph, starters=starters)
         assert model.seeds.size == 4 and not np.isin(model.seeds, model.kols).any()
         seeds_of.append(model.seeds)
     assert np.array_equal(seeds_of[0], seeds_of[1])

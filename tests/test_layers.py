@@ -36,9 +36,23 @@ ENGINE = (
     "sim.lures",
     "sim.rewards",
     "sim.channels",
-    "sim.mechanisms",
+    "sim.mechanism",
+    "sim.family",
+    "sim.money",
+    "sim.params",
+    "sim.outputs",
+    "sim.registry",
+    "sim.version",
 )
-FACES = ("sim.cli", "sim.__main__", "sim.app", "sim.report", "sim.charts", "sim.calibration")
+FACES = (
+    "sim.cli",
+    "sim.__main__",
+    "sim.seeds_command",
+    "sim.app",
+    "sim.report",
+    "sim.charts",
+    "sim.calibration",
+)
 EXPERIMENT_LAYER = (
     "sim.experiment",
     "sim.study",

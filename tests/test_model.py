@@ -14,6 +14,7 @@ from sim.agents import KOL, Member, Role, SeedUser, Segment
 from sim.config import load_config, parse_config
 from sim.experiment import RunTask, execute_run
 from sim.graphs import build_graph
+from sim.lures import LURES as LURE_FAMILY
 from sim.model import ReferralModel
 from sim.state import SPARES
 from sim.study import expand, parse_study
@@ -117,7 +118,7 @@ RULES = [
     {"rule": "leaderboard", "prizes": [50.0, 30.0, 10.0]},
     {"rule": "lottery", "amount": 30.0, "win_probability": 0.3},
 ]
-LURES = ["none", "cash", "coupon", "free_content", "group_buy", "bargain", "lottery"]
+LURES = list(LURE_FAMILY.names)  # every lure kind, the stored-value card included
 
 
 @settings(
@@ -145,8 +146,9 @@ def test_budget_is_never_exceeded_for_any_rule(rule, lure, value, budget, cap, p
                 "accept_probability": 0.3,
                 "purchase_probability": {"payer": 0.3, "convertible": 0.1},
             },
-            "lure": {"kind": lure, "value": value},
-            "reward": {**rule, "budget": budget, "cap_per_person": cap, "pay_on": pay_on},
+            "lure": {"kind": lure} | ({} if lure == "none" else {"value": value}),
+            "reward": {**rule, "budget": budget}
+            | ({} if rule["rule"] == "none" else {"cap_per_person": cap, "pay_on": pay_on}),
         }
     )
     m = ReferralModel(cfg, rng=seed).run()

@@ -6,7 +6,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from scripts.write_output_docs import DOCS, REGION, mechanism_outputs, render
+from scripts.write_output_docs import DOCS, REGION, render
 from sim import outputs
 from sim.config import parse_config
 from sim.mechanism import Output
@@ -92,8 +92,8 @@ def test_find():
 
 
 def test_summary_and_daily_columns_are_the_models(tiny):
-    # the core columns, then those the mechanisms declare (none until they exist)
-    extra = mechanism_outputs()
+    # the core columns, then those of the run's own mechanisms
+    extra = tiny.outputs()
     assert list(tiny.summary()) == [o.name for o in outputs.columns("runs", extra)]
     assert list(tiny.daily().columns) == [o.name for o in outputs.columns("daily", extra)]
     assert list(tiny.summary())[: len(outputs.SUMMARY_COLUMNS)] == list(outputs.SUMMARY_COLUMNS)

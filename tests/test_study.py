@@ -12,6 +12,7 @@ from sim.study import expand, parse_study, run_config
 BASE = {
     "experiment": {"replicates": 4, "seed": 99, "days": 10},
     "graph": {"kind": "erdos_renyi", "n": 300, "mean_degree": 3.0},
+    "reward": {"rule": "referrer", "amount": 5.0},
 }
 SCENARIOS = [
     {"name": "cash", "set": {"lure.kind": "cash", "lure.value": 8.0}},
@@ -103,7 +104,7 @@ def test_sobol_design_has_saltelli_size():
             "scenarios[x].set: lure.vaule: unknown key",
         ),
         (
-            {"scenarios": [{"name": "x", "set": {"lure.value": -1.0}}]},
+            {"scenarios": [{"name": "x", "set": {"lure.kind": "cash", "lure.value": -1.0}}]},
             "scenarios[x].set: lure.value: Input should be greater than or equal to 0",
         ),
         ({"scenarios": [{"name": "x", "sett": {}}]}, "scenarios[0].sett: unknown key"),

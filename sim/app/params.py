@@ -4,8 +4,8 @@ Nothing here declares a parameter: a ``Control`` reads its type, allowed range, 
 default and description from the pydantic field of ``sim.config`` it edits, so the app
 and the config validation can never drift apart. This module only chooses *which*
 dotted keys the planner sees, and when a key applies (a graph generator's own fields
-come from ``sim.config.GRAPH_FIELDS``; a lure's or reward rule's own fields from the
-kind named at the start of the field's description, e.g. "group_buy: days to fill").
+come from ``sim.config.GRAPH_FIELDS``; a lure's or reward rule's own fields from its
+module's parameters, through the family registry ``sim.config.FAMILIES``).
 
 It also turns the form's text back into a campaign's data, validated as a study by
 ``sim.study.parse_study`` (so errors name the field). Pure functions: no Dash, no I/O
@@ -26,7 +26,15 @@ from typing import Any, Literal, Union
 import annotated_types
 from pydantic import BaseModel
 
-from sim.config import GRAPH_FIELDS, GRAPH_OPTIONAL_FIELDS, Config, ConfigError, read_config_file
+from sim.config import (
+    FAMILIES,
+    GRAPH_FIELDS,
+    GRAPH_OPTIONAL_FIELDS,
+    Config,
+    ConfigError,
+    read_config_file,
+)
+from sim.family import Family
 from sim.study import Study, parse_study
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -59,38 +67,31 @@ PANELS: dict[str, tuple[str, ...]] = {
         "population.kol_strategy",
         "population.kol_fee",
     ),
-    "Lure (what the friend gets)": (
-        "lure.kind",
-        "lure.value",
-        "lure.first_purchase_lift",
-        "lure.group_size",
-        "lure.window_days",
-        "lure.max_helps",
-        "lure.win_probability",
-        "lure.share_boost",
-    ),
-    "Reward (what the inviter gets)": (
-        "reward.rule",
-        "reward.amount",
-        "reward.invitee_amount",
-        "reward.tiers",
-        "reward.level_amounts",
-        "reward.prizes",
-        "reward.win_probability",
-        "reward.pay_on",
-        "reward.cap_per_person",
-        "reward.budget",
-    ),
+    # Every key some lure kind or reward rule takes, from their modules' declarations.
+    "Lure (what the friend gets)": (),
+    "Reward (what the inviter gets)": (),
     # The root seed stays the starting campaign's: pinned scenarios then share random
     # numbers replicate by replicate, as the scenarios of a saved study do.
     "Campaign": ("experiment.days", "experiment.replicates"),
 }
+
+
+def _family_keys(family: Family) -> tuple[str, ...]:
+    """A family's keys as the form shows them (the tag first; advanced keys left out)."""
+    keys = []
+    for name in family.all_fields():
+        extra = family.field(name).json_schema_extra if name != family.tag else None
+        if not (isinstance(extra, dict) and extra.get("advanced")):
+            keys.append(f"{family.section}.{name}")
+    return tuple(keys)
+
+
+PANELS["Lure (what the friend gets)"] = _family_keys(FAMILIES["lure"])
+PANELS["Reward (what the inviter gets)"] = _family_keys(FAMILIES["reward"])
 # Options the app cannot offer: an explicit id list has no control here.
 HIDDEN_OPTIONS = {"seeds.strategy": ("list",), "population.kol_strategy": ("list",)}
-# Keys whose description does not name the kind they belong to.
-KIND_OF = {"reward.tiers": ("tiered",)}
 # The choice that decides which of a section's keys apply.
-SELECTORS = {"graph": "graph.kind", "lure": "lure.kind", "reward": "reward.rule"}
+SELECTORS = {"graph": "graph.kind", **{s: f"{s}.{f.tag}" for s, f in FAMILIES.items()}}
 UNIT_WORDS = ("yuan", "days", "people", "per day", "edges")
 
 ControlKind = Literal["choice", "int", "float", "bool", "list", "tiers", "edgelist"]
@@ -201,7 +202,10 @@ def _bounds(metadata: list[Any]) -> dict[str, Any]:
 def control_for(key: str) -> Control:
     """The control of one dotted key, read from its declaration in ``sim.config``."""
     section, name = key.split(".", 1)
-    field = _section_model(section).model_fields[name]
+    family = FAMILIES.get(section)
+    if family is not None and name == family.tag:
+        return Control(key, "choice", f"{section} {name}", options=family.names)
+    field = family.field(name) if family else _section_model(section).model_fields[name]
     bare, metadata, optional = _unwrap(field.annotation)
     metadata = [*field.metadata, *metadata]
     description = field.description or ""
@@ -244,20 +248,8 @@ def applies(key: str, choices: dict[str, str]) -> bool:
     chosen = choices.get(selector)
     if section == "graph":
         return name in GRAPH_FIELDS[chosen] or name in GRAPH_OPTIONAL_FIELDS.get(chosen, ())
-    kinds = KIND_OF.get(key) or _kinds_named(key)
-    return not kinds or chosen in kinds
-
-
-def _kinds_named(key: str) -> tuple[str, ...]:
-    """Kinds named at the start of a field's description ("group_buy/bargain: ...")."""
-    section, name = key.split(".", 1)
-    options = set(control_for(SELECTORS[section]).options)
-    description = _section_model(section).model_fields[name].description or ""
-    match = re.match(r"([a-z_]+(?:/[a-z_]+)*)\s*[:,]", description)
-    if not match:
-        return ()
-    kinds = tuple(match.group(1).split("/"))
-    return kinds if set(kinds) <= options else ()
+    family = FAMILIES[section]
+    return chosen in family.members and name in family.fields(chosen)
 
 
 # ---------------------------------------------------------------- starting values
@@ -277,7 +269,12 @@ def form_values(data: dict[str, Any]) -> dict[str, Any]:
     values = {}
     for key, control in controls().items():
         section, name = key.split(".", 1)
-        value = getattr(getattr(config, section), name)
+        table = getattr(config, section)
+        if hasattr(table, name):
+            value = getattr(table, name)
+        else:  # a key of another kind than the chosen one: its declared default
+            field = FAMILIES[section].field(name)
+            value = None if field.is_required() else field.get_default(call_default_factory=True)
         values[key] = to_text(control, value)
     return values
 
@@ -385,6 +382,8 @@ def campaign_data(
             part.pop(name, None)
             continue
         value = parse_value(control, values.get(key))
+        if name not in part and section in FAMILIES and _is_default(section, name, value):
+            continue  # not written when the campaign did not say it and the form did not change it
         if control.kind == "edgelist":
             value = str((graphs / value).resolve())
         if value is None:
@@ -396,6 +395,11 @@ def campaign_data(
     if graph.get("kind") == "edgelist" and str(graph.get("path", "")).endswith(".csv"):
         graph["delimiter"] = ","
     return data
+
+
+def _is_default(section: str, name: str, value: Any) -> bool:
+    field = FAMILIES[section].field(name)
+    return not field.is_required() and value == field.get_default(call_default_factory=True)
 
 
 def build_study(data: dict[str, Any]) -> Study:

@@ -19,6 +19,7 @@ from sim.graphs import Graph, build_graph
 from sim.influence.fit import exact_ic_probability
 from sim.influence.worlds import gather
 from sim.model import ReferralModel
+from sim.runs import campaign_model
 
 QUANTILES = (0.1, 0.25, 0.5, 0.75, 0.9)
 LOG2_EDGES = (*range(0, 12), np.inf)  # log2(size) bins: 1, 2-3, 4-7, ..., 2048+
@@ -26,7 +27,7 @@ LOG2_EDGES = (*range(0, 12), np.inf)  # log2(size) bins: 1, 2-3, 4-7, ..., 2048+
 
 def simulate_daily(config: Config, seed: int, columns: tuple[str, ...]) -> np.ndarray:
     """The campaign's daily ``columns`` (days × columns) in the run with this seed."""
-    with ReferralModel(config, rng=int(seed)) as model:
+    with campaign_model(config, int(seed)) as model:
         daily = model.run().daily()
     return daily[list(columns)].to_numpy(dtype=float)
 

@@ -13,6 +13,8 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from sim.registry import find
+
 TEMPLATE = "plotly_white"
 BAND = (0.05, 0.95)  # the 90% band over replicates
 MEMBERS_HINT = (
@@ -26,33 +28,6 @@ GENERATIONS_HINT = (
     "experiment again to get it."
 )
 
-# Outcome -> (axis title with unit, d3 number format for hover text).
-LABELS: dict[str, tuple[str, str]] = {
-    "joined": ("members joined (people)", ",.0f"),
-    "paying": ("paying members (people)", ",.0f"),
-    "total_cost": ("total cost (yuan)", ",.0f"),
-    "cost_per_paying": ("cost per paying member (yuan per person)", ",.2f"),
-    "roi": ("ROI (ratio; 0 = break-even)", ",.2f"),
-    "junk_share": ("junk share of joined (share)", ".3f"),
-    "k_factor": ("K-factor (share)", ".3f"),
-    "cac": ("cost per joined member (yuan per person)", ",.2f"),
-    "revenue": ("revenue (yuan)", ",.0f"),
-    "peak_day": ("peak day (day)", ".0f"),
-    "budget_exhausted_day": ("day the budget ran out (day)", ".0f"),
-}
-
-
-# Outcome -> a short heading with its unit, for table columns and small panels.
-SHORT_LABELS: dict[str, str] = {
-    "joined": "joined (people)",
-    "paying": "paying (people)",
-    "total_cost": "total cost (yuan)",
-    "cost_per_paying": "cost per paying (yuan)",
-    "roi": "ROI (ratio)",
-    "junk_share": "junk share",
-    "k_factor": "K-factor",
-}
-
 
 class ChartUnavailable(ValueError):
     """A chart cannot be drawn from the tables given; the message says why and what to do."""
@@ -62,17 +37,21 @@ class ChartUnavailable(ValueError):
 
 
 def label(outcome: str) -> str:
-    """An outcome's axis title with its unit (the column name for unknown columns)."""
-    return LABELS.get(outcome, (outcome, ""))[0]
+    """An outcome's axis title with its unit, as its declaration says (``sim.outputs``
+    and the mechanisms'); the column name for undeclared columns."""
+    declared = find(outcome)
+    return declared.label if declared is not None and declared.label else outcome
 
 
 def short_label(outcome: str) -> str:
     """A short heading with the unit, for table columns and small panels."""
-    return SHORT_LABELS.get(outcome, label(outcome))
+    declared = find(outcome)
+    return declared.short if declared is not None and declared.short else label(outcome)
 
 
 def _fmt(outcome: str) -> str:
-    return LABELS.get(outcome, ("", ",.4g"))[1] or ",.4g"
+    declared = find(outcome)
+    return declared.fmt if declared is not None and declared.fmt else ",.4g"
 
 
 def scenario_order(frame: pd.DataFrame) -> list[str]:

@@ -27,6 +27,7 @@ from sim.influence.engine import EngineEstimator
 from sim.influence.fit import exact_ic_probability, fitted_ic_probability, paying_share
 from sim.influence.greedy import Greedy, budgeted
 from sim.influence.rrsets import imm, rr_gains
+from sim.influence.starters import choose_starters
 from sim.influence.worlds import LiveEdgeWorlds
 
 __all__ = [
@@ -38,6 +39,7 @@ __all__ = [
     "SeedChoice",
     "budgeted",
     "choose",
+    "choose_starters",
     "degree_discount",
     "exact_ic_probability",
     "fitted_ic_probability",

@@ -30,9 +30,9 @@ from sim.influence.fit import exact_ic_probability, fitted_ic_probability, payin
 from sim.influence.greedy import Greedy, Progress, budgeted
 from sim.influence.rrsets import imm, rr_gains
 from sim.influence.worlds import LiveEdgeWorlds
+from sim.seeding import OPTIMISING, choose_kols
 from sim.streams import derive_seed, stream
 
-OPTIMISING = ("degree_discount", "celf", "imm")
 CANDIDATE_POOL = 100  # CELF on the simulator scores this many best-connected people
 RR_SETS_PER_SIMULATION = 1_000  # degree discount's gains: simulations × this RR sets
 MAX_WORLD_NODES = 200_000_000  # live-edge CELF: worlds × people (8 bytes each)
@@ -276,8 +276,6 @@ def plan_seeds(
 ) -> tuple[SeedChoice, Graph]:
     """The seeds the campaign's first replicate would use, with their gains: the graph and
     KOLs of replicate 0 (``derive_seed(experiment.seed, "replicate", 0)``)."""
-    from sim.seeding import choose_kols
-
     run_seed = derive_seed(config.experiment.seed, "replicate", 0)
     graph = build_graph(config, run_seed)
     kols = choose_kols(config, graph, stream(run_seed, "kols"))

@@ -13,9 +13,11 @@ import math
 
 import numpy as np
 
+from sim.channels import CHANNELS
 from sim.config import Config
 from sim.graphs import Graph
-from sim.incentives import CashLure, make_lure, make_reward_rule, saturating
+from sim.incentives import appeal_offered as scheme_appeal
+from sim.incentives import make_lure, make_reward_rule
 
 _SEGMENTS = ("payer", "convertible", "junk")
 
@@ -31,13 +33,7 @@ def appeal_offered(config: Config, people: int) -> np.ndarray:
     reward's pull (the model's ``appeal_offered``); 1 when the budget is 0 (never funded)."""
     if config.reward.budget == 0:
         return np.ones(3)
-    appeal = make_lure(config.lure, people).appeal()
-    invitee_value = make_reward_rule(config.reward, people).invitee_value()
-    if invitee_value > 0:
-        appeal = appeal + np.array(CashLure.strength) * saturating(
-            invitee_value, config.lure.half_value
-        )
-    return appeal
+    return scheme_appeal(make_lure(config.lure, 1), make_reward_rule(config.reward, 1))
 
 
 def sharing_motivation(config: Config) -> float:
@@ -125,7 +121,7 @@ def exact_ic_probability(config: Config, graph: Graph) -> float | None:
         or b.propensity_sigma != 0
         or b.max_shares != 1
         or b.repeat_exposure_factor != 1
-        or config.external.daily_rate != 0
+        or any(channel(getattr(config, channel.section), 0).active for channel in CHANNELS)
         or b.channel.group != 0
         or (b.channel.direct > 0 and b.direct_count < max_degree)
         or (b.channel.feed > 0 and b.feed_attention < 1)
@@ -145,12 +141,13 @@ def exact_ic_probability(config: Config, graph: Graph) -> float | None:
 def paying_share(config: Config) -> float:
     """Chance that a joiner pays during the campaign, over the segment mix.
 
-    A joiner is taken to have days/2 days to buy (joins spread over the campaign), the
-    first purchase lifted by a coupon lure: Σ_s mix_s × (1 − (1 − min(1, π_s × L))^(days/2)).
+    A joiner is taken to have days/2 days to buy (joins spread over the campaign), with
+    the lift the lure gives (a coupon's, to the first order):
+    Σ_s mix_s × (1 − (1 − min(1, π_s × L))^(days/2)).
     Used to turn IC reach into expected paying members; it scales every candidate alike.
     """
     b = config.behaviour
-    lift = make_lure(config.lure, 1).first_purchase_lift if config.lure.kind == "coupon" else 1.0
+    lift = make_lure(config.lure, 1).purchase_lift
     daily = np.array([b.purchase_probability.payer, b.purchase_probability.convertible, 0.0])
     daily = np.minimum(1.0, daily * lift)
     days = config.experiment.days / 2

@@ -1,0 +1,11 @@
+"""Join channels: ways in besides a friend's invitation, one per module, each with its
+own config table. ``CHANNELS`` is the registry (docs/extending.md)."""
+
+from __future__ import annotations
+
+from sim.channels.base import ArrivalView, JoinChannel
+from sim.channels.outside import OutsideChannel
+
+CHANNELS: tuple[type[JoinChannel], ...] = (OutsideChannel,)
+
+__all__ = ["CHANNELS", "ArrivalView", "JoinChannel", "OutsideChannel"]

@@ -1,0 +1,90 @@
+"""What every lure is: its shared parameters and the hooks the day calls.
+
+A lure (裂变诱饵) is what an invitee gets for joining. ``appeal`` multiplies the chance
+an invitation converts, by segment (payer, convertible, junk):
+1 + strength × value / (value + half_value), while the budget lasts (domain §3.4-3.5).
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar
+
+import numpy as np
+from pydantic import Field
+
+from sim.mechanism import JoinView, Mechanism, PurchaseView, SharingView
+from sim.money import Due, saturating
+from sim.params import ADVANCED, BySegment, Section, Yuan
+
+DEFAULT_HALF_VALUE = 10.0  # yuan giving half the appeal, for lures that take no value
+
+
+class LureParams(Section):
+    """The parameters every lure kind takes: its kind (the tag of ``[lure]``)."""
+
+    kind: str
+
+
+class ValuedLureParams(LureParams):
+    """A lure worth something to the invitee, with the appeal that worth buys."""
+
+    value: Yuan = Field(0.0, description="yuan per invitee")
+    appeal: BySegment | None = Field(
+        None,
+        description="appeal strength by segment; none = the kind's default",
+        json_schema_extra=ADVANCED,
+    )
+    half_value: float = Field(
+        DEFAULT_HALF_VALUE,
+        gt=0,
+        description="value giving half the appeal (yuan)",
+        json_schema_extra=ADVANCED,
+    )
+
+
+class Lure(Mechanism):
+    """A lure kind: its appeal and its hooks. Hooks run only while the budget lasts."""
+
+    family = "lure"
+    strength: ClassVar[tuple[float, float, float]] = (0.0, 0.0, 0.0)
+
+    @property
+    def half_value(self) -> float:
+        """Value giving half the appeal (yuan)."""
+        return getattr(self.params, "half_value", DEFAULT_HALF_VALUE)
+
+    @property
+    def purchase_lift(self) -> float:
+        """The multiplier on a lured joiner's daily chance of buying that seed planning
+        reckons with (``sim.influence.fit.paying_share``); 1 for no lift."""
+        return 1.0
+
+    def effective_value(self) -> float:
+        """The lure's worth to an invitee (yuan)."""
+        return getattr(self.params, "value", 0.0)
+
+    def appeal(self) -> np.ndarray:
+        """Multiplier on conversion by segment while the lure is offered."""
+        custom = getattr(self.params, "appeal", None)
+        strength = np.array(custom.as_tuple() if custom else self.strength)
+        return 1.0 + strength * saturating(self.effective_value(), self.half_value)
+
+    def share_boost(self, view: SharingView) -> np.ndarray | float:
+        """Multiplier on sharing for the pool's members (a pending deal motivates, §3.5)."""
+        return 1.0
+
+    def on_join(self, view: JoinView) -> list[Due]:
+        """Payments due when invited people join today (they joined with the lure)."""
+        return []
+
+    def purchase_chance(self, view: PurchaseView, chance: np.ndarray) -> np.ndarray:
+        """Today's chance of an order for each of ``view.buyers`` (a coupon lifts it)."""
+        return chance
+
+    def on_purchase(self, view: PurchaseView) -> list[Due]:
+        """Payments due when ``view.buyers`` place an order today (each one order)."""
+        return []
+
+    def on_first_purchase(self, view: PurchaseView) -> list[Due]:
+        """Payments due when ``view.buyers`` buy for the first time."""
+        return []

@@ -1,0 +1,40 @@
+"""Every mechanism of the engine in one place: the lure kinds, the reward rules and the
+join channels, and the output columns they add to the core ones (``sim.outputs``).
+
+Faces (the docs generator, charts, the comparison) read columns through here, so a
+mechanism's outputs reach them without anyone keeping a second list.
+"""
+
+from __future__ import annotations
+
+from sim import outputs
+from sim.channels import CHANNELS
+from sim.config import FAMILIES
+from sim.lures import LURES
+from sim.mechanism import Output
+from sim.rewards import REWARDS
+
+__all__ = ["CHANNELS", "FAMILIES", "columns", "decision_outcomes", "find", "mechanism_outputs"]
+
+
+def mechanism_outputs() -> tuple[Output, ...]:
+    """Every output a mechanism declares, in registry order (lures, rewards, channels)."""
+    channel_outputs = tuple(o for channel in CHANNELS for o in channel.outputs)
+    return LURES.outputs() + REWARDS.outputs() + channel_outputs
+
+
+def decision_outcomes() -> tuple[Output, ...]:
+    """The outcomes a planner decides on: the runs-table columns with a ``better``
+    direction, core and mechanisms' (the comparison, the sweeps' charts and the Sobol
+    indices use these)."""
+    return tuple(o for o in columns("runs") if o.better is not None)
+
+
+def columns(table: str) -> tuple[Output, ...]:
+    """A table's columns: the core ones, then the mechanisms'."""
+    return outputs.columns(table, mechanism_outputs())
+
+
+def find(name: str, table: str | None = None) -> Output | None:
+    """The declaration of a column of any table (``sim.outputs.find``), mechanisms' included."""
+    return outputs.find(name, mechanism_outputs(), table=table)

@@ -1,0 +1,95 @@
+"""What every reward rule is: its shared parameters and the hooks the day calls.
+
+A reward rule says what an inviter (and, two-sided, the invitee) gets for a successful
+referral. A referral counts when the invitee joins, or at the invitee's first purchase
+(``reward.pay_on``). ``perceived_value`` is the yuan per invite a sharer reckons with;
+it sets sharing motivation 1 + lift × value / (value + half_value) (domain §3.5).
+The ``[reward]`` table also holds the budget, which pays lures and rewards alike.
+"""
+
+from __future__ import annotations
+
+from typing import ClassVar, Literal
+
+import numpy as np
+from pydantic import Field
+
+from sim.mechanism import EndView, JoinView, Mechanism
+from sim.money import Due, saturating
+from sim.params import ADVANCED, Section, Yuan
+
+
+class RewardParams(Section):
+    """The keys of ``[reward]`` whatever the rule: the rule and the budget."""
+
+    rule: str
+    budget: Yuan | None = Field(None, description="yuan for lures and rewards; none = unlimited")
+
+
+class PayingRewardParams(RewardParams):
+    """A rule that pays inviters: when it pays, the cap, and how sharers weigh it."""
+
+    pay_on: Literal["join", "first_purchase"] = Field(
+        "join", description="a referral counts when the friend joins or first buys"
+    )
+    cap_per_person: Yuan | None = Field(None, description="most one person can earn (yuan)")
+    motivation_half_value: float = Field(
+        2.0,
+        gt=0,
+        description="reward (yuan) giving half the full motivation (§3.5)",
+        json_schema_extra=ADVANCED,
+    )
+    perceived_value: Yuan | None = Field(
+        None,
+        description="yuan per invite a sharer reckons with; none = the rule's default",
+        json_schema_extra=ADVANCED,
+    )
+
+
+class RewardRule(Mechanism):
+    """A reward rule: the motivation it gives sharers and the payments it makes."""
+
+    family = "reward"
+    motivation_bonus: ClassVar[float] = 0.0  # relative extra motivation (lottery, §3.6)
+
+    @property
+    def pay_on(self) -> str:
+        """When a referral counts: "join" or "first_purchase"."""
+        return getattr(self.params, "pay_on", "join")
+
+    @property
+    def cap(self) -> float | None:
+        """The most one person can earn (yuan), None for no cap."""
+        return getattr(self.params, "cap_per_person", None)
+
+    def default_perceived_value(self) -> float:
+        """Yuan per invite a sharer reckons with, unless ``perceived_value`` says."""
+        return 0.0
+
+    def perceived_value(self) -> float:
+        told = getattr(self.params, "perceived_value", None)
+        return self.default_perceived_value() if told is None else told
+
+    def motivation(self) -> float:
+        """Saturating reward motivation in [0, 1 + bonus), before the segment's lift."""
+        half = getattr(self.params, "motivation_half_value", 2.0)
+        value = saturating(self.perceived_value(), half)
+        return value * (1.0 + self.motivation_bonus)
+
+    def invitee_value(self) -> float:
+        """Yuan the rule promises the invitee (adds appeal like a cash lure)."""
+        return 0.0
+
+    def on_referral(self, view: JoinView) -> list[Due]:
+        """Payments due for today's counted referrals (``view.invitees`` brought by
+        ``view.inviters``; ``view.counted_referrals`` already counts them)."""
+        return []
+
+    def at_end(self, view: EndView) -> list[Due]:
+        """Payments due after the last day (leaderboard prizes)."""
+        return []
+
+
+def each(payee: np.ndarray, amount: float) -> Due:
+    """A reward of ``amount`` yuan to each of ``payee``."""
+    return Due.each(payee, amount, "reward")
