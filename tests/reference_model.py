@@ -78,6 +78,7 @@ class _AllKeys:
     def __getattr__(self, name: str) -> Any:
         return getattr(self._config, name)
 
+
 MEMBER = 0  # the role of everyone who is neither a seed (1) nor a KOL (2)
 # Segments are numbered payer 0, convertible 1, junk 2 (sim.agents.Segment).
 
