@@ -19,6 +19,7 @@ from typing import Any
 import numpy as np
 import scipy.sparse as sp
 
+from sim.community import Community
 from sim.config import Config, ConfigError, GraphConfig
 from sim.streams import derive_seed
 
@@ -39,7 +40,8 @@ class Graph:
     indices: np.ndarray
     labels: np.ndarray | None = None
     directed: bool = False
-    _cache: dict[str, Any] = field(default_factory=dict, repr=False, compare=False)
+    # What is worked out once for this graph and kept with it (sim.community).
+    community: Community = field(default_factory=Community, repr=False, compare=False)
 
     @property
     def n(self) -> int:
@@ -78,10 +80,10 @@ class Graph:
         if self.labels is None:
             lookup = {i: i for i in range(self.n)}
         else:
-            lookup = self._cache.get("lookup")
+            lookup = self.community.lookup
             if lookup is None:
                 lookup = {lab: i for i, lab in enumerate(self.labels.tolist())}
-                self._cache["lookup"] = lookup
+                self.community.lookup = lookup
         out = []
         for raw in ids:
             key = raw
@@ -462,8 +464,8 @@ _GRAPH_CACHE: dict[tuple[str, str, str, int], Graph] = {}
 
 def communities(graph: Graph, seed: int) -> np.ndarray:
     """Community label of each person (Leiden, modularity; edges taken as undirected)."""
-    key = f"communities:{seed}"
-    if key not in graph._cache:
+    partitions = graph.community.partitions
+    if seed not in partitions:
         import igraph as ig
 
         edges = graph.undirected_edges()
@@ -472,8 +474,8 @@ def communities(graph: Graph, seed: int) -> np.ndarray:
             # Two passes (igraph's default): iterating to convergence costs 20x more
             # (23 s against 1.2 s at 100,000 people) for a near-identical partition.
             parts = g.community_leiden(objective_function="modularity", n_iterations=2)
-        graph._cache[key] = np.asarray(parts.membership, dtype=np.int64)
-    return graph._cache[key]
+        partitions[seed] = np.asarray(parts.membership, dtype=np.int64)
+    return partitions[seed]
 
 
 def hub_of(graph: Graph) -> np.ndarray:

@@ -12,6 +12,7 @@ nanoseconds each. ``sim.model`` documents the semantics; the kernels only make t
 from __future__ import annotations
 
 import math
+from typing import NamedTuple
 
 import numba
 import numpy as np
@@ -41,6 +42,94 @@ AHEAD = 4
 # writes it this many conversions later, when the line has arrived. Writing at once
 # waited on memory for a tenth of the kernel's time at a million people.
 PENDING = 16
+
+
+# What the kernels take, by name (numba compiles named tuples like plain ones: the
+# names cost nothing in the loops). The model builds them (sim.model).
+
+
+class Channels(NamedTuple):
+    """How a share reaches people (phase 3): a uniform u below ``cut_direct`` picks a
+    one-to-one message, below ``cut_feed`` a feed post, else a group."""
+
+    cut_direct: float
+    cut_feed: float
+    direct_count: int  # friends one one-to-one share messages
+    feed_attention: float  # chance a friend notices a feed post (probability)
+
+
+class Friends(NamedTuple):
+    """The graph in CSR form: person i's friends are ``indices[indptr[i]:indptr[i + 1]]``."""
+
+    indptr: np.ndarray
+    indices: np.ndarray
+
+
+class GroupLists(NamedTuple):
+    """Chat groups: person i's groups are ``groups_of[person_indptr[i]:person_indptr[i + 1]]``
+    and group g's members ``members[indptr[g]:indptr[g + 1]]``; empty arrays for none."""
+
+    person_indptr: np.ndarray
+    groups_of: np.ndarray
+    indptr: np.ndarray
+    members: np.ndarray
+    attention: float  # chance a member notices one share into the group (probability)
+
+
+class Reached(NamedTuple):
+    """What the kernel reads and writes of the people it reaches."""
+
+    status: np.ndarray  # the status bits above (INVITED and ACCEPTED set here)
+    seen: np.ndarray  # invitations noticed (kept only when repeat_factor < 1)
+    inviter: np.ndarray  # the sender of each accepted invitation (written here)
+    repeat_factor: float  # each further invitation converts with this share of the last
+
+
+class Appeal(NamedTuple):
+    """The lure's appeal to the invitee's segment (when ``by_segment``); segments not yet
+    drawn are drawn in the kernel, as ``sim.population`` would."""
+
+    by_segment: bool
+    offered: np.ndarray  # appeal by segment
+    segment: np.ndarray  # everyone's segment, where drawn
+    everyone_drawn: bool
+    segment_key: np.uint64
+    cuts: np.ndarray  # cumulative segment shares
+
+
+class Scratch(NamedTuple):
+    """Buffers: ``invitees`` (int64, n) is written from the start; ``tally`` (int32, n,
+    a field of the people's records) is zero on entry and left zero."""
+
+    invitees: np.ndarray
+    tally: np.ndarray
+
+
+class DayKeys(NamedTuple):
+    """The keys (``sim.streams.person_key``) of the reach, acceptance and inviter-order
+    decisions, and the day: today's draws are keyed by each one's day-th output."""
+
+    streams: np.ndarray
+    day: int
+
+
+class Sharers(NamedTuple):
+    """What sharing reads of the pool's members (``shares_made`` is counted here)."""
+
+    active_from: np.ndarray  # first share day
+    propensity: np.ndarray  # daily chance of sharing at full activity
+    segment: np.ndarray
+    reward_earned: np.ndarray  # yuan
+    shares_made: np.ndarray
+
+
+class SharingRules(NamedTuple):
+    """The campaign's sharing rules."""
+
+    max_shares: int  # shares per person over the campaign, -1 for no limit
+    half_life: float  # days; inf for no decay
+    boost_by_segment: np.ndarray  # 1 + lift x motivation, by segment
+    cap: float  # yuan a person can earn in rewards; inf for no cap
 
 
 @intrinsic
@@ -107,14 +196,14 @@ def _record_conversion(
 @numba.njit(**_OPTIONS)
 def deliver(
     sharers: np.ndarray,
-    channels: tuple,
-    graph: tuple,
-    groups: tuple,
-    people: tuple,
+    channels: Channels,
+    graph: Friends,
+    groups: GroupLists,
+    people: Reached,
     chance: np.ndarray,
-    appeal: tuple,
-    scratch: tuple,
-    keys: tuple,
+    appeal: Appeal,
+    scratch: Scratch,
+    keys: DayKeys,
 ) -> tuple[int, int]:
     """Phases 3 and 4 of a day: today's sharers reach people, who accept or not.
 
@@ -133,28 +222,14 @@ def deliver(
     per invitation (noticing; converting without saturation) are taken by jumping over
     geometric gaps between successes, which has the same distribution as one flip each.
 
-    Args:
-        channels: (cut_direct, cut_feed, direct_count, feed_attention).
-        graph: CSR (indptr, indices).
-        groups: (person_indptr, groups_of, indptr, members, attention); empty arrays
-            when there are no groups.
-        people: (status, seen, inviter, repeat_factor). ``status`` holds the bits
-            above (INVITED and ACCEPTED set here); ``inviter`` records the sender of
-            each accepted invitation; ``seen`` counts invitations noticed (kept only
-            when repeat_factor < 1).
+    Args (each record's fields are documented with its class above):
+        channels, graph, groups: how a share reaches people.
+        people: the reached people's status, invitations seen and inviters.
         chance: each sharer's base chance that an invitation converts (the acceptance
             probability × their weight), by position in ``sharers``, or one for all.
-        appeal: (by_segment, appeal by segment, segment array, everyone_drawn, segment
-            key, segment cuts): when by_segment, the lure's appeal to the invitee's
-            segment multiplies the chance; segments not yet drawn are drawn here, as
-            ``sim.population`` would.
-        scratch: (invitees, tally): an int64 buffer of n, where today's invitees are
-            written from the start, and a zeroed int32 array of n (a field of the
-            people's records: sim.state), left zeroed.
-        keys: (stream keys, day): the keys (uint64, ``sim.streams.person_key``) of the
-            reach, the acceptance and the order of invitations (the ``reach``,
-            ``acceptance`` and ``inviter`` decisions), and the day. Today's draws are
-            keyed by each one's day-th SplitMix64 output.
+        appeal: the lure's appeal by the invitee's segment.
+        scratch: the buffers today's invitees are written to.
+        keys: today's keys of the reach, acceptance and inviter-order draws.
 
     Returns:
         (invitations delivered, invitees accepted): ``invitees[:accepted]`` in the order
@@ -334,8 +409,8 @@ def deliver(
 def share_today(
     pool: np.ndarray,
     day: int,
-    people: tuple,
-    rules: tuple,
+    people: Sharers,
+    rules: SharingRules,
     lure_boost: np.ndarray,
     sharing_key: np.uint64,
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -350,10 +425,9 @@ def share_today(
 
     Args:
         pool: members who may share (person numbers); left as it is.
-        people: (active_from, propensity, segment, reward_earned, shares_made); the
-            sharers' ``shares_made`` are counted here.
-        rules: (max_shares, -1 for no limit; half_life in days, inf for none;
-            boost_by_segment, 3 floats; cap in yuan, inf for none).
+        people: what is read of the pool's members; the sharers' ``shares_made`` are
+            counted here.
+        rules: the campaign's sharing rules.
         lure_boost: the lure's multiplier per pool member, or one for all.
 
     Returns:

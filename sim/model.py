@@ -18,7 +18,23 @@ from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed, require_people
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
-from sim.kernels import INVITED, MEMBER, admit, count_into, deliver, share_today
+from sim.kernels import (
+    INVITED,
+    MEMBER,
+    Appeal,
+    Channels,
+    DayKeys,
+    Friends,
+    GroupLists,
+    Reached,
+    Scratch,
+    Sharers,
+    SharingRules,
+    admit,
+    count_into,
+    deliver,
+    share_today,
+)
 from sim.mechanism import (
     Draws,
     EndView,
@@ -167,13 +183,14 @@ class ReferralModel(mesa.Model):
 
     def _groups(self) -> Groups | None:
         key = self._group_key
-        if key not in self.graph._cache:
+        groups = self.graph.community.groups
+        if key not in groups:
             seed = derive_seed(self._graph_seed, "groups")
             # the same community partition as community_spread seeding uses
-            self.graph._cache[key] = build_groups(
+            groups[key] = build_groups(
                 self.config, self.graph, seed, community_seed=self._graph_seed
             )
-        return self.graph._cache[key]
+        return groups[key]
 
     def _init_people(self, n: int, starters: Starters | None) -> None:
         cfg = self.config
@@ -236,14 +253,14 @@ class ReferralModel(mesa.Model):
         self._invitee_buffer = state.invitees
 
     @functools.cached_property
-    def _group_arrays(self) -> tuple:
+    def _group_arrays(self) -> GroupLists:
         """The groups as the delivery kernel takes them (empty arrays when none)."""
         kind = self.graph.indices.dtype
         g = self.groups
         if g is None:
             empty = np.zeros(0, dtype=np.int64)
-            return (empty, empty.astype(kind), empty, empty.astype(kind), 1.0)
-        return (
+            return GroupLists(empty, empty.astype(kind), empty, empty.astype(kind), 1.0)
+        return GroupLists(
             g.person_indptr,
             g.groups_of,
             g.indptr,
@@ -409,14 +426,14 @@ class ReferralModel(mesa.Model):
         sharers, self._may_share = share_today(
             pool,
             day,
-            (
+            Sharers(
                 self.active_from,
                 self._propensity,
                 self._segment,
                 self.reward_earned,
                 self.shares_made,
             ),
-            (
+            SharingRules(
                 -1 if b.max_shares is None else b.max_shares,
                 b.share_half_life_days,
                 1.0 + self.lift * motivation,
@@ -436,14 +453,17 @@ class ReferralModel(mesa.Model):
         appeal, by_segment, chance = self._acceptance_terms(funded)
         if self._weighted_senders:  # some senders' word counts more (KOLs)
             chance = chance * self._role_weight[self.role[sharers]]
+        channel = b.channel
         delivered, accepted = deliver(
             sharers,
-            (b.channel.direct, b.channel.direct + b.channel.feed, b.direct_count, b.feed_attention),
-            (self.graph.indptr, self.graph.indices),
+            Channels(
+                channel.direct, channel.direct + channel.feed, b.direct_count, b.feed_attention
+            ),
+            Friends(self.graph.indptr, self.graph.indices),
             self._group_arrays,
-            (self.status, self.seen, self.inviter, b.repeat_exposure_factor),
+            Reached(self.status, self.seen, self.inviter, b.repeat_exposure_factor),
             chance,
-            (
+            Appeal(
                 by_segment,
                 appeal,
                 self._segment,
@@ -451,8 +471,8 @@ class ReferralModel(mesa.Model):
                 self.population.segment_key,
                 self.population.segment_cuts,
             ),
-            (self._invitee_buffer, self._tally),
-            (self._kernel_keys, self.day),
+            Scratch(self._invitee_buffer, self._tally),
+            DayKeys(self._kernel_keys, self.day),
         )
         invitees = self._invitee_buffer[:accepted].copy()
         return delivered, invitees, self.inviter[invitees]

@@ -62,7 +62,6 @@ FRESH["active_from"] = np.iinfo(np.int32).max
 # items several times slower: 3.4 ms against 0.5 ms for 49,000 scattered records).
 _FRESH_WORDS = np.frombuffer(FRESH.tobytes(), dtype=np.uint64)
 
-SPARES = "spare people state"  # the key of a graph's recycled states in its cache
 MAX_SPARES = 2  # per graph: enough for two replicates in flight in one process
 
 
@@ -100,7 +99,7 @@ class PeopleState:
     @classmethod
     def take(cls, graph: Any) -> PeopleState:
         """A fresh state for a replicate on ``graph``: one handed back, or a new one."""
-        spares = graph._cache.get(SPARES)
+        spares = graph.community.spare_states
         if spares:
             try:
                 return spares.pop()
@@ -121,7 +120,7 @@ class PeopleState:
             held elsewhere (someone kept ``model.inviter``), or when the graph already
             keeps ``MAX_SPARES``.
         """
-        spares = graph._cache.setdefault(SPARES, [])
+        spares = graph.community.spare_states
         if len(spares) >= MAX_SPARES or not self._unshared():
             return False
         self._reset(touched)

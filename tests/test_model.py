@@ -16,7 +16,6 @@ from sim.experiment import RunTask, execute_run
 from sim.graphs import build_graph
 from sim.lures import LURES as LURE_FAMILY
 from sim.model import ReferralModel
-from sim.state import SPARES
 from sim.study import expand, parse_study
 from tests.conftest import EXPERIMENTS
 
@@ -434,7 +433,7 @@ def test_close_releases_the_arrays_at_once_and_results_are_kept():
             refs = [weakref.ref(a) for a in arrays]
             assert len(refs) > 20 and model.member.nbytes == model.graph.n
             del arrays
-        (spare,) = model.graph._cache[SPARES]
+        (spare,) = model.graph.community.spare_states
         kept = [vars(spare)[name] for name in vars(spare)] + [spare.records.base]
         alive = [r() for r in refs if r() is not None]
         assert alive and all(any(a is k for k in kept) for a in alive)
@@ -467,17 +466,18 @@ def test_a_recycled_state_gives_the_tables_of_a_fresh_one(data, draw_everyone):
     view of segments) writes every record, so the reset must cover everyone then."""
     config = parse_config(data)
     graph = build_graph(config, config.experiment.seed)
-    graph._cache.pop(SPARES, None)  # the process's graph cache may have given it spares
+    graph.community.spare_states.clear()  # the process's graph cache may have given it spares
     with ReferralModel(config, rng=1, graph=graph) as first:
         first.run()
         if draw_everyone:
             assert first.segment.size == graph.n  # not kept: a held view stops recycling
         state = first._state
-    assert graph._cache[SPARES] == [state]
+    assert graph.community.spare_states == [state]
     with ReferralModel(config, rng=2, graph=graph) as recycled:
         assert recycled._state is state
         tables = (recycled.run().summary(), recycled.daily(), recycled.members())
-    assert graph._cache.pop(SPARES) == [state]  # the next replicate starts afresh
+    assert graph.community.spare_states == [state]
+    graph.community.spare_states.clear()  # the next replicate starts afresh
     with ReferralModel(config, rng=2, graph=graph) as fresh:
         assert fresh._state is not state
         expected = (fresh.run().summary(), fresh.daily(), fresh.members())
@@ -492,12 +492,12 @@ def test_a_state_still_held_is_not_recycled():
     its values: the state is not handed to the next replicate, which gets a new one."""
     config = parse_config(RICH)
     graph = build_graph(config, 3)
-    graph._cache.pop(SPARES, None)  # the process's graph cache may have given it spares
+    graph.community.spare_states.clear()  # the process's graph cache may have given it spares
     with ReferralModel(config, rng=1, graph=graph) as model:
         model.run()
         kept, state = model.inviter[::7], model._state
         before = kept.copy()
-    assert graph._cache.get(SPARES, []) == []
+    assert graph.community.spare_states == []
     with ReferralModel(config, rng=2, graph=graph) as other:
         assert other._state is not state
         other.run()
@@ -509,7 +509,7 @@ def test_a_day_cut_short_by_an_error_is_never_recycled(monkeypatch):
     accepted but never joined), so its state must not reach another replicate."""
     config = parse_config(RICH)
     graph = build_graph(config, 5)
-    graph._cache.pop(SPARES, None)
+    graph.community.spare_states.clear()
     real = ReferralModel._join
 
     def failing(model, day, *args):
@@ -524,7 +524,7 @@ def test_a_day_cut_short_by_an_error_is_never_recycled(monkeypatch):
         with pytest.raises(RuntimeError, match="a broken day"):
             model.step()
         assert model._cumulative_joined > 0
-    assert graph._cache.get(SPARES, []) == []
+    assert graph.community.spare_states == []
     with ReferralModel(config, rng=1, graph=graph) as model:  # a day that ends: recycled
         model.step()
-    assert len(graph._cache[SPARES]) == 1
+    assert len(graph.community.spare_states) == 1

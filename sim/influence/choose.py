@@ -93,7 +93,7 @@ def candidate_pool(graph: Graph, kols: np.ndarray, listed: np.ndarray, count: in
 
 
 def _cache(graph: Graph) -> OrderedDict:
-    return graph._cache.setdefault("influence", OrderedDict())
+    return graph.community.seed_choices
 
 
 def _remember(graph: Graph, key: str, value: Any) -> None:
