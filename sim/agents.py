@@ -10,9 +10,10 @@ counts, what it costs), which the model reads once to build its per-person array
 from __future__ import annotations
 
 from enum import IntEnum
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import mesa
+import numpy as np
 
 from sim.config import Config
 
@@ -173,3 +174,43 @@ class KOL(Person):
 
 # Indexed by Role.
 ROLE_CLASSES: tuple[type[Person], ...] = (Member, SeedUser, KOL)
+
+
+class AgentObjects:
+    """The Mesa agent objects of a ``ReferralModel`` (a part of it): views of people's
+    rows, made the first time anyone asks, for everyone or only for seeds and KOLs."""
+
+    def _init_agents(self, everyone: bool) -> None:
+        """Mesa agents for everyone, or only for the seeds and KOLs (made on first use)."""
+        self._agents_for_everyone = everyone
+        self._agent_objects: dict[int, Person] | None = None
+
+    @property
+    def agent_of(self) -> dict[int, Person]:
+        """The Mesa agent of each person who has one, by person number."""
+        if self._agent_objects is None:
+            if self._agents_for_everyone:
+                people = range(self.graph.n)
+            else:
+                people = np.flatnonzero(self.role != Role.MEMBER).tolist()
+            self._agent_objects = {}
+            for index in people:
+                self._agent_objects[index] = ROLE_CLASSES[self.role[index]](self, index)
+        return self._agent_objects
+
+    @property
+    def agents(self) -> Any:
+        """Mesa's set of all agents (made on first use, see ``agent_of``)."""
+        _ = self.agent_of
+        return super().agents
+
+    @property
+    def agents_by_type(self) -> Any:
+        """Mesa's agent sets by class: ``Member``, ``SeedUser``, ``KOL``."""
+        _ = self.agent_of
+        return super().agents_by_type
+
+    @property
+    def agent_types(self) -> list[type]:
+        _ = self.agent_of
+        return super().agent_types

@@ -1,7 +1,11 @@
 """The referral campaign as a Mesa model on a vectorised core.
 
 ``ReferralModel.step()`` is one day. People's state lives in numpy arrays owned by the
-model (one row per person); the agent objects of ``sim.agents`` are views of those rows.
+model (one row per person). The model holds the day; its other parts live where their
+concept does: the mechanisms (``sim.lures``, ``sim.rewards``, ``sim.channels``), the
+money (``sim.money``), the compiled loops (``sim.kernels``), the output tables
+(``sim.tables``), recycling the state (``sim.state``) and the Mesa agent objects, views
+of people's rows (``sim.agents``).
 """
 
 from __future__ import annotations
@@ -13,13 +17,12 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.agents import KOL, ROLE_CLASSES, Person, Role, Segment
+from sim.agents import KOL, ROLE_CLASSES, AgentObjects, Role
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed, require_people
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import (
-    INVITED,
     MEMBER,
     Appeal,
     Channels,
@@ -40,7 +43,6 @@ from sim.mechanism import (
     EndView,
     JoinView,
     Mechanism,
-    Output,
     PurchaseView,
     SharingView,
 )
@@ -48,15 +50,16 @@ from sim.money import Due, Ledger
 from sim.outputs import DAILY_COLUMNS
 from sim.population import Population
 from sim.seeding import Starters, choose_kols, choose_seeds
-from sim.state import PeopleState
+from sim.state import PeopleState, Recycling
 from sim.streams import Streams, derive_seed, person_key
+from sim.tables import RunTables
 
 
 def _today(name: str, model: ReferralModel) -> Any:
     return model.today[name]
 
 
-class ReferralModel(mesa.Model):
+class ReferralModel(AgentObjects, RunTables, Recycling, mesa.Model):
     """One referral campaign, one replicate.
 
     A day (``step``) runs these phases in order. Every decision reads the state at the
@@ -65,14 +68,18 @@ class ReferralModel(mesa.Model):
     on the order people are visited in. Money is settled as it falls due, phase 6 before
     phase 7, so the budget is never exceeded.
 
-    1. Outside channel: each non-member joins on their own with ``external.daily_rate``.
+    Mechanisms act through hooks (docs/extending.md lists them and where they run); the
+    phases name the hooks they call.
+
+    1. Join channels (``arrivals``): the outside channel makes each non-member join on
+       their own with ``external.daily_rate``.
     2. Sharing: each member on or after their first share day shares with probability
        min(1, propensity × motivation × lure boost × activity), where activity halves
        every ``behaviour.share_half_life_days`` since that first day. While the budget
        lasts, motivation is 1 + lift(segment) × v/(v + half) × (1 + bonus) for the
        rule's perceived reward v (1 for a member at the cap; bonus 0.209 for a lottery
-       rule), and the lure boost applies to members with a pending group-buy or bargain
-       (every member has a bargain pending until their price hits the floor).
+       rule), and the lure boost (``share_boost``) applies to members with a pending
+       group-buy or bargain (a bargain is pending until the price hits the floor).
     3. Reach: a share goes one-to-one to up to ``direct_count`` random friends, as a feed
        post to every friend (each noticing it with ``feed_attention``), or into one of
        the sharer's chat groups (each member noticing it with ``groups.attention``).
@@ -84,13 +91,16 @@ class ReferralModel(mesa.Model):
     5. Joining: people who accept join; their inviter is the sender of their first
        converting invitation; their generation is the inviter's plus one. Outside
        joiners who accepted nothing join with no inviter, generation 0.
-    6. Rewards: the lure's join costs and the reward rule's payments (when it pays on
-       joining) are settled in random order against the budget, respecting the
-       per-person cap. KOL fees are paid on a KOL's first day, outside the budget.
+    6. Rewards: the lure's join costs (``on_join``) and the reward rule's payments when
+       it pays on joining (``on_referral``) are settled in random order against the
+       budget, respecting the per-person cap (``sim.money.Ledger``). KOL fees are paid
+       on a KOL's first day, outside the budget.
     7. Purchases: members who joined through the campaign buy with a daily probability
-       by segment (junk never buys), a held coupon lifting the first purchase; first
-       purchases settle coupon costs and rewards that pay on first purchase.
-       On the last day, leaderboard prizes are settled after the purchases.
+       by segment (junk never buys), which the lure may lift (``purchase_chance``: a
+       held coupon, credit on a card); orders and first orders settle the lure's costs
+       (``on_purchase``, ``on_first_purchase``) and rewards that pay on first purchase.
+       On the last day, the rule's end payments (``at_end``: leaderboard prizes) are
+       settled after the purchases.
     8. Records: the day's metrics go to the Mesa ``DataCollector``.
 
     Args:
@@ -317,41 +327,6 @@ class ReferralModel(mesa.Model):
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
-
-    def _init_agents(self, everyone: bool) -> None:
-        """Mesa agents for everyone, or only for the seeds and KOLs (made on first use)."""
-        self._agents_for_everyone = everyone
-        self._agent_objects: dict[int, Person] | None = None
-
-    @property
-    def agent_of(self) -> dict[int, Person]:
-        """The Mesa agent of each person who has one, by person number."""
-        if self._agent_objects is None:
-            if self._agents_for_everyone:
-                people = range(self.graph.n)
-            else:
-                people = np.flatnonzero(self.role != Role.MEMBER).tolist()
-            self._agent_objects = {}
-            for index in people:
-                self._agent_objects[index] = ROLE_CLASSES[self.role[index]](self, index)
-        return self._agent_objects
-
-    @property
-    def agents(self) -> Any:
-        """Mesa's set of all agents (made on first use, see ``agent_of``)."""
-        _ = self.agent_of
-        return super().agents
-
-    @property
-    def agents_by_type(self) -> Any:
-        """Mesa's agent sets by class: ``Member``, ``SeedUser``, ``KOL``."""
-        _ = self.agent_of
-        return super().agents_by_type
-
-    @property
-    def agent_types(self) -> list[type]:
-        _ = self.agent_of
-        return super().agent_types
 
     # ------------------------------------------------------------------ the day
 
@@ -600,155 +575,6 @@ class ReferralModel(mesa.Model):
         while self.running and self.steps < self.days:
             self.step()
         return self
-
-    # ------------------------------------------------------------------ lifetime
-
-    def close(self) -> None:
-        """Release the run's per-person arrays now; the model cannot be used afterwards.
-
-        A Mesa model refers to itself (its step schedule holds it), so Python frees it
-        only when the cycle collector next runs, which counts objects, not bytes: in a
-        loop of million-person replicates, dead models piled up to about 15 (60 MB
-        each) before one ran. Runners close each replicate once its tables are read;
-        ``with ReferralModel(...) as model:`` does it on leaving the block. The people's
-        state goes back to the graph for its next replicate (``sim.state``), unless
-        someone still holds one of its arrays.
-        """
-        # Whose records this run wrote: its members (the people who accepted an
-        # invitation join the same day), or anyone's once it drew everyone's traits. A
-        # day interrupted by an error wrote records no list keeps: nothing is recycled.
-        people = None if self.__dict__.get("_mid_day", True) else self.__dict__.get("_state")
-        if people is not None:
-            touched = (
-                None
-                if self._everyone_drawn
-                else np.r_[self._starters, self._joiners[: self._cumulative_joined]]
-            )
-            counted_seen = self.config.behaviour.repeat_exposure_factor < 1
-        state = vars(self)
-        for name in [k for k, v in state.items() if isinstance(v, np.ndarray)]:
-            del state[name]
-        held = ("lure", "reward_rule", "channels", "ledger", "_agent_objects", "_state", "_terms")
-        for name in held:  # they hold arrays
-            state.pop(name, None)
-        if people is not None:
-            people.hand_back(self.graph, touched, counted_seen)
-        state["_closed"] = True
-
-    def __enter__(self) -> ReferralModel:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        self.close()
-
-    def __getattr__(self, name: str) -> Any:
-        # Reached only when normal look-up fails: say why, if close() took it.
-        if self.__dict__.get("_closed"):
-            raise RuntimeError(f"ReferralModel.{name}: the model was closed, which released it")
-        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
-
-    def outputs(self) -> tuple[Output, ...]:
-        """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
-        return tuple(o for m in self._mechanisms for o in m.outputs)
-
-    def summary(self) -> dict[str, Any]:
-        """The run's outcome (one row of runs.parquet): the core columns
-        (``sim.outputs.RUNS``), then those of its mechanisms (``outputs()``)."""
-        members = np.flatnonzero(self.member)
-        new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
-        joined = int(new.size)
-        via_referral = int((self.inviter[new] >= 0).sum())
-        paying = int((self.purchases[new] > 0).sum())
-        by_segment = np.bincount(self._segment[new], minlength=3)  # drawn when they joined
-        junk = int(by_segment[Segment.JUNK])
-        deepest = int(self.generation[members].max(initial=-1))
-        members = int(members.size)
-        total_cost = self.ledger.total_cost
-        daily = np.asarray(self._daily_new_joins)
-        margin = self.config.behaviour.gross_margin
-        return {
-            "seed": self.seed,
-            "invited": int(np.count_nonzero(self.status & INVITED)),
-            "joined": joined,
-            "joined_via_referral": via_referral,
-            "joined_external": joined - via_referral,
-            "paying": paying,
-            "junk_share": junk / joined if joined else math.nan,
-            "joined_payer": int(by_segment[Segment.PAYER]),
-            "joined_convertible": int(by_segment[Segment.CONVERTIBLE]),
-            "joined_junk": junk,
-            "reward_cost": self.reward_cost,
-            "lure_cost": self.lure_cost,
-            "kol_cost": self.kol_cost,
-            "total_cost": total_cost,
-            "revenue": self.revenue,
-            "cac": total_cost / joined if joined else math.nan,
-            "cost_per_paying": total_cost / paying if paying else math.nan,
-            "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
-            "k_factor": via_referral / members if members else math.nan,
-            "max_generation": deepest,
-            "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
-            "budget_exhausted_day": self.budget.exhausted_day,
-        } | {key: value for m in self._mechanisms for key, value in m.results().items()}
-
-    def generations(self) -> Any:
-        """The cascade by generation (0: seeds, KOLs and outside joiners): members in each
-        generation, those who ever shared, and the branching ratio to the next one."""
-        import pandas as pd
-
-        gens = self.generation[self.member]
-        size = np.bincount(gens, minlength=int(gens.max(initial=0)) + 2).astype(np.int64)
-        shared = np.bincount(
-            self.generation[self.member & (self.shares_made > 0)], minlength=size.size
-        )
-        following = np.r_[size[1:], 0]
-        with np.errstate(divide="ignore", invalid="ignore"):
-            k = np.where(size > 0, following / size, np.nan)
-        last = size.size - 1  # an empty generation past the deepest, kept for k
-        return pd.DataFrame(
-            {
-                "generation": np.arange(last),
-                "members": size[:last],
-                "sharers": shared[:last],
-                "k_factor": k[:last],
-            }
-        )
-
-    def daily(self) -> Any:
-        """The day-by-day metrics as a DataFrame (from the Mesa DataCollector)."""
-        frame = self.datacollector.get_model_vars_dataframe()
-        return frame.reset_index(drop=True)[list(DAILY_COLUMNS)]
-
-    def members(self) -> Any:
-        """One row per member (seeds, KOLs and everyone who joined)."""
-        import pandas as pd
-
-        from sim.agents import ROLE_NAMES, SEGMENT_NAMES
-
-        people = np.flatnonzero(self.member)
-        inviter = self.inviter[people]
-        return pd.DataFrame(
-            {
-                "node": self.graph.label_of(people),
-                "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
-                "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
-                "day_joined": self.day_joined[people],
-                "inviter": pd.array(
-                    np.where(inviter >= 0, self.graph.label_of(inviter), None),
-                    dtype=_label_dtype(self.graph),
-                ),
-                "generation": self.generation[people],
-                "invites": self.invites[people],
-                "purchases": self.purchases[people],
-                "reward_earned": self.reward_earned[people],
-            }
-        )
-
-
-def _label_dtype(graph: Graph) -> str:
-    if graph.labels is None or graph.labels.dtype.kind in "iu":
-        return "Int64"
-    return "string"
 
 
 def _resolve_config(config: Config | dict[str, Any] | None, overrides: dict[str, Any]) -> Config:

@@ -165,3 +165,52 @@ class _Probe:
 # The count of an attribute nobody else holds, measured the same way (the interpreter's
 # own references differ between Python versions).
 _ALONE = _references(_Probe())["array"]
+
+
+class Recycling:
+    """Closing a ``ReferralModel`` (a part of it): its per-person state goes back to its
+    graph for the next replicate, and nothing else holds its arrays."""
+
+    def close(self) -> None:
+        """Release the run's per-person arrays now; the model cannot be used afterwards.
+
+        A Mesa model refers to itself (its step schedule holds it), so Python frees it
+        only when the cycle collector next runs, which counts objects, not bytes: in a
+        loop of million-person replicates, dead models piled up to about 15 (60 MB
+        each) before one ran. Runners close each replicate once its tables are read;
+        ``with ReferralModel(...) as model:`` does it on leaving the block. The people's
+        state goes back to the graph for its next replicate (``sim.state``), unless
+        someone still holds one of its arrays.
+        """
+        # Whose records this run wrote: its members (the people who accepted an
+        # invitation join the same day), or anyone's once it drew everyone's traits. A
+        # day interrupted by an error wrote records no list keeps: nothing is recycled.
+        people = None if self.__dict__.get("_mid_day", True) else self.__dict__.get("_state")
+        if people is not None:
+            touched = (
+                None
+                if self._everyone_drawn
+                else np.r_[self._starters, self._joiners[: self._cumulative_joined]]
+            )
+            counted_seen = self.config.behaviour.repeat_exposure_factor < 1
+        state = vars(self)
+        for name in [k for k, v in state.items() if isinstance(v, np.ndarray)]:
+            del state[name]
+        held = ("lure", "reward_rule", "channels", "ledger", "_agent_objects", "_state", "_terms")
+        for name in held:  # they hold arrays
+            state.pop(name, None)
+        if people is not None:
+            people.hand_back(self.graph, touched, counted_seen)
+        state["_closed"] = True
+
+    def __enter__(self) -> Any:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def __getattr__(self, name: str) -> Any:
+        # Reached only when normal look-up fails: say why, if close() took it.
+        if self.__dict__.get("_closed"):
+            raise RuntimeError(f"ReferralModel.{name}: the model was closed, which released it")
+        raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")

@@ -1,0 +1,125 @@
+"""The tables of one finished run, computed from its people's state: the runs-table
+row (``summary``), the cascade by generation, the days and the members.
+
+``RunTables`` is a part of ``sim.model.ReferralModel`` (which inherits it): it reads the
+model's arrays and its mechanisms' results, and writes nothing. Every column is declared
+in ``sim.outputs`` (and by the mechanisms), where docs/outputs.md comes from.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.agents import ROLE_NAMES, SEGMENT_NAMES, Role, Segment
+from sim.graphs import Graph
+from sim.kernels import INVITED
+from sim.mechanism import Output
+from sim.outputs import DAILY_COLUMNS
+
+
+class RunTables:
+    """The output tables of a ``ReferralModel`` (a part of it; see the module docstring)."""
+
+    def outputs(self) -> tuple[Output, ...]:
+        """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
+        return tuple(o for m in self._mechanisms for o in m.outputs)
+
+    def summary(self) -> dict[str, Any]:
+        """The run's outcome (one row of runs.parquet): the core columns
+        (``sim.outputs.RUNS``), then those of its mechanisms (``outputs()``)."""
+        members = np.flatnonzero(self.member)
+        new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
+        joined = int(new.size)
+        via_referral = int((self.inviter[new] >= 0).sum())
+        paying = int((self.purchases[new] > 0).sum())
+        by_segment = np.bincount(self._segment[new], minlength=3)  # drawn when they joined
+        junk = int(by_segment[Segment.JUNK])
+        deepest = int(self.generation[members].max(initial=-1))
+        members = int(members.size)
+        total_cost = self.ledger.total_cost
+        daily = np.asarray(self._daily_new_joins)
+        margin = self.config.behaviour.gross_margin
+        return {
+            "seed": self.seed,
+            "invited": int(np.count_nonzero(self.status & INVITED)),
+            "joined": joined,
+            "joined_via_referral": via_referral,
+            "joined_external": joined - via_referral,
+            "paying": paying,
+            "junk_share": junk / joined if joined else math.nan,
+            "joined_payer": int(by_segment[Segment.PAYER]),
+            "joined_convertible": int(by_segment[Segment.CONVERTIBLE]),
+            "joined_junk": junk,
+            "reward_cost": self.reward_cost,
+            "lure_cost": self.lure_cost,
+            "kol_cost": self.kol_cost,
+            "total_cost": total_cost,
+            "revenue": self.revenue,
+            "cac": total_cost / joined if joined else math.nan,
+            "cost_per_paying": total_cost / paying if paying else math.nan,
+            "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
+            "k_factor": via_referral / members if members else math.nan,
+            "max_generation": deepest,
+            "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
+            "budget_exhausted_day": self.budget.exhausted_day,
+        } | {key: value for m in self._mechanisms for key, value in m.results().items()}
+
+    def generations(self) -> Any:
+        """The cascade by generation (0: seeds, KOLs and outside joiners): members in each
+        generation, those who ever shared, and the branching ratio to the next one."""
+        import pandas as pd
+
+        gens = self.generation[self.member]
+        size = np.bincount(gens, minlength=int(gens.max(initial=0)) + 2).astype(np.int64)
+        shared = np.bincount(
+            self.generation[self.member & (self.shares_made > 0)], minlength=size.size
+        )
+        following = np.r_[size[1:], 0]
+        with np.errstate(divide="ignore", invalid="ignore"):
+            k = np.where(size > 0, following / size, np.nan)
+        last = size.size - 1  # an empty generation past the deepest, kept for k
+        return pd.DataFrame(
+            {
+                "generation": np.arange(last),
+                "members": size[:last],
+                "sharers": shared[:last],
+                "k_factor": k[:last],
+            }
+        )
+
+    def daily(self) -> Any:
+        """The day-by-day metrics as a DataFrame (from the Mesa DataCollector)."""
+        frame = self.datacollector.get_model_vars_dataframe()
+        return frame.reset_index(drop=True)[list(DAILY_COLUMNS)]
+
+    def members(self) -> Any:
+        """One row per member (seeds, KOLs and everyone who joined)."""
+        import pandas as pd
+
+        people = np.flatnonzero(self.member)
+        inviter = self.inviter[people]
+        return pd.DataFrame(
+            {
+                "node": self.graph.label_of(people),
+                "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
+                "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
+                "day_joined": self.day_joined[people],
+                "inviter": pd.array(
+                    np.where(inviter >= 0, self.graph.label_of(inviter), None),
+                    dtype=_label_dtype(self.graph),
+                ),
+                "generation": self.generation[people],
+                "invites": self.invites[people],
+                "purchases": self.purchases[people],
+                "reward_earned": self.reward_earned[people],
+            }
+        )
+
+
+def _label_dtype(graph: Graph) -> str:
+    if graph.labels is None or graph.labels.dtype.kind in "iu":
+        return "Int64"
+    return "string"
