@@ -34,6 +34,7 @@ if TYPE_CHECKING:
 ENGINE_MODULES = (
     "agents",
     "channels",
+    "community",
     "config",
     "experiment",
     "family",
@@ -45,7 +46,9 @@ ENGINE_MODULES = (
     "mechanism",
     "model",
     "money",
+    "outputs",
     "params",
+    "people",
     "population",
     "rewards",
     "runs",
@@ -55,6 +58,7 @@ ENGINE_MODULES = (
     "store",
     "streams",
     "study",
+    "tables",
 )
 
 

@@ -43,6 +43,9 @@ ENGINE = (
     "sim.outputs",
     "sim.registry",
     "sim.version",
+    "sim.community",
+    "sim.people",
+    "sim.tables",
 )
 FACES = (
     "sim.cli",
