@@ -20,7 +20,7 @@ import numpy as np
 from sim.agents import KOL, AgentObjects
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
-from sim.graphs import Graph, Groups, build_graph, build_groups, graph_seed, require_people
+from sim.graphs import Graph, build_graph, graph_seed, groups_of, require_people
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import (
     Appeal,
@@ -50,7 +50,7 @@ from sim.outputs import DAILY_COLUMNS
 from sim.people import People
 from sim.seeding import Starters
 from sim.state import Recycling
-from sim.streams import Streams, derive_seed, person_key
+from sim.streams import Streams, person_key
 from sim.tables import RunTables
 
 
@@ -148,7 +148,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.streams = Streams(self.seed, declared)
 
         self._graph_seed = graph_seed(config, self.seed)
-        self.groups = self._groups()
+        self.groups = groups_of(config, self.graph, self._graph_seed)
 
         self._init_people(n, starters)
         self._init_incentives(n)
@@ -184,22 +184,6 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     def _draws(self, mechanism: Mechanism) -> Draws:
         """The streams a mechanism declared (shared generators: the run's ``streams``)."""
         return Draws(mechanism.streams, self.streams.__getitem__)
-
-    @functools.cached_property
-    def _group_key(self) -> str:
-        """What the chat groups depend on (the graph caches groups under it)."""
-        return f"groups:{self.config.groups.model_dump_json()}:{self._graph_seed}"
-
-    def _groups(self) -> Groups | None:
-        key = self._group_key
-        groups = self.graph.community.groups
-        if key not in groups:
-            seed = derive_seed(self._graph_seed, "groups")
-            # the same community partition as community_spread seeding uses
-            groups[key] = build_groups(
-                self.config, self.graph, seed, community_seed=self._graph_seed
-            )
-        return groups[key]
 
     @functools.cached_property
     def _group_arrays(self) -> GroupLists:

@@ -6,7 +6,8 @@ the chat groups built on them.
 * ``generators``: the random generators, ``generate`` (a graph from its config),
   ``graph_seed``, and ``build_graph`` with its per-process cache.
 * ``edgelist``: ``read_edgelist``, SNAP-style edge lists and CSVs.
-* ``groups``: Leiden ``communities``, ``hub_of``, and chat ``Groups`` (``build_groups``).
+* ``groups``: Leiden ``communities``, ``hub_of``, and chat ``Groups`` (``build_groups``;
+  ``groups_of`` keeps them with the graph).
 * ``igraph_rng``: seeding igraph's global random generator from ours for a block.
 """
 
@@ -14,7 +15,7 @@ from sim.graphs.csr import Graph, require_people
 from sim.graphs.edgelist import read_edgelist
 from sim.graphs.generators import _GRAPH_CACHE as _GRAPH_CACHE
 from sim.graphs.generators import build_graph, generate, graph_seed
-from sim.graphs.groups import Groups, build_groups, communities, hub_of
+from sim.graphs.groups import Groups, build_groups, communities, groups_of, hub_of
 
 __all__ = [
     "Graph",
@@ -24,6 +25,7 @@ __all__ = [
     "communities",
     "generate",
     "graph_seed",
+    "groups_of",
     "hub_of",
     "read_edgelist",
     "require_people",

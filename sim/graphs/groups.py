@@ -10,6 +10,7 @@ import scipy.sparse as sp
 from sim.config import Config
 from sim.graphs.csr import Graph
 from sim.graphs.igraph_rng import _IgraphSeeded
+from sim.rootseed import derive_seed
 
 
 def communities(graph: Graph, seed: int) -> np.ndarray:
@@ -108,3 +109,15 @@ def build_groups(
     _, group = np.unique(np.column_stack([sorted_labels, chunk]), axis=0, return_inverse=True)
     group = group.ravel()
     return Groups.from_pairs(order, group, n, int(group.max()) + 1)
+
+
+def groups_of(config: Config, graph: Graph, graph_seed: int) -> Groups | None:
+    """The chat groups of a campaign on this graph, built once per graph and settings
+    and kept with the graph (``graph.community.groups``) for every replicate on it."""
+    key = f"{config.groups.model_dump_json()}:{graph_seed}"
+    kept = graph.community.groups
+    if key not in kept:
+        # the same community partition as community_spread seeding uses
+        seed = derive_seed(graph_seed, "groups")
+        kept[key] = build_groups(config, graph, seed, community_seed=graph_seed)
+    return kept[key]
