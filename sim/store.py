@@ -45,6 +45,7 @@ ENGINE_MODULES = (
     "mechanism",
     "model",
     "money",
+    "outputs",
     "params",
     "population",
     "rewards",
