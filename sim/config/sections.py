@@ -1,52 +1,26 @@
-"""Campaign parameters: declared once, validated once.
+"""The sections of a config, one pydantic model each, and ``Config``, the campaign.
 
-Every setting a planner can change lives here, with its unit and allowed range. The
-CLI, the experiment runner and the engine all read these models; nothing else declares
-a default. Sources of defaults are the sections of ``shared/docs/domain.md`` (cited as
-§3.x) and ``docs/model.md``.
-
-Errors name the offending field by its dotted path (``lure.value``), so a planner can
-find it in their file.
+Each field has its unit and allowed range; the validators check what one field cannot
+(a graph kind's fields, shares summing to 1, seeds and KOLs fitting in the graph).
 """
 
 from __future__ import annotations
 
-import copy
-import tomllib
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, model_validator
 
 from sim.channels.outside import OutsideParams
 from sim.family import Family
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
-from sim.rewards import REWARDS, RewardConfig, Tier
+from sim.rewards import REWARDS, RewardConfig
 
 # The config tables whose keys depend on a kind: the table, and the family that says.
 FAMILIES: dict[str, Family] = {"lure": LURES, "reward": REWARDS}
 
-
-class ConfigError(ValueError):
-    """A config that cannot be run; the message names the field (or file and line)."""
-
-
 _Section = Section
-
-__all__ = [
-    "FAMILIES",
-    "BySegment",
-    "Config",
-    "ConfigError",
-    "LureConfig",
-    "Probability",
-    "RewardConfig",
-    "Tier",
-    "Yuan",
-    "load_config",
-    "parse_config",
-]
 
 
 class ExperimentConfig(_Section):
@@ -323,163 +297,3 @@ class Config(_Section):
     def to_dict(self) -> dict[str, Any]:
         """Plain data, ready to write back as TOML (None values left out)."""
         return self.model_dump(mode="python", exclude_none=True)
-
-
-# Parts of pydantic's error locations that are not keys a planner wrote.
-_NOT_KEYS = ("values", "range")
-
-
-def format_validation_error(err: ValidationError, prefix: str = "") -> str:
-    """The first error as one line naming the field: ``prefix.path: message``.
-
-    The kind of a ``[lure]`` or ``[reward]`` table is not a key a planner wrote, though
-    pydantic puts it in the path: it is left out of the path and said in the message
-    ("lure.max_helps: lure kind 'cash' does not take this key")."""
-    first = err.errors()[0]
-    parts = [prefix] if prefix else []
-    family: Family | None = None
-    kind = None
-    for p in first["loc"]:
-        if p in _NOT_KEYS or str(p).startswith("function-"):
-            continue
-        if family is not None and kind is None and p in family.members:
-            kind = str(p)  # the tagged union's branch
-            continue
-        parts.append(str(p))
-        if family is None and str(p) in FAMILIES:
-            family = FAMILIES[str(p)]
-    msg = first["msg"].removeprefix("Value error, ")
-    if first["type"] == "union_tag_invalid" and family is not None:
-        parts.append(family.tag)
-        msg = f"{first['ctx']['tag']} is not one of {', '.join(family.names)}"
-    elif first["type"] == "extra_forbidden":
-        msg = "unknown key"
-        if family is not None and kind is not None and parts[-1] in family.all_fields():
-            msg = f"{family.section} {family.tag} '{kind}' does not take this key"
-    return f"{'.'.join(parts)}: {msg}" if parts else msg
-
-
-def parse_config(data: dict[str, Any], base_dir: str | Path = ".") -> Config:
-    """Validate plain data (from TOML, YAML or Python) into a Config."""
-    if not isinstance(data, dict):
-        raise ConfigError("a config must be a table of sections")
-    try:
-        return Config.model_validate({**data, "base_dir": str(base_dir)})
-    except ValidationError as err:
-        raise ConfigError(format_validation_error(err)) from None
-
-
-def read_config_file(path: str | Path) -> dict[str, Any]:
-    """Read a TOML or YAML file as plain data (safe loading: configs are data, never code)."""
-    path = Path(path)
-    if not path.is_file():
-        raise ConfigError(f"{path}: no such config file")
-    text = path.read_text(encoding="utf-8")
-    if path.suffix.lower() in (".yaml", ".yml"):
-        import yaml  # only needed for YAML configs
-
-        try:
-            data = yaml.safe_load(text)
-        except yaml.YAMLError as err:
-            mark = getattr(err, "problem_mark", None)
-            where = f"line {mark.line + 1}" if mark else "?"
-            raise ConfigError(f"{path}, {where}: malformed YAML") from None
-        return data if data is not None else {}
-    try:
-        return tomllib.loads(text)
-    except tomllib.TOMLDecodeError as err:
-        raise ConfigError(f"{path}: malformed TOML: {err}") from None
-
-
-def read_with_overrides(
-    path: str | Path, overrides: dict[str, Any] | None = None
-) -> tuple[dict[str, Any], Path]:
-    """A config file's data with dotted-key overrides set, and the folder its relative
-    paths start from (not validated: configs, studies and calibrations each parse it)."""
-    path = Path(path)
-    data = read_config_file(path)
-    if overrides:
-        data = apply_overrides(data, overrides)
-    return data, path.resolve().parent
-
-
-def load_config(path: str | Path, overrides: dict[str, Any] | None = None) -> Config:
-    """Read, override (dotted keys) and validate a config file."""
-    data, base_dir = read_with_overrides(path, overrides)
-    return parse_config(data, base_dir=base_dir)
-
-
-def apply_overrides(data: dict[str, Any], overrides: dict[str, Any]) -> dict[str, Any]:
-    """Return a copy of ``data`` with dotted keys (``lure.value``) set.
-
-    Switching a kind (``graph.kind``, ``lure.kind``, ``reward.rule``) drops the keys of
-    its table that only the old kind takes (``switched_kind_keys`` lists them). Unknown
-    keys are caught by validation afterwards, with their full path.
-    """
-    return override(data, overrides)[0]
-
-
-def override(data: dict[str, Any], overrides: dict[str, Any]) -> tuple[dict[str, Any], list[str]]:
-    """``apply_overrides``, and the dotted keys it dropped because a kind was switched."""
-    data = copy.deepcopy(data)
-    before = {section: _kind_in(data, section) for section in _KIND_KEYS}
-    for dotted, value in overrides.items():
-        parts = dotted.split(".")
-        node = data
-        for i, part in enumerate(parts[:-1]):
-            child = node.setdefault(part, {})
-            if not isinstance(child, dict):
-                raise ConfigError(f"{'.'.join(parts[: i + 1])}: is a value, not a section")
-            node = child
-        node[parts[-1]] = value
-    dropped = []
-    for section, tag in _KIND_KEYS.items():
-        kind = _kind_in(data, section)
-        if kind == before[section] or f"{section}.{tag}" not in overrides:
-            continue
-        takes = _keys_taken(section, kind)
-        if takes is None:
-            continue  # an unknown kind: validation names it
-        table = data[section]
-        for key in [k for k in table if k not in takes and f"{section}.{k}" not in overrides]:
-            del table[key]
-            dropped.append(f"{section}.{key}")
-    return data, dropped
-
-
-# The tables whose keys depend on a kind, and the key that names it.
-_KIND_KEYS = {"graph": "kind", **{s: f.tag for s, f in FAMILIES.items()}}
-
-
-def _kind_in(data: dict[str, Any], section: str) -> Any:
-    table = data.get(section)
-    if not isinstance(table, dict):
-        return None
-    default = GraphConfig.model_fields["kind"].default if section == "graph" else None
-    default = default or FAMILIES[section].default_name
-    return table.get(_KIND_KEYS[section], default)
-
-
-def _keys_taken(section: str, kind: Any) -> set[str] | None:
-    """The keys of ``section`` that ``kind`` takes (None for an unknown kind)."""
-    if section == "graph":
-        if kind not in GRAPH_FIELDS:
-            return None
-        return {"kind", "resample", *GRAPH_FIELDS[kind], *GRAPH_OPTIONAL_FIELDS.get(kind, ())}
-    family = FAMILIES[section]
-    if kind not in family.members:
-        return None
-    return {family.tag, *family.fields(kind)}
-
-
-def parse_assignment(text: str) -> tuple[str, Any]:
-    """Parse a ``--set key=value`` argument; the value is read as a TOML value."""
-    key, sep, raw = text.partition("=")
-    key = key.strip()
-    if not sep or not key:
-        raise ConfigError(f"--set {text!r}: expected key=value")
-    try:
-        value = tomllib.loads(f"v = {raw.strip()}")["v"]
-    except tomllib.TOMLDecodeError:
-        value = raw.strip()  # a bare word, such as a lure kind
-    return key, value

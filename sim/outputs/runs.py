@@ -1,0 +1,256 @@
+"""The columns of ``runs.parquet``: one row per run.
+
+``IDENTIFIERS`` are written by the experiment runner, not the model: they name the run a
+row belongs to. ``RUNS`` is what ``ReferralModel.summary()`` returns, in order.
+"""
+
+from __future__ import annotations
+
+from sim.mechanism import Output
+
+
+def _runs(name: str, unit: str, meaning: str, **kw: str | None) -> Output:
+    return Output(name, unit, meaning, table="runs", **kw)
+
+
+def _segment(segment: str) -> Output:
+    return _runs(
+        f"joined_{segment}",
+        "people",
+        f"joined people of the latent {segment} segment (the 271 mix of who came)",
+        type="int",
+        label=f"joined, {segment} segment (people)",
+        fmt=",.0f",
+    )
+
+
+IDENTIFIERS: tuple[Output, ...] = (
+    _runs(
+        "run_id",
+        "",
+        "the run's number, 0, 1, … in design order (scenario, then sweep point, then "
+        "replicate); the key shared with the other tables. In a plain experiment it equals "
+        "`replicate`.",
+        type="int",
+        label="run",
+        fmt="d",
+    ),
+    _runs(
+        "scenario",
+        "",
+        "the scenario's `name`, or `base` for a study without scenarios",
+        type="text",
+    ),
+    _runs(
+        "point",
+        "",
+        "the sweep point's number (0 without a sweep)",
+        type="int",
+        label="sweep point",
+        fmt="d",
+    ),
+    # (the swept parameters' columns come here: see SWEPT_KEYS)
+    _runs(
+        "replicate",
+        "",
+        "replicate number, 0 … `experiment.replicates` − 1",
+        type="int",
+        label="replicate",
+        fmt="d",
+    ),
+)
+
+# The row of docs/outputs.md that stands for the swept parameters' columns (one per
+# swept key, named by it): not a column of its own, so not an Output.
+SWEPT_KEYS = (
+    "| *swept keys* | number or text | the parameter's | the value of each swept parameter "
+    "at this point | never |"
+)
+
+RUNS: tuple[Output, ...] = (
+    _runs(
+        "seed",
+        "",
+        'the run\'s seed, `derive_seed(experiment.seed, "replicate", replicate)`: it depends '
+        "on the replicate only, so every scenario and sweep point runs replicate r on the "
+        "same random numbers (common random numbers), and adding a scenario changes no other "
+        "scenario's numbers. `ReferralModel(config, rng=seed).run()` with the run's config "
+        "reproduces the row.",
+        type="uint64",
+        label="seed",
+        fmt="d",
+    ),
+    _runs(
+        "invited",
+        "people",
+        "distinct people who noticed at least one invitation while not a member (one-to-one "
+        "messages, and feed or group posts they noticed). Includes people who then joined.",
+        type="int",
+        empty_when="never (0 if nobody was reached)",
+        label="people invited (people)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "joined",
+        "people",
+        "people who became members during the campaign, by invitation or outside channel. "
+        "Excludes seeds and KOLs.",
+        type="int",
+        better="more",
+        label="members joined (people)",
+        short="joined (people)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "joined_via_referral",
+        "people",
+        "joined people who have an inviter: their first converting invitation (in that day's "
+        "random order) names the inviter. An outside-channel joiner who also accepted an "
+        "invitation the same day counts here.",
+        type="int",
+        label="joined by referral (people)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "joined_external",
+        "people",
+        "`joined − joined_via_referral`: people who joined through the outside channel "
+        "(`external.daily_rate`) and accepted no invitation that day",
+        type="int",
+        label="joined through the outside channel (people)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "paying",
+        "people",
+        "joined people with at least one purchase during the campaign",
+        type="int",
+        better="more",
+        label="paying members (people)",
+        short="paying (people)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "junk_share",
+        "share",
+        "joined people of the junk segment (羊毛党, never buy) ÷ `joined`",
+        empty_when="`joined` = 0",
+        better="less",
+        label="junk share of joined (share)",
+        short="junk share",
+        fmt=".3f",
+    ),
+    _segment("payer"),
+    _segment("convertible"),
+    _segment("junk"),
+    _runs(
+        "reward_cost",
+        "yuan",
+        "all reward-rule payments made: the inviter's reward, the invitee's part of a "
+        "double-sided reward, tier bonuses, multi-level commissions, leaderboard prizes, "
+        "lottery-reward wins",
+        label="reward cost (yuan)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "lure_cost",
+        "yuan",
+        "all lure payments made: cash red packets, free content, redeemed coupons, completed "
+        "group buys (拼团, `value × group_size` each), bargain cuts (砍一刀), lottery-lure "
+        "prizes",
+        label="lure cost (yuan)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "kol_cost",
+        "yuan",
+        "KOL fees: `population.kol_fee` for each KOL, counted on `kol_start_day`; outside "
+        "the budget",
+        label="KOL fees (yuan)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "total_cost",
+        "yuan",
+        "`reward_cost + lure_cost + kol_cost`",
+        better="less",
+        label="total cost (yuan)",
+        short="total cost (yuan)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "revenue",
+        "yuan",
+        "gross revenue of every order placed by joined people during the campaign: orders × "
+        "`behaviour.revenue_per_order`. Seeds and KOLs place no counted orders.",
+        label="revenue (yuan)",
+        fmt=",.0f",
+    ),
+    _runs(
+        "cac",
+        "yuan per person",
+        "`total_cost ÷ joined` (0 when nothing was spent)",
+        empty_when="`joined` = 0",
+        label="cost per joined member (yuan per person)",
+        fmt=",.2f",
+    ),
+    _runs(
+        "cost_per_paying",
+        "yuan per person",
+        "`total_cost ÷ paying`",
+        empty_when="`paying` = 0",
+        better="less",
+        label="cost per paying member (yuan per person)",
+        short="cost per paying (yuan)",
+        fmt=",.2f",
+    ),
+    _runs(
+        "roi",
+        "ratio",
+        "`(revenue × behaviour.gross_margin − total_cost) ÷ total_cost`. 0 is break-even on "
+        "campaign-window margin; −1 means no margin at all.",
+        empty_when="`total_cost` = 0",
+        better="more",
+        label="ROI (ratio; 0 = break-even)",
+        short="ROI (ratio)",
+        fmt=",.2f",
+    ),
+    _runs(
+        "k_factor",
+        "share",
+        "`joined_via_referral ÷ all members at the end` (seeds + KOLs + `joined`); see below",
+        empty_when="defined whenever there is a member at the end (seeds or KOLs guarantee one)",
+        label="K-factor (share)",
+        short="K-factor",
+        fmt=".3f",
+    ),
+    _runs(
+        "max_generation",
+        "generations",
+        "the highest generation among members: 0 = seeds, KOLs and outside joiners, 1 = "
+        "people they invited, 2 = people those invited, …",
+        type="int",
+        label="deepest generation (generations)",
+        fmt=".0f",
+    ),
+    _runs(
+        "peak_day",
+        "day",
+        "the day with the most new joins (`daily.new_joins`); the earliest such day on ties",
+        type="int",
+        empty_when="nobody joined",
+        label="peak day (day)",
+        fmt=".0f",
+    ),
+    _runs(
+        "budget_exhausted_day",
+        "day",
+        "the day a payment first did not fit the budget (or the budget reached exactly 0); "
+        "lures and rewards are off from the next day",
+        type="int",
+        empty_when="the budget lasted or is unlimited (a budget of 0 gives day 0: incentives "
+        "were never offered)",
+        label="day the budget ran out (day)",
+        fmt=".0f",
+    ),
+)
