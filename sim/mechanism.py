@@ -39,6 +39,8 @@ class Output:
             marks the best scenario only on these), None otherwise.
         label: the axis title with its unit (charts); short: a table heading.
         fmt: the d3 number format of hover text.
+        headline: one of the numbers a run is summed up by (the terminal summary, the
+            app's cards).
     """
 
     name: str
@@ -51,6 +53,7 @@ class Output:
     label: str = ""
     short: str = ""
     fmt: str = ",.4g"
+    headline: bool = False
 
 
 @dataclass(frozen=True)

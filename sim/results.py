@@ -16,19 +16,11 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import compare
+from sim.registry import columns
 
-# The outcomes of ``Results.summary_table()``, in its row order.
-SUMMARY_METRICS = (
-    "joined",
-    "paying",
-    "junk_share",
-    "total_cost",
-    "cost_per_paying",
-    "roi",
-    "k_factor",
-    "peak_day",
-    "budget_exhausted_day",
-)
+# The outcomes of ``Results.summary_table()``, in its row order: the headline outputs
+# (``Output.headline``, sim.outputs and the mechanisms').
+SUMMARY_METRICS = tuple(o.name for o in columns("runs") if o.headline)
 
 
 @dataclass

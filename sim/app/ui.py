@@ -9,6 +9,7 @@ the engine's without parsing formatted text.
 from __future__ import annotations
 
 import math
+import re
 from pathlib import Path
 from typing import Any
 
@@ -19,18 +20,14 @@ from sim import charts
 from sim.app import params
 from sim.app.store import summary_to_store
 from sim.compare import compare
+from sim.registry import columns
 
-# Units of the outcomes shown as KPI cards (docs/outputs.md defines each).
+# The outcomes shown as cards: the headline outputs, named without their unit
+# ("cost per paying (yuan)" -> "cost per paying"), each with its unit.
 KPI_UNITS: dict[str, tuple[str, str]] = {
-    "joined": ("joined", "people"),
-    "paying": ("paying", "people"),
-    "total_cost": ("total cost", "yuan"),
-    "cost_per_paying": ("cost per paying member", "yuan per person"),
-    "roi": ("ROI", "ratio"),
-    "k_factor": ("K-factor", "share"),
-    "junk_share": ("junk share", "share"),
-    "peak_day": ("peak day", "day"),
-    "budget_exhausted_day": ("budget ran out", "day"),
+    o.name: (re.sub(r"\s*\(.*\)$", "", o.short or o.label or o.name), o.unit)
+    for o in columns("runs")
+    if o.headline
 }
 
 CSS = """
@@ -278,7 +275,7 @@ def number(value: float | None, metric: str = "") -> str:
     """A number as the page shows it: thousands separated, shares as %, '–' for none."""
     if value is None or not math.isfinite(value):
         return "–"
-    if metric in ("junk_share", "k_factor"):
+    if KPI_UNITS.get(metric, ("", ""))[1] == "share":
         return f"{value:.1%}"
     if metric == "roi":
         return f"{value:+.2f}"

@@ -9,7 +9,7 @@ from __future__ import annotations
 from sim.mechanism import Output
 
 
-def _runs(name: str, unit: str, meaning: str, **kw: str | None) -> Output:
+def _runs(name: str, unit: str, meaning: str, **kw: str | bool | None) -> Output:
     return Output(name, unit, meaning, table="runs", **kw)
 
 
@@ -100,6 +100,7 @@ RUNS: tuple[Output, ...] = (
         label="members joined (people)",
         short="joined (people)",
         fmt=",.0f",
+        headline=True,
     ),
     _runs(
         "joined_via_referral",
@@ -129,6 +130,7 @@ RUNS: tuple[Output, ...] = (
         label="paying members (people)",
         short="paying (people)",
         fmt=",.0f",
+        headline=True,
     ),
     _runs(
         "junk_share",
@@ -139,6 +141,7 @@ RUNS: tuple[Output, ...] = (
         label="junk share of joined (share)",
         short="junk share",
         fmt=".3f",
+        headline=True,
     ),
     _segment("payer"),
     _segment("convertible"),
@@ -177,6 +180,7 @@ RUNS: tuple[Output, ...] = (
         label="total cost (yuan)",
         short="total cost (yuan)",
         fmt=",.0f",
+        headline=True,
     ),
     _runs(
         "revenue",
@@ -203,6 +207,7 @@ RUNS: tuple[Output, ...] = (
         label="cost per paying member (yuan per person)",
         short="cost per paying (yuan)",
         fmt=",.2f",
+        headline=True,
     ),
     _runs(
         "roi",
@@ -214,6 +219,7 @@ RUNS: tuple[Output, ...] = (
         label="ROI (ratio; 0 = break-even)",
         short="ROI (ratio)",
         fmt=",.2f",
+        headline=True,
     ),
     _runs(
         "k_factor",
@@ -223,6 +229,7 @@ RUNS: tuple[Output, ...] = (
         label="K-factor (share)",
         short="K-factor",
         fmt=".3f",
+        headline=True,
     ),
     _runs(
         "max_generation",
@@ -241,6 +248,7 @@ RUNS: tuple[Output, ...] = (
         empty_when="nobody joined",
         label="peak day (day)",
         fmt=".0f",
+        headline=True,
     ),
     _runs(
         "budget_exhausted_day",
@@ -252,5 +260,6 @@ RUNS: tuple[Output, ...] = (
         "were never offered)",
         label="day the budget ran out (day)",
         fmt=".0f",
+        headline=True,
     ),
 )
