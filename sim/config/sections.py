@@ -9,9 +9,9 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, model_validator
+from pydantic import Field, create_model, model_validator
 
-from sim.channels.outside import OutsideParams
+from sim.channels import CHANNELS
 from sim.family import Family
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
@@ -256,8 +256,8 @@ class BehaviourConfig(_Section):
     gross_margin: Probability = Field(0.35, description="share of revenue kept as margin")
 
 
-class Config(_Section):
-    """One campaign: everything a single simulation needs."""
+class CampaignTables(_Section):
+    """The tables every campaign has (``Config`` adds one per join channel)."""
 
     experiment: ExperimentConfig = ExperimentConfig()
     graph: GraphConfig = GraphConfig(n=10_000, m=4, p_triangle=0.3)
@@ -267,12 +267,11 @@ class Config(_Section):
     behaviour: BehaviourConfig = BehaviourConfig()
     lure: LureConfig = Field(default_factory=LURES.default)
     reward: RewardConfig = Field(default_factory=REWARDS.default)
-    external: OutsideParams = OutsideParams()
     # Folder that relative file paths in the config are read from (not a user key).
     base_dir: str = Field(".", exclude=True)
 
     @model_validator(mode="after")
-    def _consistent(self) -> Config:
+    def _consistent(self) -> CampaignTables:
         if self.behaviour.channel.group > 0 and self.groups.source == "none":
             raise ValueError("behaviour.channel.group > 0 needs groups (groups.source)")
         if self.seeds.strategy == "kol" and self.population.kol_count == 0:
@@ -297,3 +296,14 @@ class Config(_Section):
     def to_dict(self) -> dict[str, Any]:
         """Plain data, ready to write back as TOML (None values left out)."""
         return self.model_dump(mode="python", exclude_none=True)
+
+
+# One campaign: everything a single simulation needs. Each join channel brings its own
+# table (``[external]`` for the outside channel), added from the registry
+# (``sim.channels.CHANNELS``), so that a new channel is one module and one line there.
+Config = create_model(
+    "Config",
+    __base__=CampaignTables,
+    __doc__="One campaign: everything a single simulation needs.",
+    **{c.section: (c.Params, Field(default_factory=c.Params)) for c in CHANNELS},
+)
