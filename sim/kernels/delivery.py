@@ -1,158 +1,35 @@
-"""The day's inner loops, compiled: sharing, delivering and accepting invitations, joining.
+"""Phases 3 and 4, compiled: today's sharers reach people, who accept or not.
 
 Delivery touches each invitation at most once, which numpy cannot do without sorting (who
-was invited by whom, which invitation converted); sharing and joining are one pass over
-the day's people instead of a numpy pass per field (sim.state keeps a person's fields in
-one cache line). They are written with numba. Their uniform draws come from SplitMix64
-sequences (``sim.streams.person_uniform``) keyed per day from the run's seed, so they
-are part of the one-seed design, not a second source of randomness, and cost a few
-nanoseconds each. ``sim.model`` documents the semantics; the kernels only make them fast.
+was invited by whom, which invitation converted).
 """
 
 from __future__ import annotations
 
 import math
-from typing import NamedTuple
 
 import numba
 import numpy as np
-from llvmlite import ir
-from numba import types
-from numba.core import cgutils
-from numba.extending import intrinsic
 
+from sim.kernels.prefetch import prefetch
+from sim.kernels.records import (
+    ACCEPTED,
+    AHEAD,
+    INVITED,
+    MEMBER,
+    PENDING,
+    Appeal,
+    Channels,
+    DayKeys,
+    Friends,
+    GroupLists,
+    Reached,
+    Scratch,
+)
 from sim.population import segment_of
 from sim.streams import person_uniform, splitmix
 
 _OPTIONS = {"cache": True, "nogil": True}
-
-# A person's status bits, one byte each (the model's ``status``): one array, so that
-# each invitation costs one look-up in memory.
-INVITED = 1  # has noticed an invitation
-ACCEPTED = 2  # accepted one today (they join at the day's end)
-MEMBER = 4  # a member at the start of the day (set by the model when people join)
-
-# How many sharers ahead the delivery loop asks for their friend lists: a sharer's list
-# starts at a random place in memory, and waiting for each in turn (two cache misses
-# per sharer) cost a quarter of the kernel's time on a million-person graph.
-AHEAD = 4
-
-# How many converting invitations wait before their invitee's record (sim.state) is
-# written: the kernel asks for the record's cache line when it finds the conversion and
-# writes it this many conversions later, when the line has arrived. Writing at once
-# waited on memory for a tenth of the kernel's time at a million people.
-PENDING = 16
-
-
-# What the kernels take, by name (numba compiles named tuples like plain ones: the
-# names cost nothing in the loops). The model builds them (sim.model).
-
-
-class Channels(NamedTuple):
-    """How a share reaches people (phase 3): a uniform u below ``cut_direct`` picks a
-    one-to-one message, below ``cut_feed`` a feed post, else a group."""
-
-    cut_direct: float
-    cut_feed: float
-    direct_count: int  # friends one one-to-one share messages
-    feed_attention: float  # chance a friend notices a feed post (probability)
-
-
-class Friends(NamedTuple):
-    """The graph in CSR form: person i's friends are ``indices[indptr[i]:indptr[i + 1]]``."""
-
-    indptr: np.ndarray
-    indices: np.ndarray
-
-
-class GroupLists(NamedTuple):
-    """Chat groups: person i's groups are ``groups_of[person_indptr[i]:person_indptr[i + 1]]``
-    and group g's members ``members[indptr[g]:indptr[g + 1]]``; empty arrays for none."""
-
-    person_indptr: np.ndarray
-    groups_of: np.ndarray
-    indptr: np.ndarray
-    members: np.ndarray
-    attention: float  # chance a member notices one share into the group (probability)
-
-
-class Reached(NamedTuple):
-    """What the kernel reads and writes of the people it reaches."""
-
-    status: np.ndarray  # the status bits above (INVITED and ACCEPTED set here)
-    seen: np.ndarray  # invitations noticed (kept only when repeat_factor < 1)
-    inviter: np.ndarray  # the sender of each accepted invitation (written here)
-    repeat_factor: float  # each further invitation converts with this share of the last
-
-
-class Appeal(NamedTuple):
-    """The lure's appeal to the invitee's segment (when ``by_segment``); segments not yet
-    drawn are drawn in the kernel, as ``sim.population`` would."""
-
-    by_segment: bool
-    offered: np.ndarray  # appeal by segment
-    segment: np.ndarray  # everyone's segment, where drawn
-    everyone_drawn: bool
-    segment_key: np.uint64
-    cuts: np.ndarray  # cumulative segment shares
-
-
-class Scratch(NamedTuple):
-    """Buffers: ``invitees`` (int64, n) is written from the start; ``tally`` (int32, n,
-    a field of the people's records) is zero on entry and left zero."""
-
-    invitees: np.ndarray
-    tally: np.ndarray
-
-
-class DayKeys(NamedTuple):
-    """The keys (``sim.streams.person_key``) of the reach, acceptance and inviter-order
-    decisions, and the day: today's draws are keyed by each one's day-th output."""
-
-    streams: np.ndarray
-    day: int
-
-
-class Sharers(NamedTuple):
-    """What sharing reads of the pool's members (``shares_made`` is counted here)."""
-
-    active_from: np.ndarray  # first share day
-    propensity: np.ndarray  # daily chance of sharing at full activity
-    segment: np.ndarray
-    reward_earned: np.ndarray  # yuan
-    shares_made: np.ndarray
-
-
-class SharingRules(NamedTuple):
-    """The campaign's sharing rules."""
-
-    max_shares: int  # shares per person over the campaign, -1 for no limit
-    half_life: float  # days; inf for no decay
-    boost_by_segment: np.ndarray  # 1 + lift x motivation, by segment
-    cap: float  # yuan a person can earn in rewards; inf for no cap
-
-
-@intrinsic
-def prefetch(typingctx, array, index):
-    """Ask the CPU to start loading ``array[index]`` into cache, without waiting for it
-    (LLVM's prefetch: a read, kept in all cache levels). A hint: it changes no value."""
-    signature = types.void(array, index)
-
-    def codegen(context, builder, sig, args):
-        array_type = sig.args[0]
-        view = context.make_array(array_type)(context, builder, args[0])
-        index = context.cast(builder, args[1], sig.args[1], types.intp)
-        pointer = cgutils.get_item_pointer(context, builder, array_type, view, [index])
-        pointer = builder.bitcast(pointer, ir.IntType(8).as_pointer())
-        i32 = ir.IntType(32)
-        function_type = ir.FunctionType(ir.VoidType(), [pointer.type, i32, i32, i32])
-        # Named after the pointer type ("llvm.prefetch.p0", or ".p0i8" before LLVM's
-        # opaque pointers), as llvmlite names overloaded intrinsics.
-        function = builder.module.declare_intrinsic("llvm.prefetch", [pointer.type], function_type)
-        builder.call(function, [pointer, i32(0), i32(3), i32(1)])  # read, keep, data
-        return context.get_dummy_value()
-
-    return signature, codegen
 
 
 @numba.njit(cache=True, nogil=True, inline="always")
@@ -430,112 +307,3 @@ def _deliver(
     for i in range(count):
         tally[invitees[i]] = 0
     return delivered, count
-
-
-def share_today(
-    pool: np.ndarray,
-    day: int,
-    people: Sharers,
-    rules: SharingRules,
-    lure_boost: np.ndarray,
-    sharing_key: np.uint64,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2 of a day (``_share_today``, compiled, documents it); records go in as
-    plain tuples (see ``deliver``)."""
-    return _share_today(pool, day, tuple(people), tuple(rules), lure_boost, sharing_key)
-
-
-@numba.njit(**_OPTIONS)
-def _share_today(
-    pool: np.ndarray,
-    day: int,
-    people: Sharers,
-    rules: SharingRules,
-    lure_boost: np.ndarray,
-    sharing_key: np.uint64,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Phase 2 of a day: which members of the pool share today.
-
-    A member who used up ``max_shares`` leaves the pool. One whose first share day has
-    come shares with probability min(1, propensity × 0.5^(age / half_life) × boost ×
-    lure boost), age in days since that first day; boost is 1 + lift × motivation by
-    segment (``boost_by_segment``), or 1 once their rewards reached the cap. The coin is
-    person p's uniform under today's key (the day-th SplitMix64 output under
-    ``sharing_key``), so it does not depend on the pool's order.
-
-    Args:
-        pool: members who may share (person numbers); left as it is.
-        people: what is read of the pool's members; the sharers' ``shares_made`` are
-            counted here.
-        rules: the campaign's sharing rules.
-        lure_boost: the lure's multiplier per pool member, or one for all.
-
-    Returns:
-        (sharers, the pool kept): both views of buffers made here.
-    """
-    active_from, propensity, segment, reward_earned, shares_made = people
-    max_shares, half_life, boost_by_segment, cap = rules
-    decaying = math.isfinite(half_life)
-    boosting = boost_by_segment.max() != 1.0 or boost_by_segment.min() != 1.0
-    key = splitmix(sharing_key, day)
-    sharers = np.empty(pool.size, dtype=np.int64)
-    kept = np.empty(pool.size, dtype=np.int64)
-    count = 0
-    keep = 0
-    for k in range(pool.size):
-        p = pool[k]
-        if max_shares >= 0 and shares_made[p] >= max_shares:
-            continue  # used up their shares: forgotten
-        kept[keep] = p
-        keep += 1
-        start = active_from[p]
-        if start > day:
-            continue
-        chance = propensity[p]
-        if decaying:
-            chance *= 0.5 ** ((day - start) / half_life)
-        if boosting and reward_earned[p] < cap:
-            chance *= boost_by_segment[segment[p]]
-        chance *= lure_boost[0] if lure_boost.size == 1 else lure_boost[k]
-        if person_uniform(key, p) < chance:
-            shares_made[p] += 1
-            sharers[count] = p
-            count += 1
-    return sharers[:count], kept[:keep]
-
-
-@numba.njit(**_OPTIONS)
-def admit(
-    joined: np.ndarray,
-    referred: int,
-    day: int,
-    status: np.ndarray,
-    day_joined: np.ndarray,
-    active_from: np.ndarray,
-    generation: np.ndarray,
-    inviter: np.ndarray,
-    invites: np.ndarray,
-) -> None:
-    """Phase 5's records: ``joined`` become members today (day, in days) and may share
-    from tomorrow. The first ``referred`` of them accepted an invitation (``deliver``
-    recorded the inviter): one generation past their inviter, who gets the invite
-    counted. The rest joined on their own: generation 0. One pass over the joiners,
-    whose fields share a record (sim.state), instead of one numpy pass per field."""
-    for k in range(joined.size):
-        t = joined[k]
-        status[t] |= MEMBER
-        day_joined[t] = day
-        active_from[t] = day + 1
-        if k < referred:
-            who = inviter[t]  # a member since before today: their generation is final
-            generation[t] = generation[who] + 1
-            invites[who] += 1
-        else:
-            generation[t] = 0
-
-
-@numba.njit(**_OPTIONS)
-def count_into(counts: np.ndarray, people: np.ndarray) -> None:
-    """counts[i] += how often i appears in people."""
-    for i in people:
-        counts[i] += 1

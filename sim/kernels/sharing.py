@@ -1,0 +1,126 @@
+"""Phases 2 and 5, compiled: who shares today, and the records of who joined.
+
+One pass over the day's people instead of a numpy pass per field (sim.state keeps a
+person's fields in one cache line).
+"""
+
+from __future__ import annotations
+
+import math
+
+import numba
+import numpy as np
+
+from sim.kernels.records import MEMBER, Sharers, SharingRules
+from sim.streams import person_uniform, splitmix
+
+_OPTIONS = {"cache": True, "nogil": True}
+
+
+def share_today(
+    pool: np.ndarray,
+    day: int,
+    people: Sharers,
+    rules: SharingRules,
+    lure_boost: np.ndarray,
+    sharing_key: np.uint64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phase 2 of a day (``_share_today``, compiled, documents it); records go in as
+    plain tuples (see ``deliver``)."""
+    return _share_today(pool, day, tuple(people), tuple(rules), lure_boost, sharing_key)
+
+
+@numba.njit(**_OPTIONS)
+def _share_today(
+    pool: np.ndarray,
+    day: int,
+    people: Sharers,
+    rules: SharingRules,
+    lure_boost: np.ndarray,
+    sharing_key: np.uint64,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Phase 2 of a day: which members of the pool share today.
+
+    A member who used up ``max_shares`` leaves the pool. One whose first share day has
+    come shares with probability min(1, propensity × 0.5^(age / half_life) × boost ×
+    lure boost), age in days since that first day; boost is 1 + lift × motivation by
+    segment (``boost_by_segment``), or 1 once their rewards reached the cap. The coin is
+    person p's uniform under today's key (the day-th SplitMix64 output under
+    ``sharing_key``), so it does not depend on the pool's order.
+
+    Args:
+        pool: members who may share (person numbers); left as it is.
+        people: what is read of the pool's members; the sharers' ``shares_made`` are
+            counted here.
+        rules: the campaign's sharing rules.
+        lure_boost: the lure's multiplier per pool member, or one for all.
+
+    Returns:
+        (sharers, the pool kept): both views of buffers made here.
+    """
+    active_from, propensity, segment, reward_earned, shares_made = people
+    max_shares, half_life, boost_by_segment, cap = rules
+    decaying = math.isfinite(half_life)
+    boosting = boost_by_segment.max() != 1.0 or boost_by_segment.min() != 1.0
+    key = splitmix(sharing_key, day)
+    sharers = np.empty(pool.size, dtype=np.int64)
+    kept = np.empty(pool.size, dtype=np.int64)
+    count = 0
+    keep = 0
+    for k in range(pool.size):
+        p = pool[k]
+        if max_shares >= 0 and shares_made[p] >= max_shares:
+            continue  # used up their shares: forgotten
+        kept[keep] = p
+        keep += 1
+        start = active_from[p]
+        if start > day:
+            continue
+        chance = propensity[p]
+        if decaying:
+            chance *= 0.5 ** ((day - start) / half_life)
+        if boosting and reward_earned[p] < cap:
+            chance *= boost_by_segment[segment[p]]
+        chance *= lure_boost[0] if lure_boost.size == 1 else lure_boost[k]
+        if person_uniform(key, p) < chance:
+            shares_made[p] += 1
+            sharers[count] = p
+            count += 1
+    return sharers[:count], kept[:keep]
+
+
+@numba.njit(**_OPTIONS)
+def admit(
+    joined: np.ndarray,
+    referred: int,
+    day: int,
+    status: np.ndarray,
+    day_joined: np.ndarray,
+    active_from: np.ndarray,
+    generation: np.ndarray,
+    inviter: np.ndarray,
+    invites: np.ndarray,
+) -> None:
+    """Phase 5's records: ``joined`` become members today (day, in days) and may share
+    from tomorrow. The first ``referred`` of them accepted an invitation (``deliver``
+    recorded the inviter): one generation past their inviter, who gets the invite
+    counted. The rest joined on their own: generation 0. One pass over the joiners,
+    whose fields share a record (sim.state), instead of one numpy pass per field."""
+    for k in range(joined.size):
+        t = joined[k]
+        status[t] |= MEMBER
+        day_joined[t] = day
+        active_from[t] = day + 1
+        if k < referred:
+            who = inviter[t]  # a member since before today: their generation is final
+            generation[t] = generation[who] + 1
+            invites[who] += 1
+        else:
+            generation[t] = 0
+
+
+@numba.njit(**_OPTIONS)
+def count_into(counts: np.ndarray, people: np.ndarray) -> None:
+    """counts[i] += how often i appears in people."""
+    for i in people:
+        counts[i] += 1
