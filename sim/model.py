@@ -46,16 +46,15 @@ from sim.mechanism import (
     SharingView,
 )
 from sim.money import Due, Ledger
-from sim.outputs import DAILY_COLUMNS
+from sim.outputs import DAILY, DAILY_COLUMNS
 from sim.people import People
 from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
 from sim.tables import RunTables
 
-
-def _today(name: str, model: ReferralModel) -> Any:
-    return model.today[name]
+# Column types of the daily table (sim.outputs declares each column's type).
+_DTYPES = {"int": np.int64, "float": np.float64, "number": np.float64}
 
 
 class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
@@ -162,9 +161,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         )
         self._sharing_key = person_key(self.seed, "sharing")
         self.today: dict[str, Any] = {}
-        self.datacollector = mesa.DataCollector(
-            model_reporters={name: functools.partial(_today, name) for name in DAILY_COLUMNS}
-        )
+        # The day's metrics, one row per day, kept as columns (sim.tables builds the
+        # daily table from them in one go).
+        self._days = {o.name: np.zeros(self.days, dtype=_DTYPES[o.type]) for o in DAILY}
+        self._days_recorded = 0
 
     # ------------------------------------------------------------------ set-up
 
@@ -221,7 +221,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
 
     def step(self) -> None:
         """One day of the campaign (the phases in the class docstring)."""
-        self.day = day = self.steps
+        self.day = day = self.day + 1
         self._mid_day = True
         funded = self.budget.funded
         self.today = dict.fromkeys(DAILY_COLUMNS, 0)
@@ -242,7 +242,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.today["new_invites"] = invitations
         self.today["cumulative_joined"] = self._cumulative_joined
         self.today["budget_left"] = self.budget.left
-        self.datacollector.collect(self)
+        self._record(self.today)
         if day >= self.days:
             self.running = False
         self._mid_day = False
@@ -461,9 +461,42 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
 
     def run(self) -> ReferralModel:
         """Run every day of the campaign."""
-        while self.running and self.steps < self.days:
+        while self.running and self.day < self.days:
             self.step()
+            if self.day < self.days - 1 and self._settled():
+                self._record_quiet_days(self.days - 1)
         return self
+
+    def _settled(self) -> bool:
+        """Whether nothing can happen on any day from now until the last: nobody left who
+        may share, no join channel open, nobody who may buy. Such days draw no random
+        number and change nothing but the day."""
+        if self._may_share.size or any(channel.active for channel in self.channels):
+            return False
+        return not (self._anyone_buys and self._cumulative_joined)
+
+    def _record_quiet_days(self, until: int) -> None:
+        """Record the days after today through day ``until`` as the quiet days they are
+        (what stepping them would record), without stepping them. The last day is always
+        stepped: the rule's end payments fall on it."""
+        quiet = dict.fromkeys(DAILY_COLUMNS, 0)
+        quiet.update(
+            reward_paid=0.0,
+            lure_paid=0.0,
+            revenue=0.0,
+            cumulative_joined=self._cumulative_joined,
+            budget_left=self.budget.left,
+        )
+        for day in range(self.day + 1, until + 1):
+            self._daily_new_joins.append(0)
+            self._record(quiet | {"day": day})
+        self.day = until
+
+    def _record(self, today: dict[str, Any]) -> None:
+        row = self._days_recorded
+        for name, column in self._days.items():
+            column[row] = today[name]
+        self._days_recorded = row + 1
 
 
 def _resolve_config(config: Config | dict[str, Any] | None, overrides: dict[str, Any]) -> Config:

@@ -91,9 +91,26 @@ class RunTables:
         )
 
     def daily(self) -> Any:
-        """The day-by-day metrics as a DataFrame (from the Mesa DataCollector)."""
-        frame = self.datacollector.get_model_vars_dataframe()
-        return frame.reset_index(drop=True)[list(DAILY_COLUMNS)]
+        """The day-by-day metrics as a DataFrame, one row per day recorded."""
+        import pandas as pd
+
+        days = self._days_recorded
+        return pd.DataFrame({name: self._days[name][:days] for name in DAILY_COLUMNS})
+
+    @property
+    def datacollector(self) -> Any:
+        """The day-by-day metrics as Mesa's ``DataCollector`` (``model_vars``, and
+        ``get_model_vars_dataframe()``), made from the recorded days when asked for."""
+        import mesa
+
+        collector = mesa.DataCollector(model_reporters=dict.fromkeys(DAILY_COLUMNS, str))
+        days = self._days_recorded
+        for name in DAILY_COLUMNS:
+            collector.model_vars[name] = self._days[name][:days].tolist()
+        # When each row was collected (Mesa's time: the day), as ``collect`` would note
+        # it; ``mesa.batch_run`` reads the rows by it.
+        collector._collection_steps = self._days["day"][:days].astype(float).tolist()
+        return collector
 
     def members(self) -> Any:
         """One row per member (seeds, KOLs and everyone who joined)."""

@@ -17,7 +17,7 @@ from sim.graphs import build_graph
 from sim.lures import LURES as LURE_FAMILY
 from sim.model import ReferralModel
 from sim.study import expand, parse_study
-from tests.conftest import EXPERIMENTS
+from tests.conftest import EXPERIMENTS, IC_BEHAVIOUR
 
 # A small community with every feature on: groups, KOLs, an outside channel, a lure,
 # a reward rule, a binding budget and a cap.
@@ -528,3 +528,40 @@ def test_a_day_cut_short_by_an_error_is_never_recycled(monkeypatch):
     with ReferralModel(config, rng=1, graph=graph) as model:  # a day that ends: recycled
         model.step()
     assert len(graph.community.spare_states) == 1
+
+
+@pytest.mark.parametrize(
+    "sections",
+    [
+        # the independent cascade: every member shares once, nobody buys; settles early
+        {
+            "behaviour": {**IC_BEHAVIOUR, "accept_probability": 0.3},
+            "graph": {"kind": "erdos_renyi", "n": 1000, "mean_degree": 4.0},
+        },
+        # a leaderboard's prizes fall on the last day, after the cascade settled
+        {
+            "behaviour": {**IC_BEHAVIOUR, "accept_probability": 0.4},
+            "graph": {"kind": "barabasi_albert", "n": 2000, "m": 2},
+            "reward": {"rule": "leaderboard", "prizes": [50.0, 20.0], "budget": 10_000.0},
+            "lure": {"kind": "cash", "value": 3.0},
+        },
+    ],
+)
+def test_a_settled_campaign_skips_its_quiet_days_with_the_tables_of_stepping_them(sections):
+    data = {"experiment": {"days": 120}, "seeds": {"count": 5}, **sections}
+    config = parse_config(data)
+    with ReferralModel(config, rng=11) as skipping:
+        skipping.run()
+        stepped_days = skipping.steps
+        tables = (skipping.summary(), skipping.daily(), skipping.generations(), skipping.members())
+    with ReferralModel(config, rng=11) as stepping:
+        while stepping.running:
+            stepping.step()  # every day, none skipped
+        assert stepping.steps == 120
+        assert tables[0] == stepping.summary()
+        pd.testing.assert_frame_equal(tables[1], stepping.daily())
+        pd.testing.assert_frame_equal(tables[2], stepping.generations())
+        pd.testing.assert_frame_equal(tables[3], stepping.members())
+    assert stepped_days <= 31  # it settled within a month (13 and 30 days) and the rest was filled
+    assert tables[0]["reward_cost"] == (70.0 if "reward" in sections else 0.0)  # prizes paid
+    assert len(tables[1]) == 120 and list(tables[1]["day"]) == list(range(1, 121))
