@@ -159,7 +159,7 @@ def _run(args: argparse.Namespace) -> int:
     else:
         print(results.summary_table().to_string(float_format=lambda v: f"{v:,.3f}"))
     _write_report(Path(out), results)
-    files = sorted(p.name for p in Path(out).iterdir() if p.is_file())
+    files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and p.name[0] != ".")
     print(f"Results written to {out}/ ({', '.join(files)})")
     return 0
 

@@ -96,10 +96,12 @@ def run_experiment(
 
     Args:
         source: a config file path (TOML or YAML), a ``Config``, plain data, or a ``Study``.
-        out: results folder; None keeps everything in memory.
+        out: results folder; None keeps everything in memory. It must be empty or a
+            results folder, and is locked for the run: a second run into it is refused.
         workers: 1 runs in this process; N > 1 starts a local Dask cluster of N processes.
         address: a running Dask scheduler (``tcp://host:8786``); overrides ``workers``.
-        fresh: replace results of a different config in ``out`` instead of refusing.
+        fresh: replace results of a different config in ``out`` instead of refusing; the
+            earlier results stay whole until the new ones are complete.
         posterior: weighted parameter samples (``sim.study.posterior_from_frame``); each
             replicate draws its behaviour from it, scenarios sharing the draw.
         on_progress: called as ``on_progress(done, total)`` after each run.
@@ -114,24 +116,53 @@ def run_experiment(
     preflight(study, design, configs)
 
     store = ResultStore(Path(out), study, design) if out is not None else None
-    done = store.finished_runs(fresh) if store is not None else set()
+    if store is not None and store.folder.exists():
+        store.acquire()  # another run writing there is refused before anything else
+    try:
+        return _run(study, design, configs, store, workers, address, fresh, on_progress)
+    finally:
+        if store is not None:
+            store.release()
+
+
+def _run(
+    study: Study,
+    design: Design,
+    configs: dict[tuple[str, int, int], Config],
+    store: ResultStore | None,
+    workers: int,
+    address: str | None,
+    fresh: bool,
+    on_progress: Callable[[int, int], None] | None,
+) -> Results:
     posterior_keys = study.posterior.keys if study.posterior is not None else ()
-    todo = [
-        RunTask(s, configs[(s.scenario, s.point, s.draw)], posterior_keys)
-        for s in design.runs
-        if s.run_id not in done
-    ]
+
+    def tasks(done: set[int]) -> list[RunTask]:
+        return [
+            RunTask(s, configs[(s.scenario, s.point, s.draw)], posterior_keys)
+            for s in design.runs
+            if s.run_id not in done
+        ]
+
+    done = store.finished_runs(fresh) if store is not None else set()
+    todo = tasks(done)
     # Connect (or start the cluster) before writing anything: an unreachable scheduler
-    # must leave the folder as it was.
+    # must leave the folder as it was (or not make it).
     executor = make_executor(workers, address) if todo else None
-    if store is not None:
-        store.open(fresh)
-    outputs: list[RunOutput] = []
-    total = len(design.runs)
-    if on_progress is not None:
-        on_progress(len(done), total)
-    if executor is not None:
-        try:
+    try:
+        if store is not None:
+            if not store.lock.held:  # a new folder: made now, and locked
+                store.acquire()
+                done = store.finished_runs(fresh)  # as it is now that it is locked
+                todo = tasks(done)
+                if todo and executor is None:
+                    executor = make_executor(workers, address)
+            store.open(fresh)
+        outputs: list[RunOutput] = []
+        total = len(design.runs)
+        if on_progress is not None:
+            on_progress(len(done), total)
+        if executor is not None and todo:
             for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
                 if store is not None:
                     store.save(output)
@@ -139,14 +170,14 @@ def run_experiment(
                     outputs.append(output)
                 if on_progress is not None:
                     on_progress(len(done) + count, total)
-        finally:
+    finally:
+        if executor is not None:
             executor.close()
     if store is not None:
-        results = store.finish(description_of(workers, address))
-    else:
-        runs, daily, generations, members = _tables(outputs)
-        results = Results(runs, daily, generations, members, config=study.to_dict())
-        results.sensitivity = sensitivity(study, design, runs)
+        return store.finish(description_of(workers, address))
+    runs, daily, generations, members = _tables(outputs)
+    results = Results(runs, daily, generations, members, config=study.to_dict())
+    results.sensitivity = sensitivity(study, design, runs)
     return results
 
 

@@ -16,8 +16,7 @@ from __future__ import annotations
 
 import html
 import json
-import os
-import tempfile
+import shutil
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -30,6 +29,8 @@ from plotly.offline import get_plotlyjs
 
 from sim import charts
 from sim.charts import ChartUnavailable
+from sim.config import ConfigError
+from sim.files import FolderLock, commit, make_dirs, remove_leftovers, temp_dir, write_text
 from sim.results import Results
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
@@ -379,17 +380,6 @@ def render_html(results: Results, chart_list: list[Chart]) -> str:
     )
 
 
-def _atomic_write(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            handle.write(text)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
 def export_images(results: Results, chart_list: list[Chart], folder: Path) -> list[Path]:
     """Write every drawn chart, and the comparison table, as ``folder/<key>.png`` and
     ``.svg`` (one kaleido batch; needs Chromium). Returns the files written."""
@@ -397,23 +387,38 @@ def export_images(results: Results, chart_list: list[Chart], folder: Path) -> li
     if len(charts.scenario_order(results.runs)) > 1:
         figures["comparison"] = charts.comparison_figure(results.compare())
     figures.update({c.key: c.figure for c in chart_list if c.figure is not None})
-    folder.mkdir(parents=True, exist_ok=True)
-    figs, files, formats, heights = [], [], [], []
-    for key, figure in figures.items():
-        for fmt in ("png", "svg"):
-            figs.append(figure)
-            files.append(folder / f"{key}.{fmt}")
-            formats.append(fmt)
-            heights.append(int(figure.layout.height or 500))
-    widths = [int(f.layout.width or IMAGE_WIDTH) for f in figs]
+    make_dirs(folder)
+    remove_leftovers(folder)
+    # kaleido writes into a temporary folder; each file is then made durable and renamed
+    # into place, so a kill leaves every image whole (old or new)
+    staging = temp_dir(folder.parent, folder.name)
     try:
-        pio.write_images(figs, files, format=formats, width=widths, height=heights)
-    except Exception as err:  # kaleido's errors name neither the cause nor the cure
-        raise RuntimeError(
-            f"image export failed: {err}. kaleido draws with Chromium: install it "
-            "(apt-get install chromium) or point BROWSER_PATH at a Chrome or Chromium"
-        ) from err
-    return files
+        figs, names, formats, heights = [], [], [], []
+        for key, figure in figures.items():
+            for fmt in ("png", "svg"):
+                figs.append(figure)
+                names.append(f"{key}.{fmt}")
+                formats.append(fmt)
+                heights.append(int(figure.layout.height or 500))
+        widths = [int(f.layout.width or IMAGE_WIDTH) for f in figs]
+        try:
+            pio.write_images(
+                figs,
+                [staging / n for n in names],
+                format=formats,
+                width=widths,
+                height=heights,
+            )
+        except Exception as err:  # kaleido's errors name neither the cause nor the cure
+            raise RuntimeError(
+                f"image export failed: {err}. kaleido draws with Chromium: install it "
+                "(apt-get install chromium) or point BROWSER_PATH at a Chrome or Chromium"
+            ) from err
+        for name in names:
+            commit(staging / name, folder / name)
+    finally:
+        shutil.rmtree(staging, ignore_errors=True)
+    return [folder / name for name in names]
 
 
 def write_report(
@@ -427,10 +432,29 @@ def write_report(
     ``images``, ``folder/images/*.png|svg``). ``results`` skips re-reading the folder
     when the caller already holds it. Returns the report's path."""
     folder = Path(folder)
-    results = Results.load(folder) if results is None else results
-    chart_list = report_charts(results, tree_run=tree_run)
-    path = folder / "report.html"
-    _atomic_write(path, render_html(results, chart_list))
-    if images:
-        export_images(results, chart_list, folder / "images")
+    if not folder.is_dir():
+        raise FileNotFoundError(f"{folder}: not a finished Fission results folder (no such folder)")
+    # The folder's lock, as a run's: the report is not written while a run changes the
+    # tables, nor a run started while the report is written.
+    with FolderLock(folder):
+        if results is None:
+            results = Results.load(folder)
+        elif results.manifest and _manifest(folder) != results.manifest:
+            raise ConfigError(
+                f"{folder}: its results changed after these were read (another run "
+                f"replaced them); run `fission report {folder}`"
+            )
+        remove_leftovers(folder)
+        chart_list = report_charts(results, tree_run=tree_run)
+        path = folder / "report.html"
+        write_text(path, render_html(results, chart_list))
+        if images:
+            export_images(results, chart_list, folder / "images")
     return path
+
+
+def _manifest(folder: Path) -> dict[str, Any] | None:
+    try:
+        return json.loads((folder / "manifest.json").read_text())
+    except (OSError, ValueError):
+        return None

@@ -39,7 +39,8 @@ class Results:
 
     @classmethod
     def load(cls, folder: str | Path) -> Results:
-        """Read a results folder written by ``run_experiment``."""
+        """Read a results folder written by ``run_experiment``; refuse one whose manifest
+        says it is not complete (a run adds to it, or was stopped)."""
         import tomllib
 
         folder = Path(folder)
@@ -52,6 +53,13 @@ class Results:
             return pd.read_parquet(path) if path.is_file() else None
 
         config_file, manifest_file = folder / "config.toml", folder / "manifest.json"
+        manifest = json.loads(manifest_file.read_text()) if manifest_file.is_file() else {}
+        status = manifest.get("status", "complete") if isinstance(manifest, dict) else None
+        if status != "complete":  # tables of a run that is going on or was stopped
+            raise FileNotFoundError(
+                f"{folder}: not a finished Fission results folder (status {status!r}); "
+                "run the same `fission run` again to finish it"
+            )
         return cls(
             runs=pd.read_parquet(folder / "runs.parquet"),
             daily=pd.read_parquet(folder / "daily.parquet"),
@@ -59,7 +67,7 @@ class Results:
             members=optional("members.parquet"),
             sensitivity=optional("sensitivity.parquet"),
             config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
-            manifest=json.loads(manifest_file.read_text()) if manifest_file.is_file() else {},
+            manifest=manifest,
             path=folder,
         )
 

@@ -1,27 +1,46 @@
 """A results folder: crash-safe part files per run, resume, the merged tables, the manifest.
 
-Each finished run is written to its own part files (written, then renamed into place), so
-a sweep killed at any moment loses at most the runs in flight. Running the same command
-again skips the finished runs; the merged tables equal an uninterrupted run's because
-every run is a pure function of its config and seed. The manifest records the study's
-hash (``study_hash``) and the engine's (``engine_fingerprint``): results of another
-config or of other engine code are refused rather than mixed with new runs.
+Each finished run is written to its own part files, so a sweep killed at any moment loses
+at most the runs in flight. Running the same command again skips the finished runs (a
+damaged part, say one a power cut left empty, is found and its run made again); the
+merged tables equal an uninterrupted run's because every run is a pure function of its
+config and seed. The manifest records the study's hash (``study_hash``) and the engine's
+(``engine_fingerprint``): results of another config or of other engine code are refused
+rather than mixed with new runs.
+
+Every file is written through ``sim.files`` (temporary file, fsync, rename, fsync of the
+folder), and a run holds the folder's lock (``sim.files.FolderLock``) from its first
+look at the folder to its end, so a second run into the same folder is refused. Fission
+writes only into a folder that is empty or holds its results (a ``manifest.json`` it
+wrote), and deletes only the files it writes. With ``--fresh`` over earlier results the
+new study is built in ``.fission-staging/`` inside the folder and moved into place only
+once complete: until then the folder still holds the earlier results, whole.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
 import hashlib
 import json
 import os
+import re
 import shutil
-import tempfile
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.files import (
+    FolderLock,
+    is_leftover,
+    make_dirs,
+    remove_leftovers,
+    sync_dir,
+    write_parquet,
+    write_text,
+)
 from sim.results import Results
 from sim.sensitivity import sensitivity
 from sim.study import Design, Study
@@ -93,19 +112,88 @@ def study_hash(study: Study) -> str:
 
 
 def default_out_dir(study: Study) -> Path:
-    return Path("results") / study.base.experiment.name
+    """``results/<experiment.name>``: a name is never a path (``..``, ``a/b``, ``.x``)."""
+    name = study.base.experiment.name
+    if not _NAME.fullmatch(name):
+        raise ConfigError(
+            f"experiment.name: {name!r} is not a plain folder name (letters, digits, '_', "
+            "'-', '.', not starting with '.'); rename it or pass --out"
+        )
+    return Path("results") / name
+
+
+_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
+STAGING = ".fission-staging"  # a --fresh run's new results, until they are complete
+SIGNATURE = "fission results"  # manifest.json's "format": Fission wrote this folder
+PART_KINDS = ("runs", "daily", "generations", "members")  # runs last: it marks a run done
+_PART = re.compile(r"\d{8}\.parquet")
+_IMAGE = re.compile(r"[A-Za-z0-9_\-]+\.(?:png|svg)")
+
+
+def read_manifest(folder: Path) -> dict[str, Any] | None:
+    """``folder/manifest.json`` as a dict; {} when there is none, None when unreadable."""
+    path = Path(folder) / "manifest.json"
+    if not path.is_file():
+        return {}
+    try:
+        data = json.loads(path.read_text())
+    except (OSError, UnicodeDecodeError, json.JSONDecodeError):
+        return None
+    return data if isinstance(data, dict) else None
+
+
+def is_results_folder(folder: Path) -> bool:
+    """Whether Fission wrote ``folder``: its manifest.json carries Fission's signature
+    (or, written before the signature, Fission's version and a config hash)."""
+    manifest = read_manifest(folder)
+    if not manifest:
+        return False
+    return manifest.get("format") == SIGNATURE or {"fission_version", "config_hash"} <= set(
+        manifest
+    )
+
+
+def check_results_folder(folder: Path) -> None:
+    """Refuse a folder that is neither absent, nor empty, nor a Fission results folder:
+    Fission must not overwrite or delete somebody's own files."""
+    folder = Path(folder)
+    if not folder.exists():
+        return
+    if not folder.is_dir():
+        raise ConfigError(f"{folder}: is a file, not a results folder; choose another --out")
+    if is_results_folder(folder):
+        return
+    others = sorted(p.name for p in folder.iterdir() if not _scaffolding(p.name))
+    if others:
+        more = f" and {len(others) - 1} more" if len(others) > 1 else ""
+        raise ConfigError(
+            f"{folder}: not a Fission results folder (it holds {others[0]}{more}), and "
+            "Fission writes only into an empty folder or one it wrote; choose another --out"
+        )
+
+
+def _scaffolding(name: str) -> bool:
+    """Fission's files that do not make a folder a results folder: its lock, a --fresh
+    run's staging folder and temporary files."""
+    return name.startswith(".fission") or is_leftover(name)
 
 
 class ResultStore:
-    """A results folder: part files per finished run, merged tables at the end."""
+    """A results folder: part files per finished run, merged tables at the end.
+
+    ``acquire()`` locks the folder (call it before looking at the folder when it
+    exists), ``finished_runs`` checks what the folder holds, ``open`` makes it ready,
+    ``save`` stores each run, ``finish`` merges, and ``release()`` unlocks.
+    """
 
     def __init__(self, folder: Path, study: Study, design: Design) -> None:
-        self.folder = folder
+        self.folder = Path(folder)
         self.study = study
         self.design = design
         self.hash = study_hash(study)
         self.engine = engine_fingerprint()
-        self.parts = folder / "parts"
+        self.work = self.folder  # where this run writes: the folder, or its staging folder
+        self.lock = FolderLock(self.folder)
 
     # The files this store owns; --fresh removes only these.
     OWNED = (
@@ -121,10 +209,61 @@ class ResultStore:
         "parts",
     )
 
+    @property
+    def parts(self) -> Path:
+        return self.work / "parts"
+
+    # ------------------------------------------------------------------ the lock
+
+    def acquire(self) -> None:
+        """Lock the folder for this run, creating it: a second run is refused at once
+        (``sim.files.FolderInUse``). Then finish moving in a --fresh run's complete
+        results if a kill stopped it halfway, and delete what killed runs left behind."""
+        check_results_folder(self.folder)
+        make_dirs(self.folder)
+        self.lock.acquire()
+        try:
+            check_results_folder(self.folder)  # as it is now that nobody else writes
+            self._recover()
+            self._clean()
+        except BaseException:
+            self.lock.release()
+            raise
+
+    def release(self) -> None:
+        self.lock.release()
+
+    def _recover(self) -> None:
+        """Complete a --fresh run's move of its new results into place, stopped halfway."""
+        manifest = read_manifest(self.folder) or {}
+        if manifest.get("status") != "replacing":
+            return
+        staged = read_manifest(self.folder / STAGING) or {}
+        if staged.get("status") == "complete" and staged.get("config_hash") == manifest.get(
+            "config_hash"
+        ):
+            self._move_in(list(manifest.get("replacing", [])))
+        # else the folder stays marked "replacing" (unfinished); a run of its config
+        # makes every run again and replaces every table
+
+    def _clean(self) -> None:
+        """Delete the temporary files and the staging folder killed runs left behind."""
+        staging = self.folder / STAGING
+        if staging.exists() and not staging.is_symlink():
+            shutil.rmtree(staging)
+        for folder in (self.folder, self.folder / "images", self.parts):
+            remove_leftovers(folder)
+        if self.parts.is_dir():
+            for kind in PART_KINDS:
+                remove_leftovers(self.parts / kind)
+
+    # ------------------------------------------------------------------ the runs
+
     def finished_runs(self, fresh: bool) -> set[int]:
         """Check the folder holds this study's results (or none) and return the ids of the
-        runs already finished there. Writes nothing."""
-        manifest = self._manifest()
+        runs already finished there (whole and readable). Writes nothing."""
+        check_results_folder(self.folder)
+        manifest = read_manifest(self.folder) or {}
         if manifest and manifest.get("config_hash") != self.hash and not fresh:
             raise ConfigError(
                 f"{self.folder}: holds results of a different config "
@@ -139,53 +278,66 @@ class ResultStore:
                 "would not match runs made now; use --fresh to recompute them or --out "
                 "for another folder"
             )
+        # --fresh over earlier results: build the new ones beside them, replace at the end
+        self.work = self.folder / STAGING if fresh and manifest else self.folder
         if fresh or not manifest:
             return set()
         if manifest.get("status") == "complete":
             return {spec.run_id for spec in self.design.runs}
-        return {int(p.stem) for p in (self.parts / "runs").glob("*.parquet")}
+        ids = {spec.run_id for spec in self.design.runs}
+        stored = {int(p.stem) for p in (self.parts / "runs").glob("*.parquet") if p.stem.isdigit()}
+        return {run_id for run_id in stored & ids if self._run_is_whole(run_id)}
+
+    def _run_is_whole(self, run_id: int) -> bool:
+        """Whether every part of a run is there and readable and holds that run (a part a
+        power cut left empty or half-written, or another run's, is not)."""
+        name = f"{run_id:08d}.parquet"
+        for kind in PART_KINDS:
+            path = self.parts / kind / name
+            if kind == "members" and not path.exists():
+                continue  # written only with experiment.write_members
+            if not _part_holds(path, run_id, rows=1 if kind == "runs" else None):
+                return False
+        return True
 
     def open(self, fresh: bool) -> None:
-        """Make the folder ready to receive runs (with --fresh, clear our files first)."""
-        manifest = self._manifest()
-        if fresh:
-            for name in self.OWNED:
-                path = self.folder / name
-                if path.is_dir():
-                    shutil.rmtree(path)
-                elif path.exists():
-                    path.unlink()
-            manifest = {}
-        if manifest.get("status") == "complete":
-            return
-        for sub in ("runs", "daily", "generations", "members"):
-            (self.parts / sub).mkdir(parents=True, exist_ok=True)
-        if not manifest:
-            self._write_manifest(status="running", started=_now())
-            _atomic_write_text(self.folder / "config.toml", toml_text(self.study.to_dict()))
+        """Make the folder ready to receive runs (call ``finished_runs`` first)."""
+        if self.work != self.folder:  # --fresh over earlier results: a new staging folder
+            if self.work.exists():
+                shutil.rmtree(self.work)
+            make_dirs(self.work)
+            self._write_manifest(self.work, status="running", started=_now())
+        else:
+            manifest = read_manifest(self.folder) or {}
+            if manifest.get("status") == "complete":
+                _remove_ours(self.parts)  # a kill while they were being removed
+                return
+            if manifest.get("status") != "running":
+                self._write_manifest(
+                    self.folder, status="running", started=manifest.get("started", _now())
+                )
+        # the manifest first: it marks the folder as Fission's
+        write_text(self.work / "config.toml", toml_text(self.study.to_dict()))
+        for kind in PART_KINDS:
+            make_dirs(self.parts / kind)
 
     def save(self, output: RunOutput) -> None:
         """Store one finished run; its summary part is written last, marking it done."""
         name = f"{output.run_id:08d}.parquet"
         if output.members is not None:
-            _atomic_parquet(output.members, self.parts / "members" / name)
-        _atomic_parquet(output.daily, self.parts / "daily" / name)
-        _atomic_parquet(output.generations, self.parts / "generations" / name)
-        _atomic_parquet(output.summary, self.parts / "runs" / name)
+            write_parquet(output.members, self.parts / "members" / name)
+        write_parquet(output.daily, self.parts / "daily" / name)
+        write_parquet(output.generations, self.parts / "generations" / name)
+        write_parquet(output.summary, self.parts / "runs" / name)
 
     def finish(self, backend: str) -> Results:
-        """Merge the parts into the final tables (atomically) and mark the folder complete."""
-        manifest = self._manifest()
-        if manifest.get("status") == "complete":
+        """Merge the parts into the final tables, then write config.toml and mark the
+        folder complete; a --fresh run's results then replace the earlier ones."""
+        manifest = read_manifest(self.work) or {}
+        if self.work == self.folder and manifest.get("status") == "complete":
             return Results.load(self.folder)
-        frames = {
-            sub: [pd.read_parquet(p) for p in sorted((self.parts / sub).glob("*.parquet"))]
-            for sub in ("runs", "daily", "generations", "members")
-        }
+        frames = self._read_parts()
         runs = pd.concat(frames["runs"], ignore_index=True).sort_values("run_id")
-        missing = {s.run_id for s in self.design.runs} - set(runs["run_id"])
-        if missing:
-            raise RuntimeError(f"{len(missing)} runs are missing from {self.parts}")
         runs = runs.reset_index(drop=True)
         daily = pd.concat(frames["daily"], ignore_index=True)
         daily = daily.sort_values(["run_id", "day"], kind="stable").reset_index(drop=True)
@@ -198,36 +350,103 @@ class ResultStore:
             members = members.sort_values(["run_id", "node"], kind="stable")
             members = members.reset_index(drop=True)
         indices = sensitivity(self.study, self.design, runs)
-        _atomic_parquet(runs, self.folder / "runs.parquet")
-        _atomic_parquet(daily, self.folder / "daily.parquet")
-        _atomic_parquet(generations, self.folder / "generations.parquet")
-        if members is not None:
-            _atomic_parquet(members, self.folder / "members.parquet")
-        if indices is not None:
-            _atomic_parquet(indices, self.folder / "sensitivity.parquet")
+        write_parquet(runs, self.work / "runs.parquet")
+        write_parquet(daily, self.work / "daily.parquet")
+        write_parquet(generations, self.work / "generations.parquet")
+        for name, table in (("members.parquet", members), ("sensitivity.parquet", indices)):
+            if table is not None:
+                write_parquet(table, self.work / name)
+            else:
+                _remove_ours(self.work / name)  # another config's, left by an odd stop
+        for name in ("report.html", "images"):  # drawn from other tables
+            _remove_ours(self.work / name)
+        write_text(self.work / "config.toml", toml_text(self.study.to_dict()))
         self._write_manifest(
+            self.work,
             status="complete",
             started=manifest.get("started", _now()),
             finished=_now(),
             backend=backend,
         )
-        shutil.rmtree(self.parts, ignore_errors=True)
+        _remove_ours(self.parts)
+        if self.work != self.folder:
+            self._replace_with_staging()
+            self.work = self.folder
         return Results.load(self.folder)
 
-    def _manifest(self) -> dict[str, Any]:
-        path = self.folder / "manifest.json"
-        if not path.is_file():
-            return {}
-        try:
-            return json.loads(path.read_text())
-        except json.JSONDecodeError:
-            return {"config_hash": "unreadable"}
+    def _read_parts(self) -> dict[str, list[pd.DataFrame]]:
+        """Every run's parts, by kind, in run order; a part found damaged now is deleted
+        (so the next run makes it again) and reported."""
+        missing = [
+            s.run_id
+            for s in self.design.runs
+            if not (self.parts / "runs" / _part(s.run_id)).exists()
+        ]
+        if missing:
+            raise RuntimeError(f"{len(missing)} runs are missing from {self.parts}")
+        frames: dict[str, list[pd.DataFrame]] = {kind: [] for kind in PART_KINDS}
+        for spec in self.design.runs:
+            for kind in PART_KINDS:
+                path = self.parts / kind / _part(spec.run_id)
+                if kind == "members" and not path.exists():
+                    continue
+                try:
+                    frames[kind].append(pd.read_parquet(path))
+                except Exception as err:
+                    for other in PART_KINDS:
+                        _remove_ours(self.parts / other / _part(spec.run_id))
+                    raise RuntimeError(
+                        f"{path}: damaged ({err}); run the same command again to make "
+                        f"run {spec.run_id} again"
+                    ) from err
+        return frames
 
-    def _write_manifest(self, **fields: Any) -> None:
+    # ------------------------------------------------------------------ --fresh
+
+    def _replace_with_staging(self) -> None:
+        """Replace the folder's earlier results by the complete ones in the staging folder.
+
+        The folder's manifest first says "replacing" and lists the new files; then the
+        earlier files go, the new ones are renamed in, and the new manifest ("complete")
+        is renamed in last. A kill on the way leaves the folder marked "replacing", and
+        the next run into it finishes the move (``_recover``).
+        """
+        staging = self.folder / STAGING
+        staged = read_manifest(staging) or {}
+        plan = sorted(
+            p.name
+            for p in staging.iterdir()
+            if p.name != "manifest.json" and not _scaffolding(p.name)
+        )
+        write_text(
+            self.folder / "manifest.json",
+            json.dumps({**staged, "status": "replacing", "replacing": plan}, indent=2) + "\n",
+        )
+        self._move_in(plan)
+
+    def _move_in(self, plan: list[str]) -> None:
+        staging = self.folder / STAGING
+        for name in self.OWNED:
+            if name != "manifest.json" and name not in plan:
+                _remove_ours(self.folder / name)
+        for name in plan:
+            source = staging / name
+            if source.exists():
+                if (self.folder / name).is_dir():
+                    _remove_ours(self.folder / name)
+                os.replace(source, self.folder / name)
+        sync_dir(self.folder)
+        os.replace(staging / "manifest.json", self.folder / "manifest.json")
+        sync_dir(self.folder)
+        shutil.rmtree(staging)
+        sync_dir(self.folder)
+
+    def _write_manifest(self, folder: Path, **fields: Any) -> None:
         from sim.version import __version__
 
         base = self.study.base.experiment
         manifest = {
+            "format": SIGNATURE,
             "fission_version": __version__,
             "experiment": base.name,
             "config_hash": self.hash,
@@ -239,8 +458,57 @@ class ResultStore:
             "replicates": base.replicates,
             **fields,
         }
-        self.folder.mkdir(parents=True, exist_ok=True)
-        _atomic_write_text(self.folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+        make_dirs(folder)
+        write_text(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
+
+
+def _part(run_id: int) -> str:
+    return f"{run_id:08d}.parquet"
+
+
+def _part_holds(path: Path, run_id: int, rows: int | None = None) -> bool:
+    """Whether the parquet file ``path`` is readable and holds only run ``run_id`` (and
+    exactly ``rows`` rows, if given). Reads the footer and the run_id column's
+    statistics, not the data."""
+    import pyarrow.parquet as pq
+
+    try:
+        meta = pq.read_metadata(path)
+        column = meta.schema.to_arrow_schema().get_field_index("run_id")
+        if column < 0 or (rows is not None and meta.num_rows != rows):
+            return False
+        for group in range(meta.num_row_groups):
+            stats = meta.row_group(group).column(column).statistics
+            if stats is None or not stats.has_min_max:
+                ids = pd.read_parquet(path, columns=["run_id"])["run_id"]
+                return bool((ids == run_id).all())
+            if stats.min != run_id or stats.max != run_id:
+                return False
+    except Exception:  # not a parquet file (empty, cut short, overwritten)
+        return False
+    return True
+
+
+def _remove_ours(path: Path) -> None:
+    """Delete a file or folder Fission writes in a results folder: in a folder (parts/,
+    images/), only the files Fission names so; the folder goes only if then empty."""
+    if path.is_symlink() or path.is_file():
+        path.unlink()
+        return
+    if not path.is_dir():
+        return
+    pattern = _IMAGE if path.name == "images" else _PART
+    for entry in path.iterdir():
+        if entry.is_dir() and not entry.is_symlink() and path.name == "parts":
+            if entry.name in PART_KINDS:
+                _remove_ours(entry)
+        elif pattern.fullmatch(entry.name) or is_leftover(entry.name):
+            if entry.is_dir() and not entry.is_symlink():
+                shutil.rmtree(entry)
+            else:
+                entry.unlink()
+    with contextlib.suppress(OSError):  # something not Fission's stays, with its folder
+        path.rmdir()
 
 
 def toml_text(data: dict[str, Any]) -> str:
@@ -248,26 +516,6 @@ def toml_text(data: dict[str, Any]) -> str:
     import tomli_w
 
     return tomli_w.dumps(data)
-
-
-def _atomic_parquet(frame: pd.DataFrame, path: Path) -> None:
-    """Write ``frame`` to ``path`` as parquet: to a temporary file, then renamed into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    os.close(fd)
-    try:
-        frame.to_parquet(tmp, index=False)
-        os.replace(tmp, path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-
-
-def _atomic_write_text(path: Path, text: str) -> None:
-    """Write ``text`` to ``path``: to a temporary file, then renamed into place."""
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent)
-    with os.fdopen(fd, "w") as handle:
-        handle.write(text)
-    os.replace(tmp, path)
 
 
 def _now() -> str:

@@ -7,7 +7,6 @@ import html
 import json
 import os
 import shutil
-import tempfile
 from pathlib import Path
 from typing import Any
 
@@ -16,6 +15,7 @@ import pandas as pd
 
 from sim.calibration.fit import BAND, Fit
 from sim.config import ConfigError
+from sim.files import make_dirs, sync_dir, temp_dir, write_parquet, write_text
 
 FILES = ("posterior.parquet", "summary.json", "predictive.parquet", "config.toml", "report.html")
 COLORS = {"posterior": "#1f77b4", "prior": "#b0b0b0", "observed": "#d62728"}
@@ -172,26 +172,26 @@ def write_fit(fit: Fit, out: str | Path) -> Path:
     from sim.store import toml_text
 
     out = check_out(out)
-    out.parent.mkdir(parents=True, exist_ok=True)
-    tmp = Path(tempfile.mkdtemp(prefix=f".{out.name}.", dir=out.parent))
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(tmp, 0o777 & ~umask)
+    make_dirs(out.parent)
+    # every file durable in a new folder (0o777 less the umask), then the folder renamed
+    tmp = temp_dir(out.parent, out.name)
     try:
-        fit.samples.to_parquet(tmp / "posterior.parquet", index=False)
-        (tmp / "summary.json").write_text(json.dumps(fit.summary(), indent=2) + "\n")
-        predictive_frame(fit).to_parquet(tmp / "predictive.parquet", index=False)
+        write_parquet(fit.samples, tmp / "posterior.parquet")
+        write_text(tmp / "summary.json", json.dumps(fit.summary(), indent=2) + "\n")
+        write_parquet(predictive_frame(fit), tmp / "predictive.parquet")
         data = dict(fit.problem.data)
         data["calibration"] = fit.problem.spec.model_dump(mode="python", exclude_none=True)
-        (tmp / "config.toml").write_text(toml_text(data))
-        (tmp / "report.html").write_text(report_html(fit), encoding="utf-8")
+        write_text(tmp / "config.toml", toml_text(data))
+        write_text(tmp / "report.html", report_html(fit))
         if out.exists():
-            old = Path(tempfile.mkdtemp(prefix=f".{out.name}.old.", dir=out.parent))
+            old = temp_dir(out.parent, f"{out.name}.old")
             os.replace(out, old / "fit")
             os.replace(tmp, out)
+            sync_dir(out.parent)
             shutil.rmtree(old)
         else:
             os.replace(tmp, out)
+            sync_dir(out.parent)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -24,7 +24,7 @@ _Section = Section
 
 
 class ExperimentConfig(_Section):
-    name: str = Field("campaign", pattern=r"^[A-Za-z0-9_.\-]+$")
+    name: str = Field("campaign", pattern=r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
     days: int = Field(30, ge=1, le=3650, description="campaign length (days)")
     replicates: int = Field(20, ge=1, description="independent runs of the campaign")
     seed: int = Field(20261122, ge=0, description="the one root seed of the experiment")

@@ -1,0 +1,471 @@
+"""A results folder on a shared machine: never mislabelled, never lost.
+
+A second run into a folder in use is refused (the folder's OS lock, taken over when its
+holder dies); a folder Fission did not write is refused; ``--fresh`` replaces earlier
+results only once the new ones are complete; an experiment name is never a path; a kill
+at any rename or a power cut leaves a folder that is whole or marked unfinished, and the
+next run finishes it; files get the permissions the umask allows.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import tomllib
+from pathlib import Path
+from types import SimpleNamespace
+
+import pandas as pd
+import pytest
+
+import sim.experiment
+from sim.cli import main
+from sim.config import ConfigError
+from sim.experiment import Results, run_experiment
+from sim.report import write_report
+from sim.store import default_out_dir
+from sim.study import parse_study
+from tests.conftest import ROOT
+
+SMALL = """
+[experiment]
+name = "tiny"
+days = 4
+replicates = 2
+seed = 7
+
+[graph]
+kind = "erdos_renyi"
+n = 300
+mean_degree = 4.0
+
+[seeds]
+count = 5
+
+[[scenarios]]
+name = "plain"
+
+[[scenarios]]
+name = "cash"
+set = { "lure.kind" = "cash", "lure.value" = 5.0 }
+"""
+OTHER = SMALL.replace("seed = 7", "seed = 8").replace('name = "cash"', 'name = "coupon"')
+OTHER = OTHER.replace('"lure.kind" = "cash"', '"lure.kind" = "coupon"')
+# slow enough that a second run can be tried while it runs
+SLOW = SMALL.replace("n = 300", "n = 20000").replace("replicates = 2", "replicates = 50")
+SLOW = SLOW.replace("days = 4", "days = 15")
+
+
+class Killed(BaseException):
+    """Stands for a kill (or Ctrl-C) at a chosen moment."""
+
+
+def write(folder: Path, text: str, name: str) -> Path:
+    path = folder / name
+    path.write_text(text)
+    return path
+
+
+@pytest.fixture(scope="module")
+def configs(tmp_path_factory) -> SimpleNamespace:
+    """The two configs and their uninterrupted results (the references)."""
+    folder = tmp_path_factory.mktemp("configs")
+    a, b = write(folder, SMALL, "a.toml"), write(folder, OTHER, "b.toml")
+    return SimpleNamespace(
+        a=a,
+        b=b,
+        ref_a=run_experiment(a, folder / "ref_a"),
+        ref_b=run_experiment(b, folder / "ref_b"),
+    )
+
+
+def snapshot(folder: Path) -> dict[str, tuple[bytes, int, int]]:
+    """Every file under ``folder``: its bytes, modification time and mode."""
+    return {
+        str(p.relative_to(folder)): (p.read_bytes(), p.stat().st_mtime_ns, p.stat().st_mode)
+        for p in sorted(folder.rglob("*"))
+        if p.is_file()
+    }
+
+
+def leftovers(folder: Path) -> list[str]:
+    """Hidden files and folders other than the lock: temporary files, a staging folder."""
+    return [str(p.relative_to(folder)) for p in folder.rglob(".*") if p.name != ".fission.lock"]
+
+
+def assert_is(results: Results, reference: Results) -> None:
+    """``results`` are exactly ``reference``'s, labelled with its config."""
+    pd.testing.assert_frame_equal(results.runs, reference.runs)
+    pd.testing.assert_frame_equal(results.daily, reference.daily)
+    pd.testing.assert_frame_equal(results.generations, reference.generations)
+    assert results.config == reference.config
+    assert results.manifest["config_hash"] == reference.manifest["config_hash"]
+    assert results.manifest["status"] == "complete"
+
+
+def one_line_error(capsys) -> str:
+    err = capsys.readouterr().err
+    assert err.startswith("fission: error: ") and err.count("\n") == 1, err
+    assert "Traceback" not in err
+    return err
+
+
+def hold_lock(folder: Path) -> int:
+    fd = os.open(folder / ".fission.lock", os.O_RDWR | os.O_CREAT, 0o666)
+    fcntl.flock(fd, fcntl.LOCK_EX)
+    return fd
+
+
+# ------------------------------------------------------------ 1. one writer at a time
+
+
+def test_a_folder_in_use_is_refused_at_once_and_left_untouched(configs, tmp_path, capsys):
+    out = tmp_path / "out"
+    assert main(["run", str(configs.a), "--out", str(out)]) == 0
+    before = snapshot(out)
+    fd = hold_lock(out)  # as a run (or a report) writing there holds it
+    try:
+        for args in (
+            ["run", str(configs.a), "--out", str(out)],
+            ["run", str(configs.b), "--out", str(out), "--fresh"],
+            ["report", str(out)],
+        ):
+            capsys.readouterr()
+            assert main(args) == 2, args
+            err = one_line_error(capsys)
+            assert f"{out}: in use by another Fission process" in err
+        with pytest.raises(ConfigError, match="in use"):
+            run_experiment(configs.b, out, fresh=True)
+    finally:
+        os.close(fd)
+    assert snapshot(out) == before
+    assert main(["run", str(configs.b), "--out", str(out), "--fresh"]) == 0
+    assert_is(Results.load(out), configs.ref_b)
+    # the lock file is not listed among the results
+    assert ".fission.lock" not in capsys.readouterr().out
+
+
+def test_two_runs_at_once_into_one_folder(configs, tmp_path, capsys):
+    slow = write(tmp_path, SLOW, "slow.toml")
+    out = tmp_path / "out"
+    first = subprocess.Popen(
+        [sys.executable, "-m", "sim", "run", str(slow), "--out", str(out)],
+        cwd=ROOT,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+    )
+    try:
+        parts = out / "parts" / "runs"
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not list(parts.glob("*.parquet")):
+            time.sleep(0.05)
+        assert list(parts.glob("*.parquet")), "the first run has started"
+        for args in (
+            ["run", str(configs.b), "--out", str(out), "--workers", "2"],
+            ["run", str(configs.b), "--out", str(out), "--fresh"],
+            ["run", str(slow), "--out", str(out)],
+        ):
+            capsys.readouterr()
+            assert main(args) == 2, args
+            assert "in use by another Fission process" in one_line_error(capsys)
+        assert first.poll() is None, "the first run was still running"
+    finally:
+        first.send_signal(signal.SIGKILL)
+        first.wait()
+    # the folder is the first run's alone: its config, its manifest, its parts
+    manifest = json.loads((out / "manifest.json").read_text())
+    assert manifest["status"] == "running" and manifest["runs"] == 100
+    assert tomllib.loads((out / "config.toml").read_text())["graph"]["n"] == 20000
+    assert all(int(p.stem) < 100 for p in parts.glob("*.parquet"))
+
+
+def test_a_lock_left_by_a_killed_process_is_taken_over(configs, tmp_path):
+    out = tmp_path / "out"
+    out.mkdir()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            "import fcntl, os, sys, time\n"
+            f"fd = os.open({str(out / '.fission.lock')!r}, os.O_RDWR | os.O_CREAT)\n"
+            "fcntl.flock(fd, fcntl.LOCK_EX)\n"
+            "print('locked', flush=True)\n"
+            "time.sleep(120)\n",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    try:
+        assert holder.stdout.readline().strip() == "locked"
+        with pytest.raises(
+            ConfigError, match=rf"in use by another Fission process \(pid {holder.pid}\)"
+        ):
+            run_experiment(configs.a, out)
+    finally:
+        holder.send_signal(signal.SIGKILL)  # the OS drops its lock
+        holder.wait()
+    assert_is(run_experiment(configs.a, out), configs.ref_a)
+
+
+def test_a_report_is_not_written_over_results_that_changed(configs, tmp_path):
+    out = tmp_path / "out"
+    read = run_experiment(configs.a, out)
+    run_experiment(configs.b, out, fresh=True)  # another run replaced them meanwhile
+    with pytest.raises(ConfigError, match="its results changed"):
+        write_report(out, results=read)
+    assert not (out / "report.html").exists()
+
+
+# ------------------------------------------------- 2. only folders Fission wrote
+
+
+def test_a_folder_fission_did_not_write_is_refused_and_left_untouched(configs, tmp_path, capsys):
+    own = tmp_path / "mine"
+    (own / "parts").mkdir(parents=True)
+    (own / "images").mkdir()
+    (own / "config.toml").write_text("my = 'config'\n")
+    (own / "report.html").write_text("<p>my report</p>\n")
+    (own / "parts" / "notes.txt").write_text("mine\n")
+    (own / "images" / "photo.png").write_bytes(b"\x89PNG mine")
+    odd = tmp_path / "odd"  # a manifest.json that is not Fission's
+    odd.mkdir()
+    (odd / "manifest.json").write_text('{"name": "my package"}\n')
+    for folder in (own, odd):
+        before = snapshot(folder)
+        for fresh in ([], ["--fresh"]):
+            capsys.readouterr()
+            assert main(["run", str(configs.a), "--out", str(folder), *fresh]) == 2
+            err = one_line_error(capsys)
+            assert f"{folder}: not a Fission results folder" in err
+        assert snapshot(folder) == before
+    empty = tmp_path / "empty"
+    empty.mkdir()
+    assert_is(run_experiment(configs.a, empty), configs.ref_a)
+
+
+def test_fresh_deletes_only_what_fission_wrote(configs, tmp_path):
+    out = tmp_path / "out"
+    assert main(["run", str(configs.a), "--out", str(out)]) == 0
+    (out / "notes.txt").write_text("mine\n")
+    (out / "images").mkdir()
+    (out / "images" / "mine.txt").write_text("mine\n")
+    (out / "parts").mkdir()
+    (out / "parts" / "mine.txt").write_text("mine\n")
+    assert main(["run", str(configs.b), "--out", str(out), "--fresh"]) == 0
+    for name in ("notes.txt", "images/mine.txt", "parts/mine.txt"):
+        assert (out / name).read_text() == "mine\n", name
+    assert_is(Results.load(out), configs.ref_b)
+
+
+# ------------------------------------ 3. --fresh replaces only complete results
+
+
+def test_fresh_keeps_the_earlier_results_until_the_new_ones_are_complete(
+    configs, tmp_path, monkeypatch
+):
+    out = tmp_path / "out"
+    assert main(["run", str(configs.a), "--out", str(out)]) == 0
+    before = snapshot(out)
+    real = sim.experiment.execute_run
+    calls = []
+
+    def crashing(task):
+        calls.append(task)
+        if len(calls) == 3:
+            raise Killed  # Ctrl-C, a crash, OOM: the new run never completes
+        return real(task)
+
+    monkeypatch.setattr(sim.experiment, "execute_run", crashing)
+    with pytest.raises(Killed):
+        run_experiment(configs.b, out, fresh=True)
+    monkeypatch.undo()
+    kept = Results.load(out)
+    assert_is(kept, configs.ref_a)
+    after = snapshot(out)
+    assert {k: after[k] for k in before} == before, "the earlier results are untouched"
+    assert main(["run", str(configs.b), "--out", str(out), "--fresh"]) == 0
+    assert_is(Results.load(out), configs.ref_b)
+    assert leftovers(out) == []
+
+
+def test_a_fresh_run_killed_at_any_rename_leaves_old_new_or_marked_unfinished(
+    configs, tmp_path, monkeypatch
+):
+    real = os.replace
+    # renames: the staging folder's manifest and config.toml (1, 2), 3 parts per run
+    # (3-14: a few are enough), the tables, config.toml and manifest (15-19), then the
+    # move into place (the folder's manifest says "replacing", the files, the manifest)
+    for k in [1, 2, 3, 4, *range(14, 100)]:
+        out = tmp_path / f"k{k}"
+        shutil.copytree(configs.ref_a.path, out)
+        count = [0]
+
+        def replace(src, dst, _count=count, _k=k):
+            _count[0] += 1
+            if _count[0] == _k:
+                raise Killed
+            real(src, dst)
+
+        monkeypatch.setattr(os, "replace", replace)
+        try:
+            run_experiment(configs.b, out, fresh=True)
+        except Killed:
+            pass
+        finally:
+            monkeypatch.undo()
+        if count[0] < k:
+            break  # the run made fewer renames: every one was tried
+        try:
+            found = Results.load(out)
+        except FileNotFoundError:  # marked unfinished
+            status = json.loads((out / "manifest.json").read_text())["status"]
+            assert status in ("running", "replacing"), k
+            rerun = run_experiment(configs.b, out)
+        else:
+            old = found.manifest["config_hash"] == configs.ref_a.manifest["config_hash"]
+            assert_is(found, configs.ref_a if old else configs.ref_b)
+            rerun = run_experiment(configs.b, out, fresh=old)
+        assert_is(rerun, configs.ref_b)
+        assert_is(Results.load(out), configs.ref_b)
+        assert leftovers(out) == [], k
+    assert k > 20
+
+
+# -------------------------------------------------------- 4. a name is not a path
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "../up"])
+def test_an_experiment_name_is_never_a_path(tmp_path, monkeypatch, capsys, name):
+    with pytest.raises(ConfigError, match=r"experiment\.name"):
+        parse_study({"experiment": {"name": name}})
+    config = write(tmp_path, SMALL.replace('name = "tiny"', f'name = "{name}"'), "c.toml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config)]) == 2
+    assert "experiment.name" in one_line_error(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["c.toml"]
+    study = SimpleNamespace(base=SimpleNamespace(experiment=SimpleNamespace(name=name)))
+    with pytest.raises(ConfigError, match=r"experiment\.name"):
+        default_out_dir(study)
+
+
+# ----------------------------------------------------- 5. kills and power cuts
+
+
+KILL_AT = """
+import os, sys
+from sim.cli import main
+
+real, count, at = os.replace, [0], int(sys.argv[1])
+
+def replace(src, dst):
+    count[0] += 1
+    if count[0] == at:
+        os._exit(9)  # like kill -9: no clean-up runs
+    real(src, dst)
+
+os.replace = replace
+sys.exit(main(sys.argv[2:]))
+"""
+
+
+@pytest.mark.parametrize(
+    "rename",
+    [2, 9, 18],
+    ids=["after-the-manifest", "between-parts", "while-merging"],
+)
+def test_a_run_killed_at_a_rename_reruns_to_the_whole_folder(configs, tmp_path, rename):
+    # renames of SMALL's run: the manifest (1), config.toml (2), 3 parts per run (3-14),
+    # then the tables, config.toml and the manifest (15-19)
+    out = tmp_path / "out"
+    killed = subprocess.run(
+        [sys.executable, "-c", KILL_AT, str(rename), "run", str(configs.a), "--out", str(out)],
+        cwd=ROOT,
+        capture_output=True,
+    )
+    assert killed.returncode == 9, killed.stderr.decode()[-2000:]
+    assert leftovers(out), "the kill left a temporary file"
+    assert_is(run_experiment(configs.a, out), configs.ref_a)
+    assert leftovers(out) == []
+    assert not (out / "parts").exists()
+
+
+def test_damaged_parts_are_found_and_run_again(configs, tmp_path, monkeypatch, capsys):
+    out = tmp_path / "out"
+
+    def killed(self, backend):
+        raise Killed
+
+    monkeypatch.setattr(sim.experiment.ResultStore, "finish", killed)
+    with pytest.raises(Killed):
+        run_experiment(configs.a, out)
+    monkeypatch.undo()
+    parts = out / "parts"
+    # a power cut's empty part, a part cut short, another run's part in the wrong file
+    (parts / "runs" / "00000000.parquet").write_bytes(b"")
+    daily = (parts / "daily" / "00000001.parquet").read_bytes()
+    (parts / "daily" / "00000001.parquet").write_bytes(daily[: len(daily) // 2])
+    shutil.copy(parts / "runs" / "00000003.parquet", parts / "runs" / "00000002.parquet")
+    # the folder says it is unfinished: nothing reads it as results
+    assert main(["report", str(out)]) == 2
+    assert "not a finished Fission results folder" in one_line_error(capsys)
+    progress: list[tuple[int, int]] = []
+    resumed = run_experiment(configs.a, out, on_progress=lambda d, t: progress.append((d, t)))
+    assert progress[0] == (1, 4), "runs 0, 1 and 2 are made again, run 3 is kept"
+    assert_is(resumed, configs.ref_a)
+
+
+def test_every_file_is_flushed_to_disk_before_and_after_its_rename(configs, tmp_path, monkeypatch):
+    events: list[tuple[str, str]] = []
+    real_fsync, real_replace = os.fsync, os.replace
+
+    def fsync(fd):
+        events.append(("fsync", os.readlink(f"/proc/self/fd/{fd}")))
+        real_fsync(fd)
+
+    def replace(src, dst):
+        events.append(("replace", f"{os.path.realpath(src)}\0{os.path.realpath(dst)}"))
+        real_replace(src, dst)
+
+    monkeypatch.setattr(os, "fsync", fsync)
+    monkeypatch.setattr(os, "replace", replace)
+    out = tmp_path / "out"
+    assert main(["run", str(configs.a), "--out", str(out)]) == 0
+    monkeypatch.undo()
+    written = set()
+    for i, (kind, what) in enumerate(events):
+        if kind != "replace":
+            continue
+        src, dst = what.split("\0")
+        synced = {p for k, p in events[:i] if k == "fsync"}
+        assert src in synced, f"{dst}: renamed before its content was on disk"
+        after = {p for k, p in events[i + 1 :] if k == "fsync"}
+        assert os.path.dirname(dst) in after, f"{dst}: its folder was not flushed"
+        written.add(dst)
+    files = {os.path.realpath(p) for p in out.rglob("*") if p.is_file()}
+    files.discard(os.path.realpath(out / ".fission.lock"))
+    assert files <= written, "every file was written to a temporary name, then renamed"
+
+
+# ------------------------------------------------------------------- 6. the umask
+
+
+def test_files_get_the_permissions_the_umask_allows(configs, tmp_path):
+    out = tmp_path / "out"
+    previous = os.umask(0o027)
+    try:
+        assert main(["run", str(configs.a), "--out", str(out)]) == 0
+        (out / "report.html").unlink()
+        assert main(["report", str(out)]) == 0
+    finally:
+        os.umask(previous)
+    modes = {str(p.relative_to(out)): p.stat().st_mode & 0o777 for p in out.rglob("*")}
+    assert modes and all(
+        mode == (0o750 if (out / name).is_dir() else 0o640) for name, mode in modes.items()
+    ), modes
+    assert out.stat().st_mode & 0o777 == 0o750
