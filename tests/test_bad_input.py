@@ -696,3 +696,11 @@ def test_validate_knows_which_strategies_read_the_costs_file():
     from sim.seeding import OPTIMISING
 
     assert sim.study._OPTIMISING == OPTIMISING
+
+
+def test_a_calibration_refuses_non_finite_numbers_too():
+    from sim.calibration.inputs import parse_calibration
+
+    prior = {"behaviour.accept_probability": {"low": 0.0, "high": float("inf")}}
+    with pytest.raises(ConfigError, match=r"^calibration\.params\.behaviour\.accept_probability"):
+        parse_calibration({"calibration": {"params": prior}})
