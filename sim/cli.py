@@ -211,20 +211,25 @@ def _count(n: int, noun: str) -> str:
 
 
 def _validate(args: argparse.Namespace) -> int:
-    from sim.study import expand
+    """Check everything run would before running: the configs, the study's size, and the
+    files they name (``sim.study.check_inputs``); the runs are counted, not listed."""
+    from sim.study import BASE_SCENARIO, check_inputs, sweep_points
 
     study = _load(args)
-    design = expand(study)
+    notes = check_inputs(study)
     base = study.base
-    print(f"{args.config}: valid. {len(design.runs)} runs of {base.experiment.days} days")
-    print(f"  scenarios ({len(design.scenarios)}): {', '.join(design.scenarios)}")
+    scenarios = [s.name for s in study.scenarios] or [BASE_SCENARIO]
+    points = sweep_points(study.sweep, base.experiment.seed)
+    runs = len(scenarios) * len(points) * study.replicates
+    print(f"{args.config}: valid. {runs} runs of {base.experiment.days} days")
+    print(f"  scenarios ({len(scenarios)}): {', '.join(scenarios)}")
     method = study.sweep.method if study.sweep else "none"
-    print(f"  sweep: {method}, {len(design.points)} points")
-    for i, point in enumerate(design.points[:10]):
+    print(f"  sweep: {method}, {len(points)} points")
+    for i, point in enumerate(points[:10]):
         if point:
             print(f"    point {i}: " + ", ".join(f"{k} = {v!r}" for k, v in point))
-    if len(design.points) > 10:
-        print(f"    ... {len(design.points) - 10} more")
+    if len(points) > 10:
+        print(f"    ... {len(points) - 10} more")
     print(f"  replicates: {study.replicates}; root seed {base.experiment.seed}")
     print(f"  graph: {base.graph.kind}; lure: {base.lure.kind}; reward: {base.reward.rule}")
     switched = study.switched_away()
@@ -232,6 +237,8 @@ def _validate(args: argparse.Namespace) -> int:
         print("  keys dropped because a kind was switched (the new kind does not take them):")
         for line in switched:
             print(f"    {line}")
+    for note in notes:
+        print(f"  {note}")
     return 0
 
 

@@ -21,9 +21,12 @@ ADVANCED = {"advanced": True}
 
 class Section(BaseModel):
     """A table of a config file: unknown keys are refused, never silently ignored (a typo
-    must not fall back to a default), and values keep their type."""
+    must not fall back to a default), values keep their type, and numbers are finite
+    (``inf`` and ``nan`` are refused: the engine would turn them into NaN or an empty
+    campaign). A field where infinity means something opts in with ``allow_inf_nan=True``
+    and says so in its description (``behaviour.share_half_life_days``)."""
 
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
 
 
 class BySegment(Section):

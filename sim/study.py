@@ -11,6 +11,7 @@ A run's identity is (scenario, sweep point, replicate).
 from __future__ import annotations
 
 import itertools
+import json
 import math
 from dataclasses import dataclass, replace
 from pathlib import Path
@@ -40,7 +41,25 @@ from sim.rootseed import derive_seed  # not sim.streams, which imports numba
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", strict=True, frozen=True)
+    # Numbers are finite, as in every config section (sim.params.Section).
+    model_config = ConfigDict(extra="forbid", strict=True, frozen=True, allow_inf_nan=False)
+
+
+# The most runs of a study (scenarios × sweep points × replicates), counted from the
+# lists' lengths before the design is expanded: the design holds a record per run and the
+# tables a row per run and day. At the engine's fastest (about RUN_SECONDS a run of
+# 10,000 people, benchmarks/README.md) a million runs are already 2 hours of computing.
+MAX_RUNS = 1_000_000
+RUN_SECONDS = 0.006
+
+# Keys of [experiment] the design reads once, from the base config: a scenario or a sweep
+# point that changed them would be accepted and then ignored (or, for the seed, half
+# used: the graph's seed but not the replicates'). Said why, per key.
+STUDY_WIDE = {
+    "replicates": "replicates are set once for the study",
+    "seed": "the root seed is set once for the study (every run's seed derives from it)",
+    "name": "the study's name (its results folder) is set once",
+}
 
 
 class Scenario(_Strict):
@@ -195,6 +214,11 @@ def with_posterior(study: Study, posterior: Posterior) -> Study:
     extreme values."""
     variants = _variants(study.base_data, study.scenarios)
     for j, key in enumerate(posterior.keys):
+        section, _, name = key.partition(".")
+        if section == "experiment" and name in STUDY_WIDE:
+            raise ConfigError(
+                f"posterior {posterior.source}: {key}: {STUDY_WIDE[name]}, not per replicate"
+            )
         column = [row[j] for row in posterior.values]
         for trial in (min(column), max(column)):
             for variant in variants:
@@ -235,6 +259,37 @@ class Design:
 BASE_SCENARIO = "base"
 
 
+def count_points(sweep: Sweep | None) -> int:
+    """The number of sweep points, without listing them (1 without a sweep)."""
+    if sweep is None:
+        return 1
+    if sweep.method == "grid":
+        return math.prod(len(values) for values in sweep.params.values())
+    assert sweep.samples is not None
+    if sweep.method == "lhs":
+        return sweep.samples
+    return sweep.samples * (len(sweep.params) + 2)  # Saltelli, first order: N (D + 2)
+
+
+def check_size(scenarios: int, points: int, replicates: int, days: int) -> None:
+    """Refuse a study of more than ``MAX_RUNS`` runs, saying what it would take."""
+    runs = max(scenarios, 1) * points * replicates
+    if runs <= MAX_RUNS:
+        return
+    hours = runs * RUN_SECONDS / 3600
+    raise ConfigError(
+        f"scenarios × sweep × experiment.replicates: {runs:,} runs "
+        f"({_count(max(scenarios, 1), 'scenario')} × {_count(points, 'sweep point')} × "
+        f"{_count(replicates, 'replicate')}): at most {MAX_RUNS:,} (at the engine's fastest, "
+        f"{RUN_SECONDS * 1000:g} ms a run, {hours:,.3g} hours of computing; the daily "
+        f"table would hold {runs * days:,} rows)"
+    )
+
+
+def _count(n: int, noun: str) -> str:
+    return f"{n:,} {noun}" + ("" if n == 1 else "s")
+
+
 def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
     """Validate a study's plain data; errors name the field by its path."""
     if not isinstance(data, dict):
@@ -243,8 +298,13 @@ def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
     raw_scenarios = data.pop("scenarios", None)
     raw_sweep = data.pop("sweep", None)
     base = parse_config(data, base_dir)
-    scenarios = _parse_scenarios(raw_scenarios, data, base_dir)
-    sweep = _parse_sweep(raw_sweep, data, base_dir, scenarios)
+    sweep = _sweep_shape(raw_sweep)
+    # The size first, from the lists' lengths: nothing is listed or tried before.
+    scenario_count = len(raw_scenarios) if isinstance(raw_scenarios, list) else 1
+    replicates = base.experiment.replicates
+    check_size(scenario_count, count_points(sweep), replicates, base.experiment.days)
+    scenarios = _parse_scenarios(raw_scenarios, data, base_dir, base)
+    _check_sweep(sweep, data, base_dir, scenarios)
     return Study(base, data, scenarios, sweep, str(base_dir))
 
 
@@ -256,7 +316,9 @@ def load_study(path: str | Path, overrides: dict[str, Any] | None = None) -> Stu
     return replace(study, dropped=tuple(dropped))
 
 
-def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Scenario, ...]:
+def _parse_scenarios(
+    raw: Any, base: dict[str, Any], base_dir: Any, base_config: Config
+) -> tuple[Scenario, ...]:
     if raw is None:
         return ()
     if not isinstance(raw, list):
@@ -270,9 +332,14 @@ def _parse_scenarios(raw: Any, base: dict[str, Any], base_dir: Any) -> tuple[Sce
         except ValidationError as err:
             raise ConfigError(format_validation_error(err, f"scenarios[{i}]")) from None
         try:
-            parse_config(apply_overrides(base, scenario.set), base_dir)
+            config = parse_config(apply_overrides(base, scenario.set), base_dir)
         except ConfigError as err:
             raise ConfigError(f"scenarios[{scenario.name}].set: {err}") from None
+        for key, why in STUDY_WIDE.items():
+            if getattr(config.experiment, key) != getattr(base_config.experiment, key):
+                raise ConfigError(
+                    f"scenarios[{scenario.name}].set: experiment.{key}: {why}, not per scenario"
+                )
         scenarios.append(scenario)
     names = [s.name for s in scenarios]
     for name in names:
@@ -290,14 +357,34 @@ def _variants(base: dict[str, Any], scenarios: tuple[Scenario, ...]) -> list[dic
 def _parse_sweep(
     raw: Any, base: dict[str, Any], base_dir: Any, scenarios: tuple[Scenario, ...]
 ) -> Sweep | None:
+    """A sweep validated: its shape, then its keys on each config that runs."""
+    sweep = _sweep_shape(raw)
+    _check_sweep(sweep, base, base_dir, scenarios)
+    return sweep
+
+
+def _sweep_shape(raw: Any) -> Sweep | None:
+    """The sweep's own fields validated (not yet its keys)."""
     if raw is None:
         return None
     try:
-        sweep = Sweep.model_validate(raw)
+        return Sweep.model_validate(raw)
     except ValidationError as err:
         raise ConfigError(format_validation_error(err, "sweep")) from None
-    # Every swept key must be a real parameter: try its extreme values on each config
-    # that runs (each scenario, which may have changed the kind of lure or rule).
+
+
+def _check_sweep(
+    sweep: Sweep | None, base: dict[str, Any], base_dir: Any, scenarios: tuple[Scenario, ...]
+) -> None:
+    """Every swept key must be a real parameter of each run: its extreme values are tried
+    on each config that runs (each scenario, which may have changed the kind of lure or
+    rule); keys the design reads once are refused."""
+    if sweep is None:
+        return
+    for key in sweep.params:
+        section, _, name = key.partition(".")
+        if section == "experiment" and name in STUDY_WIDE:
+            raise ConfigError(f"sweep.params.{key}: {STUDY_WIDE[name]}, not per sweep point")
     variants = _variants(base, scenarios)
     for key, value in sweep.params.items():
         trials = value if isinstance(value, list) else [value.low, value.high]
@@ -312,7 +399,6 @@ def _parse_sweep(
                     if text.startswith(f"{key}: unknown key") or text.endswith("unknown key"):
                         raise ConfigError(f"sweep.params.{key}: not a parameter") from None
                     raise ConfigError(f"sweep.params.{key} = {trial!r}: {text}") from None
-    return sweep
 
 
 def sweep_points(sweep: Sweep | None, root_seed: int) -> list[tuple[tuple[str, Any], ...]]:
@@ -351,6 +437,8 @@ def sweep_points(sweep: Sweep | None, root_seed: int) -> list[tuple[tuple[str, A
 def expand(study: Study) -> Design:
     """Every run of a study: scenarios × sweep points × replicates, with their seeds."""
     names = tuple(s.name for s in study.scenarios) or (BASE_SCENARIO,)
+    base = study.base.experiment
+    check_size(len(names), count_points(study.sweep), base.replicates, base.days)
     points = tuple(sweep_points(study.sweep, study.base.experiment.seed))
     root = study.base.experiment.seed
     seeds = [derive_seed(root, "replicate", r) for r in range(study.replicates)]
@@ -381,3 +469,112 @@ def run_config(
     if point:
         data = apply_overrides(data, dict(point))
     return parse_config(data, study.base_dir)
+
+
+# Edge-list files up to this size are read by ``fission validate`` as ``run`` reads them
+# (the reader is a Python loop over lines: about a second per 10 MB), so the file's
+# lines, its people and the seed and KOL ids listed are checked before anything runs. A
+# larger file is only checked to be there and readable: ``run`` reads it before it
+# writes anything, and validate must answer in seconds.
+VALIDATE_READ_BYTES = 10_000_000
+# The seed strategies that read seeds.costs: sim.seeding.OPTIMISING, not imported here
+# (it loads the graph modules, which validate of a generated graph never needs).
+_OPTIMISING = ("degree_discount", "celf", "imm")
+
+
+def check_inputs(study: Study) -> list[str]:
+    """The files a study's runs read, checked as ``fission validate`` promises.
+
+    Every file run would read (``graph.path``, and ``seeds.costs`` with an optimising
+    seed strategy, the only ones that read it) must exist and be readable: in the base,
+    each scenario and each sweep point that changes the graph, the seeds or the KOLs.
+    An edge list of at most ``VALIDATE_READ_BYTES`` is read and the campaign's KOLs and
+    seeds chosen on it as ``run``'s preflight does; for the optimising seed strategies
+    (degree_discount, celf, imm), whose choice is a long computation, only the KOLs, the
+    seed count and the costs file are checked. Generated graphs are not built: the config
+    alone decides whether they fit (people, friendships, ids). The graph modules are
+    imported only for an edge list. Returns notes on what was left to ``run``.
+    """
+    notes: list[str] = []
+    checked: set[str] = set()
+    for config in _configs_that_run(study):
+        key = json.dumps(
+            [
+                config.graph.model_dump(),
+                config.seeds.model_dump(),
+                config.population.model_dump(),
+                config.base_dir,
+            ],
+            sort_keys=True,
+            default=str,
+        )
+        if key in checked:
+            continue
+        checked.add(key)
+        if config.seeds.costs is not None and config.seeds.strategy in _OPTIMISING:
+            _readable((Path(config.base_dir) / config.seeds.costs).resolve(), "seeds.costs")
+        if config.graph.kind != "edgelist":
+            continue
+        path = config.graph_path()
+        size = _readable(path, "graph.path")
+        if size > VALIDATE_READ_BYTES:
+            note = (
+                f"graph.path: {path} ({size / 1e6:,.0f} MB) is there and readable; "
+                "run reads its lines and checks the ids listed before writing anything"
+            )
+            if note not in notes:
+                notes.append(note)
+            continue
+        _check_on_graph(config)
+    return notes
+
+
+def _configs_that_run(study: Study) -> list[Config]:
+    """The configs whose files matter: each scenario's (or the base's), and each sweep
+    point's when the sweep changes the graph, the seeds or the KOLs."""
+    names = [s.name for s in study.scenarios] or [BASE_SCENARIO]
+    points: list[tuple[tuple[str, Any], ...]] = [()]
+    sweep = study.sweep
+    if sweep is not None and any(
+        key.split(".")[0] in ("graph", "seeds", "population") for key in sweep.params
+    ):
+        points = sweep_points(sweep, study.base.experiment.seed)
+    return [run_config(study, name, point) for name in names for point in points]
+
+
+def _readable(path: Path, field: str) -> int:
+    """The size of a file a config names, refused unless it is a readable file."""
+    if not path.exists():
+        raise ConfigError(f"{field}: file not found: {path}")
+    if not path.is_file():  # the words run uses for a folder too, and what it is
+        raise ConfigError(f"{field}: file not found: {path} (a folder, not a file)")
+    try:
+        with path.open("rb") as file:
+            file.read(1)
+    except OSError as err:
+        raise ConfigError(f"{field}: cannot read {path}: {err.strerror or err}") from None
+    return path.stat().st_size
+
+
+def _check_on_graph(config: Config) -> None:
+    """Read a (small) edge list and choose the starters on it, as run's preflight does
+    for replicate 0; errors name the file and line, or the field."""
+    from sim.graphs import build_graph, require_people
+    from sim.influence.costs import candidate_costs
+    from sim.influence.starters import choose_starters
+    from sim.seeding import OPTIMISING, choose_kols
+    from sim.streams import stream
+
+    seed = derive_seed(config.experiment.seed, "replicate", 0)
+    graph = require_people(build_graph(config, seed))
+    if config.seeds.strategy not in OPTIMISING:
+        choose_starters(config, graph, seed)
+        return
+    kols = choose_kols(config, graph, stream(seed, "kols"))
+    available = graph.n - kols.size
+    if config.seeds.count > available:
+        raise ConfigError(
+            f"seeds.count: {config.seeds.count} seeds asked for but only {available} "
+            "people are not KOLs"
+        )
+    candidate_costs(config, graph)

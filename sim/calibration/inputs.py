@@ -28,7 +28,8 @@ SECONDS_PER_DAY = 86_400.0
 
 
 class _Strict(BaseModel):
-    model_config = ConfigDict(extra="forbid", frozen=True)
+    # Numbers are finite, as in every config section (sim.params.Section).
+    model_config = ConfigDict(extra="forbid", frozen=True, allow_inf_nan=False)
 
 
 class ParamPrior(_Strict):

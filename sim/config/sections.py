@@ -6,10 +6,11 @@ Each field has its unit and allowed range; the validators check what one field c
 
 from __future__ import annotations
 
+import math
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, create_model, model_validator
+from pydantic import BeforeValidator, Field, create_model, field_validator, model_validator
 
 from sim.channels import CHANNELS
 from sim.family import Family
@@ -22,13 +23,55 @@ FAMILIES: dict[str, Family] = {"lure": LURES, "reward": REWARDS}
 
 _Section = Section
 
+# Upper bounds: what cannot fit in memory or finish is refused when the config is read,
+# not after hours of swapping. They are far above any campaign planned so far.
+#
+# The most people in a graph. Ten million is a target of the product; the default
+# campaign peaks under 1 GiB at a million people (benchmarks/README.md), so about
+# BYTES_PER_PERSON each: 100 million people need about 70 GB, a large server's memory.
+MAX_PEOPLE = 100_000_000
+BYTES_PER_PERSON = 700
+# The most friendships in a graph: each is held twice in the CSR arrays (8 bytes) and
+# about BYTES_PER_FRIENDSHIP while the graph is built (endpoint arrays, both directions,
+# the sort): a billion need about 50 GB.
+MAX_FRIENDSHIPS = 1_000_000_000
+BYTES_PER_FRIENDSHIP = 50
+# The stochastic block generator visits every pair of blocks (half a million at most).
+MAX_BLOCKS = 1_000
+# The most replicates of a study. Each is a whole campaign; at 100,000 the Monte Carlo
+# error of a mean is already 0.3 % of the runs' spread, and more would only take time.
+MAX_REPLICATES = 100_000
+# Friends one one-to-one share messages: WeChat caps a person's friends at 10,000, and
+# the kernel keeps a buffer of this many picks.
+MAX_DIRECT_COUNT = 10_000
+# celf's Monte Carlo worlds per estimate (and × 1,000 RR sets for degree discount).
+MAX_SIMULATIONS = 100_000
+
+
+def _gigabytes(count: float, each: int) -> str:
+    """Memory of ``count`` things of ``each`` bytes, said in GB."""
+    return f"{count * each / 1e9:,.3g} GB"
+
 
 class ExperimentConfig(_Section):
     name: str = Field("campaign", pattern=r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
     days: int = Field(30, ge=1, le=3650, description="campaign length (days)")
-    replicates: int = Field(20, ge=1, description="independent runs of the campaign")
+    replicates: int = Field(
+        20, ge=1, description=f"independent runs of the campaign (at most {MAX_REPLICATES:,})"
+    )
     seed: int = Field(20261122, ge=0, description="the one root seed of the experiment")
     write_members: bool = Field(False, description="write members.parquet (one row per member)")
+
+    @field_validator("replicates")
+    @classmethod
+    def _replicates_fit(cls, value: int) -> int:
+        if value > MAX_REPLICATES:
+            raise ValueError(
+                f"at most {MAX_REPLICATES:,}, not {value:,} (each replicate is a whole "
+                "campaign; at that many the Monte Carlo error of a mean is already 0.3 % of "
+                "the runs' spread)"
+            )
+        return value
 
 
 GraphKind = Literal[
@@ -60,20 +103,36 @@ class GraphConfig(_Section):
     """The social graph: a generator and its size, or an edge-list file."""
 
     kind: GraphKind = "powerlaw_cluster"
-    n: int | None = Field(None, ge=1, description="people")
+    n: int | None = Field(None, ge=1, description=f"people (at most {MAX_PEOPLE:,})")
     mean_degree: float | None = Field(None, gt=0, description="friends per person on average")
     m: int | None = Field(None, ge=1, description="edges added per new person")
     k: int | None = Field(None, ge=2, description="ring neighbours (even)")
     p_rewire: Probability | None = Field(None, description="chance a ring link is rewired")
     degree: int | None = Field(None, ge=1, description="friends of every person")
     p_triangle: Probability | None = Field(None, description="chance a new link closes a triangle")
-    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(None, description="people per block")
+    sizes: list[Annotated[int, Field(ge=1)]] | None = Field(
+        None, max_length=MAX_BLOCKS, description="people per block"
+    )
     p_in: Probability | None = Field(None, description="chance of a link inside a block")
     p_out: Probability | None = Field(None, description="chance of a link between blocks")
     path: str | None = Field(None, description="edge-list file, relative to the config file")
     directed: bool = False
     delimiter: str | None = Field(None, description="None: any whitespace; ',' for CSV")
     resample: bool = Field(False, description="redraw the graph for every replicate")
+
+    @field_validator("n")
+    @classmethod
+    def _people_fit(cls, value: int | None) -> int | None:
+        if value is not None and value > MAX_PEOPLE:
+            raise ValueError(_too_many_people(value))
+        return value
+
+    @field_validator("sizes")
+    @classmethod
+    def _blocks_fit(cls, value: list[int] | None) -> list[int] | None:
+        if value is not None and sum(value) > MAX_PEOPLE:
+            raise ValueError(_too_many_people(sum(value), " in all"))
+        return value
 
     @model_validator(mode="after")
     def _fields_fit_kind(self) -> GraphConfig:
@@ -94,7 +153,36 @@ class GraphConfig(_Section):
             raise ValueError("graph.k must be even (k/2 neighbours on each side of the ring)")
         if self.kind == "stochastic_block" and self.n is not None:
             raise ValueError("stochastic_block takes 'sizes', not 'n'")
+        friendships = self.friendships
+        if friendships is not None and friendships > MAX_FRIENDSHIPS:
+            raise ValueError(
+                f"about {friendships:,.0f} friendships would need about "
+                f"{_gigabytes(friendships, BYTES_PER_FRIENDSHIP)} of memory to build; "
+                f"at most {MAX_FRIENDSHIPS:,} (fewer people or friends per person)"
+            )
         return self
+
+    @property
+    def friendships(self) -> float | None:
+        """Expected number of friendships (undirected edges) of a generated graph."""
+        n = self.n or 0
+        pairs = n * (n - 1) / 2
+        if self.kind == "erdos_renyi":
+            return min(pairs, n * self.mean_degree / 2)
+        if self.kind in ("barabasi_albert", "powerlaw_cluster"):
+            return float(n * self.m)
+        if self.kind == "watts_strogatz":
+            return n * self.k / 2
+        if self.kind == "random_regular":
+            return n * self.degree / 2
+        if self.kind == "complete":
+            return pairs
+        if self.kind == "stochastic_block":
+            total = sum(self.sizes)
+            inside = sum(s * (s - 1) / 2 for s in self.sizes)
+            between = (total * total - sum(s * s for s in self.sizes)) / 2
+            return self.p_in * inside + self.p_out * between
+        return None  # an edge list: as many as the file has
 
     @property
     def people(self) -> int | None:
@@ -102,6 +190,13 @@ class GraphConfig(_Section):
         if self.kind == "stochastic_block":
             return sum(self.sizes or [])
         return self.n
+
+
+def _too_many_people(people: int, where: str = "") -> str:
+    return (
+        f"at most {MAX_PEOPLE:,} people{where}, not {people:,} (that many would need about "
+        f"{_gigabytes(people, BYTES_PER_PERSON)} of memory)"
+    )
 
 
 class GroupsConfig(_Section):
@@ -182,7 +277,9 @@ class SeedsConfig(_Section):
     ic_probability: Probability | None = Field(
         None, description="IC probability for degree_discount/imm; none = fitted to behaviour"
     )
-    simulations: int = Field(200, ge=1, description="celf: Monte Carlo worlds per estimate")
+    simulations: int = Field(
+        200, ge=1, le=MAX_SIMULATIONS, description="celf: Monte Carlo worlds per estimate"
+    )
     epsilon: float = Field(0.1, gt=0, lt=1, description="imm: approximation slack ε")
     ell: float = Field(1.0, gt=0, description="imm: failure probability n^-ℓ")
     costs: str | None = Field(
@@ -229,6 +326,12 @@ class PurchaseProbability(_Section):
     convertible: Probability = 0.006
 
 
+def _no_nan(value: Any) -> Any:
+    if isinstance(value, float) and math.isnan(value):
+        raise ValueError("nan is not a number of days (inf means no decay)")
+    return value
+
+
 class BehaviourConfig(_Section):
     accept_probability: Probability = Field(
         0.08, description="chance one invitation converts, before lure, weight and saturation"
@@ -243,17 +346,33 @@ class BehaviourConfig(_Section):
     propensity_sigma: float = Field(
         1.2, ge=0, le=5, description="log-normal spread of sharing propensity (heavy tail, §3.1)"
     )
-    share_half_life_days: float = Field(
-        4.0, gt=0, description="activity halves every this many days (§3.10); inf = no decay"
+    share_half_life_days: Annotated[float, BeforeValidator(_no_nan)] = Field(
+        4.0,
+        gt=0,
+        allow_inf_nan=True,
+        description="activity halves every this many days (§3.10); inf = no decay (the one "
+        "number of a config that may be infinite)",
     )
     max_shares: int | None = Field(None, ge=1, description="shares per person over the campaign")
     channel: ChannelMix = ChannelMix()
-    direct_count: int = Field(3, ge=1, description="friends messaged by one one-to-one share")
+    direct_count: int = Field(
+        3, ge=1, le=MAX_DIRECT_COUNT, description="friends messaged by one one-to-one share"
+    )
     feed_attention: Probability = Field(0.25, description="chance a friend notices a feed post")
     reward_motivation: BySegment = BySegment(payer=0.4, convertible=0.6, junk=2.0)
     purchase_probability: PurchaseProbability = PurchaseProbability()
     revenue_per_order: Yuan = Field(60.0, description="revenue of one order (yuan)")
     gross_margin: Probability = Field(0.35, description="share of revenue kept as margin")
+
+
+def _numbered_below(raw: int | str, people: int) -> bool:
+    """Whether an id names one of ``people`` numbered people (as ``Graph.index_of`` reads
+    it: an integer, or text of one)."""
+    if isinstance(raw, str):
+        if not raw.lstrip("-").isdigit():
+            return False
+        raw = int(raw)
+    return 0 <= raw < people
 
 
 class CampaignTables(_Section):
@@ -286,6 +405,21 @@ class CampaignTables(_Section):
             )
         if self.population.kol_start_day > self.experiment.days and self.population.kol_count:
             raise ValueError("population.kol_start_day is after the campaign ends")
+        if people is not None:  # a generated graph: its people are numbered 0 .. n - 1
+            listed = (
+                ("seeds.ids", self.seeds.ids if self.seeds.strategy == "list" else []),
+                (
+                    "population.kol_ids",
+                    self.population.kol_ids if self.population.kol_strategy == "list" else [],
+                ),
+            )
+            for where, ids in listed:
+                for raw in ids:
+                    if not _numbered_below(raw, people):
+                        raise ValueError(
+                            f"{where}: id {raw!r} is not in the graph "
+                            f"(its people are numbered 0 to {people - 1:,})"
+                        )
         return self
 
     def graph_path(self) -> Path:
