@@ -30,6 +30,7 @@ from plotly.offline import get_plotlyjs
 
 from sim import charts
 from sim.charts import ChartUnavailable
+from sim.extras import require
 from sim.results import Results
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
@@ -392,7 +393,9 @@ def _atomic_write(path: Path, text: str) -> None:
 
 def export_images(results: Results, chart_list: list[Chart], folder: Path) -> list[Path]:
     """Write every drawn chart, and the comparison table, as ``folder/<key>.png`` and
-    ``.svg`` (one kaleido batch; needs Chromium). Returns the files written."""
+    ``.svg`` (one kaleido batch; needs Chromium and the ``images`` extra). Returns the
+    files written."""
+    require("images", "image export (--images)")
     figures: dict[str, go.Figure] = {}
     if len(charts.scenario_order(results.runs)) > 1:
         figures["comparison"] = charts.comparison_figure(results.compare())
@@ -426,6 +429,8 @@ def write_report(
     """Build ``folder/report.html`` from the saved tables in ``folder`` (and, with
     ``images``, ``folder/images/*.png|svg``). ``results`` skips re-reading the folder
     when the caller already holds it. Returns the report's path."""
+    if images:
+        require("images", "image export (--images)")  # before anything is (re)written
     folder = Path(folder)
     results = Results.load(folder) if results is None else results
     chart_list = report_charts(results, tree_run=tree_run)
