@@ -29,7 +29,7 @@ from sim.graphs import Graph, generate, read_edgelist
 from sim.influence import Greedy, LiveEdgeWorlds, degree_discount, imm, plan_seeds
 
 ROOT = Path(__file__).resolve().parents[1]
-GRAPHS = ROOT.parent / "shared" / "data" / "graphs"
+GRAPHS = ROOT / "data" / "graphs"
 
 
 def peak_rss_mb() -> float:
@@ -88,7 +88,7 @@ def imm_at(graph: Graph, p: float, count: int, epsilon: float) -> None:
 
 
 def celf_live_edge(worlds: int) -> None:
-    graph = read_edgelist(GRAPHS / "CA-GrQc.txt", directed=False, delimiter=None)
+    graph = read_edgelist(GRAPHS / "CA-GrQc.txt.gz", directed=False, delimiter=None)
     with Timer() as timer:
         estimator = LiveEdgeWorlds(graph, 0.01, worlds, np.random.default_rng(1))
         greedy = Greedy(estimator, np.arange(graph.n)).extend(50)

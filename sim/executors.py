@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
 from sim.config import ConfigError
+from sim.extras import require
 
 log = logging.getLogger(__name__)
 
@@ -40,6 +41,7 @@ class OnDask:
     run id, so nothing is duplicated."""
 
     def __init__(self, *, workers: int | None = None, address: str | None = None) -> None:
+        require("dask", "--address" if address is not None else f"--workers {workers}")
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None

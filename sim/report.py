@@ -30,6 +30,7 @@ from plotly.offline import get_plotlyjs
 from sim import charts
 from sim.charts import ChartUnavailable
 from sim.config import ConfigError
+from sim.extras import require
 from sim.files import FolderLock, commit, make_dirs, remove_leftovers, temp_dir, write_text
 from sim.results import Results
 
@@ -382,7 +383,9 @@ def render_html(results: Results, chart_list: list[Chart]) -> str:
 
 def export_images(results: Results, chart_list: list[Chart], folder: Path) -> list[Path]:
     """Write every drawn chart, and the comparison table, as ``folder/<key>.png`` and
-    ``.svg`` (one kaleido batch; needs Chromium). Returns the files written."""
+    ``.svg`` (one kaleido batch; needs Chromium and the ``images`` extra). Returns the
+    files written."""
+    require("images", "image export (--images)")
     figures: dict[str, go.Figure] = {}
     if len(charts.scenario_order(results.runs)) > 1:
         figures["comparison"] = charts.comparison_figure(results.compare())
@@ -431,6 +434,8 @@ def write_report(
     """Build ``folder/report.html`` from the saved tables in ``folder`` (and, with
     ``images``, ``folder/images/*.png|svg``). ``results`` skips re-reading the folder
     when the caller already holds it. Returns the report's path."""
+    if images:
+        require("images", "image export (--images)")  # before anything is (re)written
     folder = Path(folder)
     if not folder.is_dir():
         raise FileNotFoundError(f"{folder}: not a finished Fission results folder (no such folder)")

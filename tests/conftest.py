@@ -8,7 +8,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 EXPERIMENTS = ROOT / "experiments"
-GRAPHS = (ROOT.parent / "shared" / "data" / "graphs").resolve()
+GRAPHS = ROOT / "data" / "graphs"  # the real networks, gzip-compressed (their README)
 
 
 # The independent-cascade special case's behaviour (experiments/validation/
@@ -30,5 +30,5 @@ IC_BEHAVIOUR = {
 @pytest.fixture(scope="session")
 def graphs_dir() -> Path:
     if not GRAPHS.is_dir():
-        pytest.fail(f"real graphs not found at {GRAPHS} (shared/ must sit beside the repo)")
+        pytest.fail(f"real graphs not found at {GRAPHS} (they are part of the repository)")
     return GRAPHS

@@ -17,8 +17,10 @@ from sim.app.store import frame_from_store, frame_to_store
 from sim.cli import EXIT_BAD_INPUT, main
 from sim.config import FAMILIES, ConfigError, SeedsConfig
 from sim.experiment import run_experiment
+from sim.graphs import read_edgelist
 from sim.lures import LURES
 from sim.study import load_study
+from tests.conftest import GRAPHS
 
 # A small campaign for the tests that simulate: 1,500 people, 3 replicates, 15 days.
 SMALL = {
@@ -119,14 +121,27 @@ def test_form_values_become_typed_config_values():
 
 def test_edge_list_becomes_an_absolute_path_and_drops_generator_fields(graphs_dir):
     data = params.campaign_data(
-        form() | {"graph.kind": "edgelist", "graph.path": "email-Eu-core.txt"}, graphs_dir
+        form() | {"graph.kind": "edgelist", "graph.path": "email-Eu-core.txt.gz"}, graphs_dir
     )
     assert data["graph"] == {
         "kind": "edgelist",
-        "path": str(graphs_dir / "email-Eu-core.txt"),
+        "path": str(graphs_dir / "email-Eu-core.txt.gz"),
         "directed": False,
     }
-    assert "email-Eu-core.txt" in params.edge_lists(graphs_dir)
+    assert "email-Eu-core.txt.gz" in params.edge_lists(graphs_dir)
+
+
+def test_the_default_graphs_folder_is_the_repositorys_and_offers_compressed_edge_lists():
+    assert params.DEFAULT_GRAPHS_DIR == GRAPHS
+    offered = params.edge_lists(params.DEFAULT_GRAPHS_DIR)
+    assert {"facebook_combined.txt.gz", "email-Eu-core.txt.gz", "soc-douban.edges.gz"} <= set(
+        offered
+    )
+    data = params.campaign_data(
+        form() | {"graph.kind": "edgelist", "graph.path": "facebook_combined.txt.gz"}, None
+    )
+    graph = read_edgelist(Path(data["graph"]["path"]), directed=False, delimiter=None)
+    assert (graph.n, graph.n_edges) == (4039, 88_234)
 
 
 @pytest.mark.parametrize(
@@ -197,7 +212,7 @@ def test_a_run_the_engine_refuses_shows_its_message(board):
     # Valid as data, refused when the community is built: more seeds than people.
     values = form() | {
         "graph.kind": "edgelist",
-        "graph.path": "email-Eu-core.txt",
+        "graph.path": "email-Eu-core.txt.gz",
         "seeds.count": "1003",
         "experiment.replicates": "1",
     }
@@ -212,11 +227,11 @@ def test_a_run_the_engine_refuses_shows_its_message(board):
 def test_an_edge_list_from_the_graphs_folder_runs(board, graphs_dir):
     values = form(**SMALL) | {
         "graph.kind": "edgelist",
-        "graph.path": "email-Eu-core.txt",
+        "graph.path": "email-Eu-core.txt.gz",
         "graph.directed": True,
     }
     current = run_job(board, values)
-    assert current["data"]["graph"]["path"] == str(graphs_dir / "email-Eu-core.txt")
+    assert current["data"]["graph"]["path"] == str(graphs_dir / "email-Eu-core.txt.gz")
     expected = run_experiment(params.build_study(current["data"]))
     assert current["summary"]["joined"]["mean"] == expected.runs["joined"].mean() > 0
 

@@ -7,6 +7,7 @@ Runtime is kept small (tiny graphs, few particles): about 3 minutes on 2 cores.
 
 from __future__ import annotations
 
+import gzip
 import json
 from pathlib import Path
 
@@ -25,12 +26,12 @@ from sim.calibration import (
     write_fit,
 )
 from sim.cli import main
+from sim.config import ConfigError
 from sim.model import ReferralModel
 from sim.streams import derive_seed
-from tests.conftest import IC_BEHAVIOUR
+from tests.conftest import GRAPHS, IC_BEHAVIOUR
 
-SHARED = Path(__file__).resolve().parents[2] / "shared"
-CASCADES = SHARED / "data/graphs/twitter-url-cascades/cascades.txt"
+CASCADES = GRAPHS / "twitter-url-cascades" / "cascades.txt.gz"
 ACCEPT = "behaviour.accept_probability"
 
 
@@ -122,7 +123,6 @@ def test_coverage_of_90_intervals_over_20_synthetic_pilots():
     assert 14 <= covered <= 20, covered
 
 
-@pytest.mark.skipif(not CASCADES.is_file(), reason="shared Twitter cascades not present")
 def test_twitter_cascades_posterior_predictive_beats_the_prior():
     """Observed Twitter URL cascades (min size 3) against an independent cascade on a
     heavy-tailed graph. The two-sample KS statistic between the observed sizes and the
@@ -274,6 +274,20 @@ def test_read_pilot_fills_missing_days_with_zero(tmp_path):
     frame = read_pilot(_write(tmp_path / "p.csv", "day,new_joins,new_paying\n2,5,1\n4,1,0\n"), 5)
     assert frame["new_joins"].tolist() == [0, 5, 0, 1, 0]
     assert list(frame.columns) == ["day", "new_joins", "new_paying"]
+
+
+def test_compressed_cascades_read_as_the_plain_file(tmp_path):
+    plain = _write(tmp_path / "cascades.txt", gzip.decompress(CASCADES.read_bytes()).decode())
+    packed, unpacked = read_cascades(CASCADES, 3), read_cascades(plain, 3)
+    assert len(packed) == len(unpacked) == 3454
+    assert all(
+        a.users == b.users and np.array_equal(a.seconds, b.seconds)
+        for a, b in zip(packed, unpacked, strict=True)
+    )
+    bad = tmp_path / "bad.txt.gz"
+    bad.write_bytes(gzip.compress(b"1 10.0,2 11.0\n1 10.0,2 1.2e+x\n"))
+    with pytest.raises(ConfigError, match=r"bad.txt.gz, line 2: unparseable time '1.2e\+x'"):
+        read_cascades(bad)
 
 
 def test_fit_on_a_dask_cluster_recovers_the_truth_too():

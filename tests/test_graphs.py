@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import gzip
+
 import networkx as nx
 import numpy as np
 import pytest
@@ -123,6 +125,30 @@ def test_malformed_edge_line_names_file_and_line(tmp_path):
     path.write_text("1 2\n2 3\nfour\n")
     with pytest.raises(ConfigError, match=r"bad.txt, line 3: expected two node ids"):
         read_edgelist(path, directed=False, delimiter=None)
+
+
+def test_gzip_compressed_edge_list_reads_as_the_plain_one(tmp_path):
+    text = "# comment\n10 20\n20 30 0.5\n\n30 10\nalice,bob\n"
+    plain, packed = tmp_path / "g.txt", tmp_path / "g.txt.gz"
+    plain.write_text(text.replace("alice,bob\n", ""))
+    packed.write_bytes(gzip.compress(plain.read_bytes()))
+    a = read_edgelist(plain, directed=True, delimiter=None)
+    b = read_edgelist(packed, directed=True, delimiter=None)
+    assert np.array_equal(a.indptr, b.indptr) and np.array_equal(a.indices, b.indices)
+    assert list(a.label_of(np.arange(a.n))) == list(b.label_of(np.arange(b.n)))
+    # Errors name the compressed file and the line of its decompressed text.
+    bad = tmp_path / "bad.txt.gz"
+    bad.write_bytes(gzip.compress(b"1 2\n2 3\nfour\n"))
+    with pytest.raises(ConfigError, match=r"bad.txt.gz, line 3: expected two node ids"):
+        read_edgelist(bad, directed=False, delimiter=None)
+
+
+def test_damaged_gzip_edge_list_is_a_config_error_naming_file_and_line(tmp_path):
+    whole = gzip.compress("".join(f"{i} {i + 1}\n" for i in range(50_000)).encode())
+    cut = tmp_path / "cut.txt.gz"
+    cut.write_bytes(whole[: len(whole) // 2])
+    with pytest.raises(ConfigError, match=r"cut.txt.gz, line \d+: damaged gzip file"):
+        read_edgelist(cut, directed=False, delimiter=None)
 
 
 def test_networkx_graph_passed_directly_keeps_node_names():

@@ -64,7 +64,7 @@ def paired(a: np.ndarray, b: np.ndarray) -> tuple[float, float]:
 
 @pytest.fixture(scope="module")
 def grqc(graphs_dir: Path) -> Graph:
-    return read_edgelist(graphs_dir / "CA-GrQc.txt", directed=False, delimiter=None)
+    return read_edgelist(graphs_dir / "CA-GrQc.txt.gz", directed=False, delimiter=None)
 
 
 # ------------------------------------------------------------------ greedy and CELF
@@ -319,7 +319,7 @@ def test_live_edge_worlds_match_the_engine_in_the_ic_special_case_with_a_short_c
 
 
 def test_rr_sets_estimate_the_spread_forward_simulation_does_on_a_directed_graph(graphs_dir):
-    graph = read_edgelist(graphs_dir / "email-Eu-core.txt", directed=True, delimiter=None)
+    graph = read_edgelist(graphs_dir / "email-Eu-core.txt.gz", directed=True, delimiter=None)
     people = np.lexsort((np.arange(graph.n), -graph.out_degree()))[:10]
     for depth in (2, None):
         forward = LiveEdgeWorlds(graph, 0.02, 3000, np.random.default_rng(1), depth=depth)
@@ -389,7 +389,7 @@ def test_fission_seeds_writes_a_list_a_config_can_use(tmp_path, capsys):
     config_path = tmp_path / "c.toml"
     config_path.write_text(
         '[experiment]\nname = "plan"\ndays = 10\n[graph]\nkind = "edgelist"\n'
-        f'path = "{GRAPHS / "email-Eu-core.txt"}"\ndirected = true\n'
+        f'path = "{GRAPHS / "email-Eu-core.txt.gz"}"\ndirected = true\n'
     )
     out = tmp_path / "seeds.csv"
     assert (

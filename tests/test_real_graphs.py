@@ -1,4 +1,4 @@
-"""Campaigns on real social networks from shared/data/graphs (SNAP ego-Facebook,
+"""Campaigns on real social networks from data/graphs (SNAP ego-Facebook,
 email-Eu-core): what must hold there, checked exactly where the model allows."""
 
 from __future__ import annotations
@@ -26,12 +26,14 @@ def edgelist_config(path, directed: bool, t: float, seeds: dict, days: int = 40)
 
 @pytest.fixture(scope="module")
 def email(graphs_dir):
-    return nx.read_edgelist(graphs_dir / "email-Eu-core.txt", nodetype=int, create_using=nx.DiGraph)
+    return nx.read_edgelist(
+        graphs_dir / "email-Eu-core.txt.gz", nodetype=int, create_using=nx.DiGraph
+    )
 
 
 def test_facebook_loads_with_snap_statistics(graphs_dir):
     cfg = parse_config(
-        edgelist_config(graphs_dir / "facebook_combined.txt", False, 0.1, {"count": 1})
+        edgelist_config(graphs_dir / "facebook_combined.txt.gz", False, 0.1, {"count": 1})
     )
     m = ReferralModel(cfg, rng=1)
     assert m.graph.n == 4039 and m.graph.n_edges == 88_234
@@ -44,11 +46,11 @@ def test_certain_cascade_on_facebook_reaches_everyone_at_bfs_distance(graphs_dir
     # shortest-path distance from the seed (one day per hop), as generation = distance.
     cfg = parse_config(
         edgelist_config(
-            graphs_dir / "facebook_combined.txt", False, 1.0, {"strategy": "list", "ids": [0]}
+            graphs_dir / "facebook_combined.txt.gz", False, 1.0, {"strategy": "list", "ids": [0]}
         )
     )
     m = ReferralModel(cfg, rng=1).run()
-    fb = nx.read_edgelist(graphs_dir / "facebook_combined.txt", nodetype=int)
+    fb = nx.read_edgelist(graphs_dir / "facebook_combined.txt.gz", nodetype=int)
     distance = nx.single_source_shortest_path_length(fb, 0)
     members = m.members().set_index("node")
     assert len(members) == 4039
@@ -61,7 +63,7 @@ def test_directed_email_shares_flow_only_along_out_edges(graphs_dir, email):
     seed = 160
     cfg = parse_config(
         edgelist_config(
-            graphs_dir / "email-Eu-core.txt", True, 1.0, {"strategy": "list", "ids": [seed]}
+            graphs_dir / "email-Eu-core.txt.gz", True, 1.0, {"strategy": "list", "ids": [seed]}
         )
     )
     m = ReferralModel(cfg, rng=2).run()
@@ -76,7 +78,7 @@ def test_directed_email_every_invitation_follows_an_edge(graphs_dir, email):
     # 17 out-edges between them: no referral at all 42% of the time at T = 0.05).
     cfg = parse_config(
         edgelist_config(
-            graphs_dir / "email-Eu-core.txt", True, 0.05, {"strategy": "top_degree", "count": 5}
+            graphs_dir / "email-Eu-core.txt.gz", True, 0.05, {"strategy": "top_degree", "count": 5}
         )
     )
     for seed in range(5):
@@ -94,7 +96,7 @@ def test_a_sender_nobody_hears_brings_no_one(graphs_dir, email):
     assert silent, "email-Eu-core has people who never wrote to anyone"
     cfg = parse_config(
         edgelist_config(
-            graphs_dir / "email-Eu-core.txt", True, 1.0, {"strategy": "list", "ids": silent[:3]}
+            graphs_dir / "email-Eu-core.txt.gz", True, 1.0, {"strategy": "list", "ids": silent[:3]}
         )
     )
     assert ReferralModel(cfg, rng=1).run().summary()["joined"] == 0
@@ -106,7 +108,7 @@ def test_top_degree_seeds_beat_random_seeds_on_facebook(graphs_dir):
     def mean_joined(strategy: str) -> float:
         cfg = parse_config(
             edgelist_config(
-                graphs_dir / "facebook_combined.txt",
+                graphs_dir / "facebook_combined.txt.gz",
                 False,
                 0.01,
                 {"strategy": strategy, "count": 5},

@@ -4,6 +4,11 @@ Modules: ``params`` (the controls, derived from ``sim.config``; the form's value
 campaign), ``jobs`` (the process pool running simulations), ``actions`` (what Run, Pin,
 Unpin and Save do), ``store`` (tables in a tab's ``dcc.Store``), ``ui`` (the page, and
 the report's table and charts from ``sim.charts``/``sim.report``) and ``server``
-(callbacks and the WSGI server). This file imports nothing, so the worker processes,
-which import ``sim.app.jobs``, never load Dash.
+(callbacks and the WSGI server). This file imports nothing of Dash (it only checks that
+the ``app`` extra is installed: ``sim.extras``), so the worker processes, which import
+``sim.app.jobs``, never load Dash.
 """
+
+from sim.extras import require
+
+require("app", "fission app")

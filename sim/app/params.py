@@ -40,8 +40,8 @@ from sim.study import Study, parse_study
 ROOT = Path(__file__).resolve().parents[2]
 START_CAMPAIGN = ROOT / "experiments" / "default.toml"
 APP_REPLICATES = 10  # replicates in the app's starting campaign (the file has 20)
-DEFAULT_GRAPHS_DIR = (ROOT.parent / "shared" / "data" / "graphs").resolve()
-EDGE_LIST_SUFFIXES = (".txt", ".edges", ".csv", ".tsv", ".el")
+DEFAULT_GRAPHS_DIR = ROOT / "data" / "graphs"  # the real networks shipped with Fission
+EDGE_LIST_SUFFIXES = (".txt", ".edges", ".csv", ".tsv", ".el")  # each also with ".gz"
 
 # The dotted keys a planner edits in the app, by panel, in the order shown.
 PANELS: dict[str, tuple[str, ...]] = {
@@ -408,12 +408,19 @@ def build_study(data: dict[str, Any]) -> Study:
 
 
 def edge_lists(folder: Path | str | None) -> list[str]:
-    """Edge-list files in ``folder`` (names relative to it), sorted; [] if no folder."""
+    """Edge-list files in ``folder`` (names relative to it), plain or gzip-compressed
+    (``facebook_combined.txt.gz``), sorted; [] if no folder."""
     if folder is None or not Path(folder).is_dir():
         return []
     folder = Path(folder)
     return sorted(
         str(p.relative_to(folder))
         for p in folder.rglob("*")
-        if p.is_file() and p.suffix.lower() in EDGE_LIST_SUFFIXES
+        if p.is_file() and _edge_list_suffix(p.name) in EDGE_LIST_SUFFIXES
     )
+
+
+def _edge_list_suffix(name: str) -> str:
+    """The suffix that says what a file holds, under a ``.gz``: ``.txt`` for ``a.txt.gz``."""
+    name = name.lower()
+    return Path(name.removesuffix(".gz")).suffix

@@ -6,9 +6,11 @@ import argparse
 from pathlib import Path
 
 from sim.config import ConfigError, parse_assignment
+from sim.extras import require
 
 
 def calibrate(args: argparse.Namespace) -> int:
+    require("calibration", "fission calibrate")  # before reading anything: fail fast
     from sim.calibration import (
         calibrate_cascades,
         calibrate_daily,

@@ -27,6 +27,7 @@ from sim.calibration.simulate import (
     simulate_daily,
 )
 from sim.config import ConfigError
+from sim.extras import require
 from sim.streams import derive_seed
 
 BAND = (0.05, 0.95)
@@ -95,6 +96,7 @@ def _abc(
     workers: int,
     address: str | None = None,
 ) -> tuple[pd.DataFrame, float, float, int, int]:
+    require("calibration", "calibration")
     import pyabc
 
     spec = problem.spec

@@ -21,6 +21,7 @@ from sim.config import (
     parse_config,
     read_with_overrides,
 )
+from sim.graphs.textfile import numbered_lines
 
 PILOT_REQUIRED = ("day", "new_joins")
 PILOT_OPTIONAL = ("new_invites", "new_paying", "reward_paid")
@@ -192,39 +193,37 @@ class Cascade:
 
 def read_cascades(path: str | Path, min_size: int = 1) -> list[Cascade]:
     """Cascades, one a line: ``user time,user time,...`` (times in seconds, any order of
-    notation such as ``1.28514154e+9``). Cascades smaller than ``min_size`` are left out,
-    the same censoring the fit then applies to simulated cascades."""
+    notation such as ``1.28514154e+9``), from a plain or gzip-compressed file. Cascades
+    smaller than ``min_size`` are left out, the same censoring the fit then applies to
+    simulated cascades."""
     path = Path(path)
     if not path.is_file():
         raise ConfigError(f"{path}: no such cascades file")
     if min_size < 1:
         raise ConfigError(f"--min-size {min_size}: must be at least 1")
     cascades = []
-    with path.open(encoding="utf-8", errors="replace") as handle:
-        for number, line in enumerate(handle, start=1):
-            line = line.strip().rstrip(",")
-            if not line or line.startswith("#"):
-                continue
-            users, times = [], []
-            for token in line.split(","):
-                parts = token.split()
-                if len(parts) != 2:
-                    raise ConfigError(f"{path}, line {number}: expected 'user time', got {token!r}")
-                try:
-                    t = float(parts[1])
-                except ValueError:
-                    raise ConfigError(
-                        f"{path}, line {number}: unparseable time {parts[1]!r}"
-                    ) from None
-                if not math.isfinite(t):
-                    raise ConfigError(f"{path}, line {number}: unparseable time {parts[1]!r}")
-                users.append(parts[0])
-                times.append(t)
-            seconds = np.asarray(times)
-            order = np.argsort(seconds, kind="stable")
-            seconds = seconds[order] - seconds[order[0]]
-            if len(users) >= min_size:
-                cascades.append(Cascade(tuple(users[i] for i in order), seconds))
+    for number, line in numbered_lines(path):
+        line = line.strip().rstrip(",")
+        if not line or line.startswith("#"):
+            continue
+        users, times = [], []
+        for token in line.split(","):
+            parts = token.split()
+            if len(parts) != 2:
+                raise ConfigError(f"{path}, line {number}: expected 'user time', got {token!r}")
+            try:
+                t = float(parts[1])
+            except ValueError:
+                raise ConfigError(f"{path}, line {number}: unparseable time {parts[1]!r}") from None
+            if not math.isfinite(t):
+                raise ConfigError(f"{path}, line {number}: unparseable time {parts[1]!r}")
+            users.append(parts[0])
+            times.append(t)
+        seconds = np.asarray(times)
+        order = np.argsort(seconds, kind="stable")
+        seconds = seconds[order] - seconds[order[0]]
+        if len(users) >= min_size:
+            cascades.append(Cascade(tuple(users[i] for i in order), seconds))
     if not cascades:
         raise ConfigError(f"{path}: no cascade of at least {min_size} adopters")
     return cascades

@@ -1,4 +1,5 @@
-"""Graphs read from edge-list files: SNAP-style lists or CSVs, ids kept as labels."""
+"""Graphs read from edge-list files: SNAP-style lists or CSVs, plain or gzip-compressed
+(``.gz``), ids kept as labels."""
 
 from __future__ import annotations
 
@@ -8,10 +9,12 @@ import numpy as np
 
 from sim.config import ConfigError
 from sim.graphs.csr import Graph
+from sim.graphs.textfile import numbered_lines
 
 
 def read_edgelist(path: Path, *, directed: bool, delimiter: str | None) -> Graph:
-    """Read a SNAP-style edge list (``#`` comments) or a CSV (header allowed).
+    """Read a SNAP-style edge list (``#`` comments) or a CSV (header allowed), plain or
+    gzip-compressed (read as it is decompressed: same lines, same line numbers).
 
     Extra columns (weights, times) are ignored. Node ids are kept as given: integers when
     every id is an integer, text otherwise. Errors name the file and line.
@@ -21,21 +24,20 @@ def read_edgelist(path: Path, *, directed: bool, delimiter: str | None) -> Graph
     sources: list[str] = []
     targets: list[str] = []
     first_data = True
-    with path.open(encoding="utf-8", errors="replace") as lines:
-        for number, line in enumerate(lines, start=1):
-            text = line.strip()
-            if not text or text.startswith(("#", "%")):
-                continue
-            fields = text.split(delimiter) if delimiter else text.split()
-            if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
-                raise ConfigError(f"{path}, line {number}: expected two node ids, got {text!r}")
-            u, v = fields[0].strip(), fields[1].strip()
-            if first_data and delimiter == "," and not (_is_int(u) and _is_int(v)):
-                first_data = False  # a CSV header
-                continue
-            first_data = False
-            sources.append(u)
-            targets.append(v)
+    for number, line in numbered_lines(path):
+        text = line.strip()
+        if not text or text.startswith(("#", "%")):
+            continue
+        fields = text.split(delimiter) if delimiter else text.split()
+        if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
+            raise ConfigError(f"{path}, line {number}: expected two node ids, got {text!r}")
+        u, v = fields[0].strip(), fields[1].strip()
+        if first_data and delimiter == "," and not (_is_int(u) and _is_int(v)):
+            first_data = False  # a CSV header
+            continue
+        first_data = False
+        sources.append(u)
+        targets.append(v)
     if not sources:
         raise ConfigError(f"graph.path: {path} has no edges")
     if all(_is_int(s) for s in sources) and all(_is_int(t) for t in targets):

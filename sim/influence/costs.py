@@ -1,8 +1,8 @@
 """What each seed candidate costs: a KOL's fee, a seed's gift (yuan).
 
 ``seeds.costs`` names a CSV file of ``id,cost`` lines (a header line is allowed), read
-relative to the config file; people it leaves out cost ``seeds.default_cost``. Errors
-name the file and line.
+relative to the config file (plain or gzip-compressed); people it leaves out cost
+``seeds.default_cost``. Errors name the file and line.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ import numpy as np
 
 from sim.config import Config, ConfigError
 from sim.graphs import Graph
+from sim.graphs.textfile import numbered_lines
 
 
 def read_costs(path: Path, graph: Graph, default: float = 0.0) -> tuple[np.ndarray, np.ndarray]:
@@ -23,30 +24,29 @@ def read_costs(path: Path, graph: Graph, default: float = 0.0) -> tuple[np.ndarr
     costs = np.full(graph.n, float(default))
     listed = np.zeros(graph.n, dtype=bool)
     first = True
-    with path.open(encoding="utf-8") as lines:
-        for number, line in enumerate(lines, start=1):
-            text = line.strip()
-            if not text or text.startswith("#"):
+    for number, line in numbered_lines(path, errors="strict"):
+        text = line.strip()
+        if not text or text.startswith("#"):
+            continue
+        fields = [f.strip() for f in text.split(",")]
+        where = f"{path}, line {number}"
+        if len(fields) != 2 or not fields[0] or not fields[1]:
+            raise ConfigError(f"{where}: expected 'id,cost', got {text!r}")
+        try:
+            cost = float(fields[1])
+        except ValueError:
+            if first:  # a header
+                first = False
                 continue
-            fields = [f.strip() for f in text.split(",")]
-            where = f"{path}, line {number}"
-            if len(fields) != 2 or not fields[0] or not fields[1]:
-                raise ConfigError(f"{where}: expected 'id,cost', got {text!r}")
-            try:
-                cost = float(fields[1])
-            except ValueError:
-                if first:  # a header
-                    first = False
-                    continue
-                raise ConfigError(f"{where}: cost {fields[1]!r} is not a number") from None
-            first = False
-            if not math.isfinite(cost) or cost < 0:
-                raise ConfigError(f"{where}: cost {fields[1]} must be a number >= 0 (yuan)")
-            person = int(graph.index_of([fields[0]], where)[0])
-            if listed[person]:
-                raise ConfigError(f"{where}: id {fields[0]!r} is listed twice")
-            listed[person] = True
-            costs[person] = cost
+            raise ConfigError(f"{where}: cost {fields[1]!r} is not a number") from None
+        first = False
+        if not math.isfinite(cost) or cost < 0:
+            raise ConfigError(f"{where}: cost {fields[1]} must be a number >= 0 (yuan)")
+        person = int(graph.index_of([fields[0]], where)[0])
+        if listed[person]:
+            raise ConfigError(f"{where}: id {fields[0]!r} is listed twice")
+        listed[person] = True
+        costs[person] = cost
     return costs, listed
 
 
