@@ -9,7 +9,6 @@ counts, what it costs), which the model reads once to build its per-person array
 
 from __future__ import annotations
 
-from enum import IntEnum
 from typing import Any, ClassVar
 
 import mesa
@@ -17,23 +16,11 @@ import numpy as np
 
 from sim.config import Config
 
-
-class Role(IntEnum):
-    MEMBER = 0
-    SEED = 1
-    KOL = 2
-
-
-class Segment(IntEnum):
-    """Latent member quality (the 271 rule, domain §2)."""
-
-    PAYER = 0
-    CONVERTIBLE = 1
-    JUNK = 2  # never buys; farms rewards
-
-
-ROLE_NAMES = ("member", "seed", "kol")
-SEGMENT_NAMES = ("payer", "convertible", "junk")
+# The codes live in sim.roles (which the mechanisms read); re-exported here.
+from sim.roles import ROLE_NAMES as ROLE_NAMES
+from sim.roles import SEGMENT_NAMES as SEGMENT_NAMES
+from sim.roles import Role as Role
+from sim.roles import Segment as Segment
 
 
 class Person(mesa.Agent):

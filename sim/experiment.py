@@ -175,8 +175,8 @@ def _run(
             executor.close()
     if store is not None:
         return store.finish(description_of(workers, address))
-    runs, daily, generations, members = _tables(outputs)
-    results = Results(runs, daily, generations, members, config=study.to_dict())
+    runs, daily, generations, members, weeks = _tables(outputs)
+    results = Results(runs, daily, generations, members, weeks=weeks, config=study.to_dict())
     results.sensitivity = sensitivity(study, design, runs)
     return results
 
@@ -189,7 +189,7 @@ def description_of(workers: int, address: str | None) -> str:
 
 def _tables(
     outputs: list[RunOutput],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None]:
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
     outputs = sorted(outputs, key=lambda o: o.run_id)
     runs = pd.concat([o.summary for o in outputs], ignore_index=True)
     daily = pd.concat([o.daily for o in outputs], ignore_index=True)
@@ -197,4 +197,7 @@ def _tables(
     members = None
     if outputs and outputs[0].members is not None:
         members = pd.concat([o.members for o in outputs], ignore_index=True)
-    return runs, daily, generations, members
+    weeks = None
+    if outputs and outputs[0].weeks is not None:
+        weeks = pd.concat([o.weeks for o in outputs], ignore_index=True)
+    return runs, daily, generations, members, weeks

@@ -74,8 +74,9 @@ class Family:
         return self.members[getattr(params, self.tag)](params, people)
 
     def outputs(self) -> tuple[Output, ...]:
-        """Every output some member adds."""
-        return tuple(o for m in self.members.values() for o in m.outputs)
+        """Every output some member adds (once, when several declare it)."""
+        outputs = {o.name + "/" + o.table: o for m in self.members.values() for o in m.outputs}
+        return tuple(outputs.values())
 
     def streams(self) -> tuple[str, ...]:
         """Every random stream some member draws from."""

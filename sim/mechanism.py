@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.params import Section
 
-Table = Literal["runs", "daily", "members", "generations"]
+Table = Literal["runs", "daily", "members", "generations", "weeks"]
 
 
 @dataclass(frozen=True)

@@ -52,6 +52,7 @@ from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
 from sim.tables import RunTables
+from sim.value import BuyingView, HorizonView, ValueJoinView, make_value
 
 # Column types of the daily table (sim.outputs declares each column's type).
 _DTYPES = {"int": np.int64, "float": np.float64, "number": np.float64}
@@ -143,6 +144,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.lure = make_lure(config.lure, n)
         self.reward_rule = make_reward_rule(config.reward, n)
         self.channels = [c(getattr(config, c.section), n) for c in CHANNELS]
+        # What members buy, during the campaign and over the horizon after it.
+        self.value = make_value(config.value, n, config.behaviour, config.experiment.days)
+        self.value.start(self.seed)
         declared = (*Ledger.STREAMS, *(s for m in self._mechanisms for s in m.streams))
         self.streams = Streams(self.seed, declared)
 
@@ -179,7 +183,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
 
     @property
     def _mechanisms(self) -> list[Mechanism]:
-        return [self.lure, self.reward_rule, *self.channels]
+        return [self.lure, self.reward_rule, *self.channels, self.value]
 
     def _draws(self, mechanism: Mechanism) -> Draws:
         """The streams a mechanism declared (shared generators: the run's ``streams``)."""
@@ -209,10 +213,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.appeal_offered = appeal_offered(self.lure, self.reward_rule)
         self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
-        buying = cfg.behaviour.purchase_probability
-        # Daily chance of an order by segment; junk never buys.
-        self._purchase_chance = np.array([buying.payer, buying.convertible, 0.0])
-        self._anyone_buys = bool(self._purchase_chance.max() > 0)
+        self._anyone_buys = self.value.buys
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
@@ -245,6 +246,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self._record(self.today)
         if day >= self.days:
             self.running = False
+            self._after_campaign()
         self._mid_day = False
 
     @property
@@ -385,6 +387,21 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             self.invites,
         )
         self._draw_traits(joined_today)
+        # Invitees come first in joined_today; a cash lure paid them while funded.
+        cash_paid = np.zeros(joined, dtype=bool)
+        cash_paid[: invitees.size] = funded and self.lure.pays_cash
+        value = self.value
+        value.on_join(
+            ValueJoinView(
+                day,
+                joined_today,
+                self._segment,
+                self.inviter,
+                cash_paid,
+                self.reward_rule.pull() if funded else 0.0,
+                self._draws(value),
+            )
+        )
         sharing = joined_today[self._propensity[joined_today] > 0]
         if sharing.size:
             self._may_share = np.concatenate([self._may_share, sharing])
@@ -417,20 +434,23 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             self.ledger.kol_cost += KOL.fee(self.config) * starting_kols.size
 
     def _purchases(self, day: int, funded: bool) -> None:
-        b = self.config.behaviour
         # Members at the start of the day who joined through the campaign.
         start = self._cumulative_joined - self._joined_today.size
         buyers = self._joiners[:start]
         if not self._anyone_buys or start == 0:
             return
-        chance = self._purchase_chance[self._segment[buyers]]
+        value = self.value
+        view = BuyingView(day, buyers, self._segment, self.invites, self._draws(value))
+        chance = lifted = value.chance(view)
         lure = self.lure
         if funded:  # the lure may lift the chance (a held coupon, credit on a card)
-            chance = lure.purchase_chance(self._purchase_view(day, buyers), chance)
-        buyers = buyers[self.streams["purchases"].random(buyers.size) < chance]
+            lifted = lure.purchase_chance(self._purchase_view(day, buyers), chance)
+        counts = value.orders_today(view, chance, lifted)
+        bought = counts > 0
+        buyers, counts = buyers[bought], counts[bought]
         first = buyers[self.purchases[buyers] == 0]
-        self.purchases[buyers] += 1
-        revenue = buyers.size * b.revenue_per_order
+        self.purchases[buyers] += counts
+        revenue = value.book(day, buyers, counts, self.day_joined)
         self.revenue += revenue
         self.today["revenue"] = revenue
         self.today["new_paying"] = int(first.size)
@@ -446,6 +466,20 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 count_into(self.counted_referrals, inviters)
                 dues += rule.on_referral(self._join_view(day, referred, inviters, rule))
         self._settle(dues, day)
+
+    def _after_campaign(self) -> None:
+        """After the last day: members go on buying over the value horizon."""
+        value = self.value
+        value.after_campaign(
+            HorizonView(
+                self.days,
+                self._joiners[: self._cumulative_joined],
+                self._segment,
+                self.day_joined,
+                self.invites,
+                self._draws(value),
+            )
+        )
 
     def _purchase_view(self, day: int, buyers: np.ndarray) -> PurchaseView:
         revenue = self.config.behaviour.revenue_per_order

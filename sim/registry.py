@@ -13,14 +13,16 @@ from sim.config import FAMILIES
 from sim.lures import LURES
 from sim.mechanism import Output
 from sim.rewards import REWARDS
+from sim.value import VALUE
 
 __all__ = ["CHANNELS", "FAMILIES", "columns", "decision_outcomes", "find", "mechanism_outputs"]
 
 
 def mechanism_outputs() -> tuple[Output, ...]:
-    """Every output a mechanism declares, in registry order (lures, rewards, channels)."""
+    """Every output a mechanism declares, in registry order (value models, lures,
+    rewards, channels): the value columns first, as planners read profit first."""
     channel_outputs = tuple(o for channel in CHANNELS for o in channel.outputs)
-    return LURES.outputs() + REWARDS.outputs() + channel_outputs
+    return VALUE.outputs() + LURES.outputs() + REWARDS.outputs() + channel_outputs
 
 
 def decision_outcomes() -> tuple[Output, ...]:

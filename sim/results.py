@@ -33,6 +33,7 @@ class Results:
     generations: pd.DataFrame | None = None
     members: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
+    weeks: pd.DataFrame | None = None  # the value horizon by week
     config: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -66,6 +67,7 @@ class Results:
             generations=optional("generations.parquet"),
             members=optional("members.parquet"),
             sensitivity=optional("sensitivity.parquet"),
+            weeks=optional("weeks.parquet"),
             config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
             manifest=manifest,
             path=folder,

@@ -20,7 +20,7 @@ from sim.model import ReferralModel
 from sim.study import RunSpec
 
 # Summary columns that may be empty (no peak, budget never exhausted): nullable integers.
-_NULLABLE_INT = ("peak_day", "budget_exhausted_day")
+_NULLABLE_INT = ("peak_day", "budget_exhausted_day", "payback_day")
 
 
 @dataclass(frozen=True)
@@ -41,6 +41,7 @@ class RunOutput:
     daily: pd.DataFrame
     generations: pd.DataFrame
     members: pd.DataFrame | None
+    weeks: pd.DataFrame | None = None  # with a value horizon
 
 
 def execute_run(task: RunTask) -> RunOutput:
@@ -88,7 +89,12 @@ def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
     if config.experiment.write_members:
         members = model.members()
         members.insert(0, "run_id", spec.run_id)
-    return RunOutput(spec.run_id, summary, daily, generations, members)
+    weeks = None
+    if config.value.horizon_days > 0:
+        weeks = model.weeks()
+        for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+            weeks.insert(i, key, value)
+    return RunOutput(spec.run_id, summary, daily, generations, members, weeks)
 
 
 def getattr_dotted(config: Config, key: str) -> Any:

@@ -80,6 +80,8 @@ ENGINE_MODULES = (
     "streams",
     "study",
     "tables",
+    "roles",
+    "value",
 )
 
 
@@ -125,7 +127,10 @@ def default_out_dir(study: Study) -> Path:
 _NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
 STAGING = ".fission-staging"  # a --fresh run's new results, until they are complete
 SIGNATURE = "fission results"  # manifest.json's "format": Fission wrote this folder
-PART_KINDS = ("runs", "daily", "generations", "members")  # runs last: it marks a run done
+PART_KINDS = ("runs", "daily", "generations", "members", "weeks")  # runs: marks a run done
+# Parts only some studies write: members with experiment.write_members, weeks with a
+# value horizon (value.horizon_days > 0).
+OPTIONAL_PARTS = ("members", "weeks")
 _PART = re.compile(r"\d{8}\.parquet")
 _IMAGE = re.compile(r"[A-Za-z0-9_\-]+\.(?:png|svg)")
 
@@ -201,6 +206,7 @@ class ResultStore:
         "daily.parquet",
         "generations.parquet",
         "members.parquet",
+        "weeks.parquet",
         "sensitivity.parquet",
         "config.toml",
         "manifest.json",
@@ -294,8 +300,8 @@ class ResultStore:
         name = f"{run_id:08d}.parquet"
         for kind in PART_KINDS:
             path = self.parts / kind / name
-            if kind == "members" and not path.exists():
-                continue  # written only with experiment.write_members
+            if kind in OPTIONAL_PARTS and not path.exists():
+                continue
             if not _part_holds(path, run_id, rows=1 if kind == "runs" else None):
                 return False
         return True
@@ -326,6 +332,8 @@ class ResultStore:
         name = f"{output.run_id:08d}.parquet"
         if output.members is not None:
             write_parquet(output.members, self.parts / "members" / name)
+        if output.weeks is not None:
+            write_parquet(output.weeks, self.parts / "weeks" / name)
         write_parquet(output.daily, self.parts / "daily" / name)
         write_parquet(output.generations, self.parts / "generations" / name)
         write_parquet(output.summary, self.parts / "runs" / name)
@@ -349,11 +357,16 @@ class ResultStore:
             members = pd.concat(frames["members"], ignore_index=True)
             members = members.sort_values(["run_id", "node"], kind="stable")
             members = members.reset_index(drop=True)
+        weeks = None
+        if frames["weeks"]:
+            weeks = pd.concat(frames["weeks"], ignore_index=True)
+            weeks = weeks.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)
         indices = sensitivity(self.study, self.design, runs)
         write_parquet(runs, self.work / "runs.parquet")
         write_parquet(daily, self.work / "daily.parquet")
         write_parquet(generations, self.work / "generations.parquet")
-        for name, table in (("members.parquet", members), ("sensitivity.parquet", indices)):
+        optional = {"members": members, "weeks": weeks, "sensitivity": indices}
+        for name, table in ((f"{kind}.parquet", t) for kind, t in optional.items()):
             if table is not None:
                 write_parquet(table, self.work / name)
             else:
@@ -388,7 +401,7 @@ class ResultStore:
         for spec in self.design.runs:
             for kind in PART_KINDS:
                 path = self.parts / kind / _part(spec.run_id)
-                if kind == "members" and not path.exists():
+                if kind in OPTIONAL_PARTS and not path.exists():
                     continue
                 try:
                     frames[kind].append(pd.read_parquet(path))

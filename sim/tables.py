@@ -13,11 +13,12 @@ from typing import Any
 
 import numpy as np
 
-from sim.agents import ROLE_NAMES, SEGMENT_NAMES, Role, Segment
+from sim.agents import KOL, ROLE_NAMES, SEGMENT_NAMES, Role, Segment
 from sim.graphs import Graph
 from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
+from sim.value import ValueSummaryView
 
 
 class RunTables:
@@ -29,7 +30,8 @@ class RunTables:
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns
-        (``sim.outputs.RUNS``), then those of its mechanisms (``outputs()``)."""
+        (``sim.outputs.RUNS``), the value model's (profit, lifetime value: ``sim.value``),
+        then those of its other mechanisms (``outputs()``)."""
         members = np.flatnonzero(self.member)
         new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
         joined = int(new.size)
@@ -42,30 +44,52 @@ class RunTables:
         total_cost = self.ledger.total_cost
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
-        return {
-            "seed": self.seed,
-            "invited": int(np.count_nonzero(self.status & INVITED)),
-            "joined": joined,
-            "joined_via_referral": via_referral,
-            "joined_external": joined - via_referral,
-            "paying": paying,
-            "junk_share": junk / joined if joined else math.nan,
-            "joined_payer": int(by_segment[Segment.PAYER]),
-            "joined_convertible": int(by_segment[Segment.CONVERTIBLE]),
-            "joined_junk": junk,
-            "reward_cost": self.reward_cost,
-            "lure_cost": self.lure_cost,
-            "kol_cost": self.kol_cost,
-            "total_cost": total_cost,
-            "revenue": self.revenue,
-            "cac": total_cost / joined if joined else math.nan,
-            "cost_per_paying": total_cost / paying if paying else math.nan,
-            "roi": (self.revenue * margin - total_cost) / total_cost if total_cost else math.nan,
-            "k_factor": via_referral / members if members else math.nan,
-            "max_generation": deepest,
-            "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
-            "budget_exhausted_day": self.budget.exhausted_day,
-        } | {key: value for m in self._mechanisms for key, value in m.results().items()}
+        return (
+            {
+                "seed": self.seed,
+                "invited": int(np.count_nonzero(self.status & INVITED)),
+                "joined": joined,
+                "joined_via_referral": via_referral,
+                "joined_external": joined - via_referral,
+                "paying": paying,
+                "junk_share": junk / joined if joined else math.nan,
+                "joined_payer": int(by_segment[Segment.PAYER]),
+                "joined_convertible": int(by_segment[Segment.CONVERTIBLE]),
+                "joined_junk": junk,
+                "reward_cost": self.reward_cost,
+                "lure_cost": self.lure_cost,
+                "kol_cost": self.kol_cost,
+                "total_cost": total_cost,
+                "revenue": self.revenue,
+                "cac": total_cost / joined if joined else math.nan,
+                "cost_per_paying": total_cost / paying if paying else math.nan,
+                "roi": (self.revenue * margin - total_cost) / total_cost
+                if total_cost
+                else math.nan,
+                "k_factor": via_referral / members if members else math.nan,
+                "max_generation": deepest,
+                "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
+                "budget_exhausted_day": self.budget.exhausted_day,
+            }
+            | self.value.summary(
+                ValueSummaryView(
+                    new, self._starters, self.role, self.inviter, self._segment, self._cost_by_day()
+                )
+            )
+            | {key: value for m in self._mechanisms for key, value in m.results().items()}
+        )
+
+    def _cost_by_day(self) -> np.ndarray:
+        """Yuan paid on each day 0 … last (lures, rewards, and KOL fees on a KOL's first
+        day), for discounting costs."""
+        days = self._days_recorded
+        cost = np.zeros(days + 1)
+        cost[1:] = self._days["reward_paid"][:days] + self._days["lure_paid"][:days]
+        if self.kols.size:
+            start = self.active_from[self.kols]
+            start = start[start <= days]
+            cost += np.bincount(start, minlength=days + 1) * KOL.fee(self.config)
+        return cost
 
     def generations(self) -> Any:
         """The cascade by generation (0: seeds, KOLs and outside joiners): members in each
@@ -132,8 +156,23 @@ class RunTables:
                 "invites": self.invites[people],
                 "purchases": self.purchases[people],
                 "reward_earned": self.reward_earned[people],
+                "orders": self.value.orders[people],
+                "margin": self.value.spent[people] * self.value.margin,
+                "discounted_margin": self.value.worth[people],
+                "alive_at_horizon": self.value.alive(people, self._segment)
+                & (self.role[people] == Role.MEMBER),
             }
         )
+
+    def weeks(self) -> Any:
+        """The value horizon by week (empty without one): orders, revenue, margin, the
+        members still alive."""
+        import pandas as pd
+
+        new = self._joiners[: self._cumulative_joined]
+        alive = int(np.count_nonzero(self.value.alive(new, self._segment)))
+        dropped = int(self.value.by_day[3].sum()) if self.value.by_day else 0
+        return pd.DataFrame(self.value.weeks(alive + dropped))
 
 
 def _label_dtype(graph: Graph) -> str:

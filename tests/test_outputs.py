@@ -36,6 +36,7 @@ def tiny() -> ReferralModel:
     config = {
         "graph": {"kind": "powerlaw_cluster", "n": 200, "m": 4, "p_triangle": 0.3},
         "experiment": {"days": 3},
+        "value": {"model": "bg_nbd", "horizon_days": 20},
     }
     return ReferralModel(parse_config(config), rng=1).run()
 
@@ -101,9 +102,11 @@ def test_summary_and_daily_columns_are_the_models(tiny):
     assert outputs.SUMMARY_COLUMNS[0] == "seed"
 
 
-def test_members_and_generations_columns_are_the_models(tiny):
-    assert list(tiny.members().columns) == [o.name for o in outputs.MEMBERS]
+def test_members_generations_and_weeks_columns_are_the_models(tiny):
+    extra = tiny.outputs()  # the value model's columns of members and weeks
+    assert list(tiny.members().columns) == [o.name for o in outputs.columns("members", extra)]
     assert list(tiny.generations().columns) == [o.name for o in outputs.GENERATIONS]
+    assert list(tiny.weeks().columns) == [o.name for o in outputs.columns("weeks", extra)]
 
 
 def _fits(series: pd.Series, declared: str) -> bool:
@@ -113,14 +116,20 @@ def _fits(series: pd.Series, declared: str) -> bool:
         "float": pd.api.types.is_float_dtype(dtype),
         "number": pd.api.types.is_numeric_dtype(dtype),
         "category": isinstance(dtype, pd.CategoricalDtype),
+        "bool": pd.api.types.is_bool_dtype(dtype),
         "int or text": pd.api.types.is_integer_dtype(dtype) or pd.api.types.is_string_dtype(dtype),
     }[declared]
 
 
 def test_the_declared_types_are_the_written_ones(tiny):
-    frames = {"daily": tiny.daily(), "members": tiny.members(), "generations": tiny.generations()}
+    frames = {
+        "daily": tiny.daily(),
+        "members": tiny.members(),
+        "generations": tiny.generations(),
+        "weeks": tiny.weeks(),
+    }
     for table, frame in frames.items():
-        for o in outputs.CORE[table]:
+        for o in outputs.columns(table, tiny.outputs()):
             assert _fits(frame[o.name], o.type), (table, o.name, frame[o.name].dtype, o.type)
 
 

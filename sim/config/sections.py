@@ -17,9 +17,10 @@ from sim.family import Family
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
 from sim.rewards import REWARDS, RewardConfig
+from sim.value import VALUE, ValueConfig
 
 # The config tables whose keys depend on a kind: the table, and the family that says.
-FAMILIES: dict[str, Family] = {"lure": LURES, "reward": REWARDS}
+FAMILIES: dict[str, Family] = {"lure": LURES, "reward": REWARDS, "value": VALUE}
 
 _Section = Section
 
@@ -386,6 +387,7 @@ class CampaignTables(_Section):
     behaviour: BehaviourConfig = BehaviourConfig()
     lure: LureConfig = Field(default_factory=LURES.default)
     reward: RewardConfig = Field(default_factory=REWARDS.default)
+    value: ValueConfig = Field(default_factory=VALUE.default)
     # Folder that relative file paths in the config are read from (not a user key).
     base_dir: str = Field(".", exclude=True)
 

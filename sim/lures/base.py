@@ -47,6 +47,8 @@ class Lure(Mechanism):
 
     family = "lure"
     strength: ClassVar[tuple[float, float, float]] = (0.0, 0.0, 0.0)
+    # Pays the invitee cash on joining: reward hunters may take it and leave (value models).
+    pays_cash: ClassVar[bool] = False
 
     @property
     def half_value(self) -> float:

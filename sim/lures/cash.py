@@ -20,6 +20,7 @@ class CashLure(Lure):
     name = "cash"
     Params = CashParams
     strength = CASH_STRENGTH
+    pays_cash = True
 
     def on_join(self, view: JoinView) -> list[Due]:
         return [Due.each(view.invitees, self.params.value, "lure")]

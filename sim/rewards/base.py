@@ -70,11 +70,15 @@ class RewardRule(Mechanism):
         told = getattr(self.params, "perceived_value", None)
         return self.default_perceived_value() if told is None else told
 
+    def pull(self) -> float:
+        """How strongly the reward draws an inviter, v / (v + half) in [0, 1) for the
+        perceived value v per invite (yuan): 0 without a reward."""
+        half = getattr(self.params, "motivation_half_value", 2.0)
+        return saturating(self.perceived_value(), half)
+
     def motivation(self) -> float:
         """Saturating reward motivation in [0, 1 + bonus), before the segment's lift."""
-        half = getattr(self.params, "motivation_half_value", 2.0)
-        value = saturating(self.perceived_value(), half)
-        return value * (1.0 + self.motivation_bonus)
+        return self.pull() * (1.0 + self.motivation_bonus)
 
     def invitee_value(self) -> float:
         """Yuan the rule promises the invitee (adds appeal like a cash lure)."""
