@@ -96,7 +96,7 @@ def _parser() -> argparse.ArgumentParser:
     app.add_argument(
         "--max-people", type=int, help="most people in a run's graph (default 1,000,000)"
     )
-    app.add_argument("--max-replicates", type=int, help="most replicates a Run (default 1,000)")
+    app.add_argument("--max-replicates", type=int, help="most replicates in a Run (default 1,000)")
     app.add_argument(
         "--max-request-bytes",
         type=int,

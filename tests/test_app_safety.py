@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.app import actions, folders, guard, params
+from sim.app import actions, folders, guard, limits, params
 from sim.app.folders import Folders
 from sim.app.jobs import JobBoard, TabBusy
 from sim.app.limits import Limits
@@ -198,8 +198,8 @@ def test_limits_refuse_a_run_naming_the_field_and_the_limit():
             "graph.mean_degree: about 250,000,000 friendships, at most 50,000,000 in this app",
         ),
     ]
-    for changes, limits, text in cases:
-        job, message = actions.start_run(NoBoard(), form() | changes, None, limits)
+    for changes, chosen, text in cases:
+        job, message = actions.start_run(NoBoard(), form() | changes, None, chosen)
         assert job is None and message.kind == "error"
         assert message.text.startswith(text), message.text
 
@@ -358,6 +358,13 @@ def test_app_help_documents_the_safety_options(capsys):
         "--allow-host",
     ):
         assert option in text
+    # The defaults the help states are the app's (the CLI does not import them: --help
+    # stays fast), so they are checked here.
+    assert f"(default {limits.DEFAULT_MAX_PEOPLE:,})" in text
+    assert f"(default {limits.DEFAULT_MAX_REPLICATES:,})" in text
+    assert f"(default {limits.DEFAULT_MAX_REQUEST_BYTES:,};" in text
+    assert f"(default {folders.DEFAULT_SAVE_DIR}/)" in text
+    assert f"(default {folders.DEFAULT_RESULTS_ROOT}/)" in text
 
 
 def test_app_command_refuses_a_results_folder_outside_the_root_and_bad_limits(tmp_path, capsys):
