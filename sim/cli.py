@@ -56,12 +56,52 @@ def _parser() -> argparse.ArgumentParser:
     validate.add_argument("--replicates", type=int)
     _add_set(validate)
 
-    app = commands.add_parser("app", help="start the live app (a web page on this machine)")
-    app.add_argument("--results", type=Path, help="a results folder to open at start")
+    app = commands.add_parser(
+        "app",
+        help="start the live app (a web page on this machine)",
+        description="Start the live app. The page reads and writes only inside the folders "
+        "named here (graphs, save dir, results root), by name; beyond loopback every "
+        "request needs the token in the printed URL.",
+    )
     app.add_argument("--port", type=int, default=8050, help="port (default 8050)")
-    app.add_argument("--host", default="127.0.0.1", help="address to listen on (0.0.0.0: all)")
-    app.add_argument("--graphs", type=Path, help="folder of edge lists the app offers")
+    app.add_argument(
+        "--host",
+        default="127.0.0.1",
+        help="address to listen on (default 127.0.0.1; 0.0.0.0: all, with a token)",
+    )
+    app.add_argument(
+        "--allow-host",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="a host name the page may be reached by beyond loopback (repeatable)",
+    )
+    app.add_argument(
+        "--graphs", type=Path, help="folder of edge lists the app offers (default data/graphs)"
+    )
+    app.add_argument(
+        "--save-dir",
+        type=Path,
+        default=Path("studies"),
+        help="folder Save as study writes in (default studies/)",
+    )
+    app.add_argument(
+        "--results-root",
+        type=Path,
+        default=Path("results"),
+        help="folder whose results folders the app opens (default results/)",
+    )
+    app.add_argument("--results", type=Path, help="a results folder (in the root) to open at start")
     app.add_argument("--workers", type=int, help="simulation processes (default: cores, max 4)")
+    app.add_argument(
+        "--max-people", type=int, help="most people in a run's graph (default 1,000,000)"
+    )
+    app.add_argument("--max-replicates", type=int, help="most replicates in a Run (default 1,000)")
+    app.add_argument(
+        "--max-request-bytes",
+        type=int,
+        help="largest request body, else 413 (default 32,000,000; pinned runs count)",
+    )
 
     report = commands.add_parser("report", help="(re)build report.html from a results folder")
     report.add_argument("folder", type=Path, help="a results folder written by `fission run`")
@@ -246,22 +286,54 @@ def _app(args: argparse.Namespace) -> int:
     import contextlib
     import signal
 
+    from sim.app.folders import DEFAULT_GRAPHS_DIR, Folders
+    from sim.app.limits import Limits
     from sim.app.server import AppServer
 
-    graphs = {} if args.graphs is None else {"graphs_dir": args.graphs}
-    results = None if args.results is None else str(args.results)
+    given = {
+        name: value
+        for name in ("max_people", "max_replicates", "max_request_bytes")
+        if (value := getattr(args, name)) is not None
+    }
+    limits = Limits(**given)
+    graphs = args.graphs if args.graphs is not None else DEFAULT_GRAPHS_DIR
+    folders = Folders(graphs=graphs, save=args.save_dir, results=args.results_root)
     try:
         server = AppServer(
-            args.host, args.port, results_dir=results, workers=args.workers, **graphs
+            args.host,
+            args.port,
+            folders=folders,
+            results_name=_results_name(args.results, args.results_root),
+            limits=limits,
+            allow_hosts=tuple(args.allow_host),
+            workers=args.workers,
         )
     except OSError as err:
         print(f"fission: error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
         return EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the workers on SIGTERM too
     print(f"Fission app on {server.url} (Ctrl-C to stop)")
+    if server.token:
+        print("  Reachable beyond this machine: open the URL above (it carries the token).")
+    print(f"  Graphs from {graphs}/; studies saved in {args.save_dir}/")
+    print(f"  Results folders from {args.results_root}/")
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def _results_name(folder: Path | None, root: Path) -> str | None:
+    """``--results`` as a name inside ``--results-root`` (a path inside it, or a name)."""
+    if folder is None:
+        return None
+    from sim.config import ConfigError
+
+    real, real_root = folder.resolve(), root.resolve()
+    if not real.is_relative_to(real_root) and not folder.is_absolute() and ".." not in folder.parts:
+        real = (root / folder).resolve()  # a name inside the root
+    if real == real_root or not real.is_relative_to(real_root):
+        raise ConfigError(f"--results {folder}: not a folder inside --results-root {root}")
+    return real.relative_to(real_root).as_posix()
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from sim.app import actions, params, ui
+from sim.app import actions, folders, params, ui
 from sim.app.jobs import JobBoard
 from sim.app.store import frame_from_store, frame_to_store
 from sim.cli import EXIT_BAD_INPUT, main
@@ -128,17 +128,17 @@ def test_edge_list_becomes_an_absolute_path_and_drops_generator_fields(graphs_di
         "path": str(graphs_dir / "email-Eu-core.txt.gz"),
         "directed": False,
     }
-    assert "email-Eu-core.txt.gz" in params.edge_lists(graphs_dir)
+    assert "email-Eu-core.txt.gz" in folders.edge_lists(graphs_dir)
 
 
 def test_the_default_graphs_folder_is_the_repositorys_and_offers_compressed_edge_lists():
     assert params.DEFAULT_GRAPHS_DIR == GRAPHS
-    offered = params.edge_lists(params.DEFAULT_GRAPHS_DIR)
+    offered = folders.edge_lists(params.DEFAULT_GRAPHS_DIR)
     assert {"facebook_combined.txt.gz", "email-Eu-core.txt.gz", "soc-douban.edges.gz"} <= set(
         offered
     )
     data = params.campaign_data(
-        form() | {"graph.kind": "edgelist", "graph.path": "facebook_combined.txt.gz"}, None
+        form() | {"graph.kind": "edgelist", "graph.path": "facebook_combined.txt.gz"}
     )
     graph = read_edgelist(Path(data["graph"]["path"]), directed=False, delimiter=None)
     assert (graph.n, graph.n_edges) == (4039, 88_234)
@@ -283,7 +283,7 @@ def test_pinned_scenarios_compare_like_one_study(two_pins):
 
 
 def test_saved_study_runs_with_fission_to_the_numbers_shown(two_pins, tmp_path):
-    target, message = actions.save_study(two_pins, str(tmp_path / "pins.toml"))
+    target, message = actions.save_study(two_pins, "pins.toml", tmp_path)
     assert message.kind == "ok" and target is not None
     data = tomllib.loads(target.read_text())
     assert [s["name"] for s in data["scenarios"]] == ["coupon 8", "coupon 12"]
@@ -294,13 +294,13 @@ def test_saved_study_runs_with_fission_to_the_numbers_shown(two_pins, tmp_path):
     assert means["coupon 8"] == two_pins[0]["summary"]["joined"]["mean"]
     assert means["coupon 12"] == two_pins[1]["summary"]["joined"]["mean"]
     # Saving again over the app's own file is fine; over any other file it is refused.
-    assert actions.save_study(two_pins, str(target))[1].kind == "ok"
+    assert actions.save_study(two_pins, "pins.toml", tmp_path)[1].kind == "ok"
     other = tmp_path / "mine.toml"
     other.write_text("[experiment]\n")
-    assert "not saved by the app" in actions.save_study(two_pins, str(other))[1].text
+    assert "not saved by the app" in actions.save_study(two_pins, "mine.toml", tmp_path)[1].text
     assert other.read_text() == "[experiment]\n"
-    assert actions.save_study(two_pins, str(tmp_path / "x.txt"))[1].kind == "error"
-    assert actions.save_study([], str(tmp_path / "none.toml"))[1].kind == "error"
+    assert actions.save_study(two_pins, "x.txt", tmp_path)[1].kind == "error"
+    assert actions.save_study([], "none.toml", tmp_path)[1].kind == "error"
 
 
 def test_scenario_changing_the_graph_kind_replaces_the_graph_section():

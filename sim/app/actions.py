@@ -18,9 +18,12 @@ from typing import Any
 import pandas as pd
 
 from sim.app import params
-from sim.app.jobs import JobBoard
+from sim.app.folders import DEFAULT_SAVE_DIR, study_file
+from sim.app.jobs import JobBoard, TabBusy
+from sim.app.limits import DEFAULT_LIMITS, Limits
 from sim.app.store import frame_from_store, frame_to_store, summary_to_store
 from sim.config import ConfigError
+from sim.files import make_dirs, write_text
 from sim.results import Results
 from sim.study import expand
 
@@ -41,17 +44,31 @@ class Message:
 
 
 def start_run(
-    board: JobBoard, values: dict[str, Any], graphs_dir: Path | None
+    board: JobBoard,
+    values: dict[str, Any],
+    graphs_dir: Path | None,
+    limits: Limits = DEFAULT_LIMITS,
+    tab: str | None = None,
 ) -> tuple[dict[str, Any] | None, Message]:
-    """Validate the form (``ConfigError`` names the field) and queue the campaign.
-    Returns the tab's job (id, campaign data, runs in all), or None and the error."""
+    """Validate the form (``ConfigError`` names the field) and the app's limits on work,
+    and queue the campaign for the tab ``tab``. Returns the tab's job (id, campaign data,
+    runs in all), or None and the error (also when the tab has a run going)."""
     try:
         data = params.campaign_data(values, graphs_dir)
         study = params.build_study(data)
-    except ConfigError as err:
+        limits.check(study)  # before expanding: a million replicates is a big list
+        total = len(expand(study).runs)
+        job_id = board.submit(data, BASE_DIR, total, tab)
+    except (ConfigError, TabBusy) as err:
         return None, Message(str(err), "error")
-    job_id = board.submit(data, BASE_DIR)
-    return {"id": job_id, "data": data, "total": len(expand(study).runs)}, Message("Starting…")
+    return {"id": job_id, "data": data, "total": total}, Message("Starting…")
+
+
+def cancel_run(board: JobBoard, job: dict[str, Any] | None, tab: str | None = None) -> Message:
+    """Stop the tab's job: no more of its runs start (``JobBoard.cancel``)."""
+    if job and board.cancel(job.get("id"), tab):
+        return Message("Cancelling…")
+    return Message("Nothing to cancel.")
 
 
 @dataclass(frozen=True)
@@ -76,6 +93,9 @@ def poll_job(board: JobBoard, job: dict[str, Any]) -> Poll:
         else:
             text = f"Running: {status.done} of {total} runs ({status.seconds:.1f} s)"
         return Poll(False, None, Message(text), status.done, total)
+    if status.state == "cancelled":
+        text = f"Cancelled after {status.done} of {total} runs."
+        return Poll(True, None, Message(text), status.done, total)
     if status.state != "done" or status.result is None:
         error = status.error or "the run was lost (the server restarted?); click Run again"
         return Poll(True, None, Message(error, "error"), 0, total)
@@ -202,18 +222,20 @@ def study_text(pins: list[dict[str, Any]], name: str = "app_study") -> str:
     return header + tomli_w.dumps(study)
 
 
-def save_study(pins: list[dict[str, Any]], path: str) -> tuple[Path | None, Message]:
-    """Write the pinned scenarios to ``path`` (a .toml file; relative paths are relative
-    to the folder the server runs in). A file not saved by the app is never overwritten."""
-    target = Path(path.strip()).expanduser() if path and path.strip() else None
+def save_study(
+    pins: list[dict[str, Any]], name: str, folder: Path = DEFAULT_SAVE_DIR
+) -> tuple[Path | None, Message]:
+    """Write the pinned scenarios as the study ``name`` (a file name ending in .toml) in
+    ``folder``, the save folder named when the app started (made if missing; no folders
+    inside it, no paths: ``sim.app.folders.study_file``). A file not saved by the app is
+    never overwritten."""
     try:
-        if target is None or target.suffix.lower() != ".toml":
-            raise ConfigError("save: enter a file name ending in .toml")
+        target = study_file(folder, name)
         if target.exists() and not target.read_text(encoding="utf-8").startswith(SAVED_HEADER):
             raise ConfigError(f"save: {target} exists and was not saved by the app")
         text = study_text(pins, target.stem)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        target.write_text(text, encoding="utf-8")
+        make_dirs(Path(folder))
+        write_text(target, text)
     except (ConfigError, OSError) as err:
         return None, Message(str(err), "error")
     counts = sorted({p["data"]["experiment"]["replicates"] for p in pins})

@@ -1,4 +1,4 @@
-"""Simulations off the web server's threads: a process pool and a board of jobs.
+"""Simulations off the web server's threads: a process pool, a board of jobs, a fair turn.
 
 Why a ``ProcessPoolExecutor`` (and not Dash background callbacks or threads): a run is
 CPU-bound numpy and Python, so threads would share one core through the GIL and slow
@@ -7,43 +7,59 @@ and multiprocess, or Celery and Redis) and start a fresh process per call, which
 re-import the engine and rebuild the graph every time. A small pool of long-lived
 processes (one per core, at most 4) keeps the server's threads free to answer other
 users while simulations run, and each tab only holds a job id (in a ``dcc.Store``)
-that it polls, so several tabs run and wait independently (beyond the pool's size,
-jobs queue). Worker processes keep their built graphs (``sim.graphs`` caches them), so
-a planner's next run on the same community skips the graph build.
+that it polls. Worker processes keep their built graphs (``sim.graphs`` caches them),
+so a planner's next run on the same community skips the graph build.
+
+Fair turns: a job is sent to the pool one run (replicate) at a time, never more runs at
+once than there are workers. A dispatcher thread gives each free worker the next run of
+the next job in a round robin, so a tab with a thousand replicates and a tab with three
+share the workers run by run, and neither waits for the other to finish. A tab has at
+most one job going (a second Run is refused until it finishes or is cancelled). Runs are
+pure functions of their config and seed (``sim.runs.execute_run``), so the tables put
+back together in run order equal ``sim.experiment.run_experiment``'s.
+
+Cancel: a cancelled job sends no more runs; the runs already on a worker finish (at
+most one per worker, a replicate long) and are thrown away. The job answers "cancelled"
+at once and its tab may run again.
 
 Workers are started with "spawn" (never "fork" from a threaded web server), from a
-context object, so no global start method is changed. A worker reports progress
-(runs done of runs in all) through one queue shared by the pool; the board drains it
-when a tab polls. ``JobBoard.shutdown`` (called when the server stops, and at exit)
-cancels queued jobs and stops the workers.
+context object, so no global start method is changed. ``JobBoard.shutdown`` (called
+when the server stops, and at exit) drops queued work and stops the workers.
 """
 
 from __future__ import annotations
 
 import atexit
+import collections
 import logging
 import multiprocessing
 import os
-import queue
 import signal
 import threading
 import time
 import uuid
-from concurrent.futures import Future, ProcessPoolExecutor, wait
+from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
 from typing import Any
 
+import pandas as pd
+
 log = logging.getLogger(__name__)
 
 FORGET_AFTER_S = 10 * 60  # a finished job's result is kept this long (seconds)
-_progress_queue: Any = None  # in a worker: the pool's progress queue
+_worker_study: tuple[str, Any, Any, dict] | None = None  # in a worker: the last job's study
+
+
+class TabBusy(Exception):
+    """A tab asked for a second job while its first is still going."""
 
 
 @dataclass
 class JobStatus:
-    """What a tab learns when it polls: state is "queued", "running", "done", "failed"
-    or "unknown"; ``done``/``total`` count runs; ``result`` or ``error`` when finished."""
+    """What a tab learns when it polls: state is "queued", "running", "done", "failed",
+    "cancelled" or "unknown"; ``done``/``total`` count runs; ``seconds`` since it was
+    submitted (or until it finished); ``result`` or ``error`` when finished."""
 
     state: str
     done: int = 0
@@ -55,16 +71,22 @@ class JobStatus:
 
 @dataclass
 class _Job:
-    future: Future
+    tab: str
+    data: dict[str, Any]
+    base_dir: str
+    total: int
+    todo: collections.deque[int]  # run ids not yet sent to a worker
     started: float
+    in_flight: int = 0
     done: int = 0
-    total: int = 0
-    finished: float | None = field(default=None)
+    outputs: list[Any] = field(default_factory=list)
+    finished: float | None = None
+    cancelled: bool = False
+    error: str | None = None
+    result: dict[str, Any] | None = None
 
 
-def _init_worker(progress: Any) -> None:
-    global _progress_queue
-    _progress_queue = progress
+def _init_worker() -> None:
     # Ctrl-C in the terminal reaches the whole process group: the server stops the
     # workers itself (``shutdown``), so they ignore it rather than print tracebacks.
     signal.signal(signal.SIGINT, signal.SIG_IGN)
@@ -83,49 +105,69 @@ def _warm(data: dict[str, Any], base_dir: str) -> bool:
     return True
 
 
-def run_campaign(job_id: str, data: dict[str, Any], base_dir: str) -> dict[str, Any]:
-    """Run a campaign's study in memory (``sim.experiment.run_experiment``, the root seed
-    of the config) and return its tables and summary. Runs in a worker process."""
+def run_one(job_id: str, data: dict[str, Any], base_dir: str, run_id: int) -> dict[str, Any]:
+    """One run of a campaign's study (its root seed), as ``run_experiment`` would run it:
+    ``{"output": RunOutput}``, or ``{"error": message}`` for a config the engine refuses
+    (no file's text in it: ``shown_to_others``). Runs in a worker process, which keeps
+    the last job's parsed study, so a job's later runs skip parsing it."""
+    global _worker_study
     from sim.config import ConfigError
-    from sim.experiment import run_experiment
-    from sim.study import parse_study
-
-    def report(done: int, total: int) -> None:
-        if _progress_queue is not None:
-            _progress_queue.put((job_id, done, total))
+    from sim.config.errors import shown_to_others
+    from sim.runs import RunTask, execute_run
+    from sim.study import expand, parse_study, run_config
 
     try:
-        results = run_experiment(parse_study(data, base_dir), on_progress=report)
+        if _worker_study is None or _worker_study[0] != job_id:
+            study = parse_study(data, base_dir)
+            _worker_study = (job_id, study, expand(study), {})
+        _, study, design, configs = _worker_study
+        spec = design.runs[run_id]
+        key = (spec.scenario, spec.point, spec.draw)
+        if key not in configs:
+            configs[key] = run_config(study, spec.scenario, design.points[spec.point], spec.draw)
+        return {"output": execute_run(RunTask(spec, configs[key]))}
     except ConfigError as err:
-        return {"error": str(err)}
-    return {
-        "runs": results.runs,
-        "daily": results.daily,
-        "generations": results.generations,
-        "summary": results.summary_table(),
+        return {"error": shown_to_others(err)}
+
+
+def tables(data: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
+    """A job's runs put together in run order, as ``run_experiment`` returns them in
+    memory: the runs, daily and generations tables and the summary of the runs."""
+    from sim.results import Results
+
+    outputs = sorted(outputs, key=lambda o: o.run_id)
+    frames = {
+        "runs": pd.concat([o.summary for o in outputs], ignore_index=True),
+        "daily": pd.concat([o.daily for o in outputs], ignore_index=True),
+        "generations": pd.concat([o.generations for o in outputs], ignore_index=True),
     }
+    results = Results(frames["runs"], frames["daily"], frames["generations"], config=data)
+    return {**frames, "summary": results.summary_table()}
 
 
 class JobBoard:
-    """A process pool and the jobs submitted to it, by id (thread-safe)."""
+    """A process pool, the jobs submitted to it by id, and the dispatcher that feeds the
+    pool run by run in a round robin over jobs (thread-safe)."""
 
     def __init__(self, workers: int | None = None) -> None:
         self.workers = workers or max(1, min(4, os.cpu_count() or 1))
         self._context = multiprocessing.get_context("spawn")
-        self._progress = self._context.Queue()
         self._pool: ProcessPoolExecutor | None = None
         self._jobs: dict[str, _Job] = {}
+        self._turns: collections.deque[str] = collections.deque()  # jobs with runs to send
+        self._busy = 0  # runs on workers now
         self._warming: list[Future] = []
-        self._lock = threading.Lock()
+        self._lock = threading.RLock()
+        self._wake = threading.Condition(self._lock)
+        self._stopping = False
+        self._dispatcher = threading.Thread(target=self._dispatch, name="fission-jobs", daemon=True)
+        self._dispatcher.start()
         atexit.register(self.shutdown)
 
     def _executor(self) -> ProcessPoolExecutor:
         if self._pool is None:
             self._pool = ProcessPoolExecutor(
-                self.workers,
-                mp_context=self._context,
-                initializer=_init_worker,
-                initargs=(self._progress,),
+                self.workers, mp_context=self._context, initializer=_init_worker
             )
         return self._pool
 
@@ -134,79 +176,150 @@ class JobBoard:
         background), so the first Run answers in about a second."""
         with self._lock:
             pool = self._executor()
-            self._warming = [pool.submit(_warm, data, base_dir) for _ in range(self.workers)]
+        self._warming = [pool.submit(_warm, data, base_dir) for _ in range(self.workers)]
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait for ``warm_up`` to finish (seconds); whether it did, without error."""
         done, pending = wait(self._warming, timeout=timeout)
         return not pending and all(f.exception() is None for f in done)
 
-    def submit(self, data: dict[str, Any], base_dir: str) -> str:
-        """Queue a campaign; returns its job id."""
+    def submit(self, data: dict[str, Any], base_dir: str, runs: int, tab: str | None = None) -> str:
+        """Queue a campaign of ``runs`` runs for the tab ``tab`` (None: a tab of its own);
+        returns its job id. ``TabBusy`` when the tab has a job going."""
         job_id = uuid.uuid4().hex
         with self._lock:
             self._forget_old()
-            future = self._executor().submit(run_campaign, job_id, data, base_dir)
-            self._jobs[job_id] = _Job(future, time.monotonic())
+            tab = tab or job_id
+            if any(j.tab == tab and j.finished is None for j in self._jobs.values()):
+                raise TabBusy("This tab's run is still going: wait for it, or Cancel it first.")
+            self._jobs[job_id] = _Job(
+                tab, data, base_dir, runs, collections.deque(range(runs)), time.monotonic()
+            )
+            self._turns.append(job_id)
+            self._wake.notify_all()
         return job_id
+
+    def cancel(self, job_id: str | None, tab: str | None = None) -> bool:
+        """Stop a job: no more of its runs start; whether it was going (and is the
+        tab's, when ``tab`` is given)."""
+        with self._lock:
+            job = self._jobs.get(job_id or "")
+            if job is None or job.finished is not None or (tab is not None and job.tab != tab):
+                return False
+            job.cancelled = True
+            job.todo.clear()
+            job.outputs.clear()
+            job.finished = time.monotonic()
+            return True
 
     def poll(self, job_id: str | None) -> JobStatus:
         """A job's state. Polling is idempotent: a finished job answers the same until it
         is forgotten (``FORGET_AFTER_S`` after it finished), so two polls of one tab in
         flight at once both get its result."""
         with self._lock:
-            self._drain()
             job = self._jobs.get(job_id or "")
             if job is None:
                 return JobStatus("unknown")
-            if not job.future.done():
-                state = "running" if job.future.running() else "queued"
+            if job.finished is None:
+                state = "running" if job.done or job.in_flight else "queued"
                 return JobStatus(state, job.done, job.total, time.monotonic() - job.started)
-            first = job.finished is None
-            if first:
-                job.finished = time.monotonic()
             seconds = job.finished - job.started
-        try:
-            result = job.future.result()
-        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
-            if first:
-                log.exception("simulation job %s lost its worker", job_id)
-            with self._lock:
-                if self._pool is not None and getattr(self._pool, "_broken", False):
-                    self._pool = None
-            error = "a simulation worker stopped abruptly (out of memory?); click Run again"
-            return JobStatus("failed", job.done, job.total, seconds, error=error)
-        except Exception as err:  # a bug in the engine: show it, keep serving
-            if first:
-                log.exception("simulation job %s failed", job_id)
-            return JobStatus("failed", job.done, job.total, seconds, error=repr(err))
-        if "error" in result:
-            return JobStatus("failed", job.done, job.total, seconds, error=result["error"])
-        total = len(result["runs"])
-        return JobStatus("done", total, total, seconds, result=result)
+            if job.cancelled:
+                return JobStatus("cancelled", job.done, job.total, seconds)
+            if job.error is not None:
+                return JobStatus("failed", job.done, job.total, seconds, error=job.error)
+            if job.result is None:
+                job.result = tables(job.data, job.outputs)
+                job.outputs = []
+            return JobStatus("done", job.total, job.total, seconds, result=job.result)
 
-    def _drain(self) -> None:
+    def _dispatch(self) -> None:
+        """The dispatcher thread: while a worker is free, send it the next run of the
+        next job in turn. The pool is called without holding the board's lock: the pool
+        runs done callbacks (which take it) under its own lock."""
         while True:
+            with self._lock:
+                picked = self._next_run()
+                while picked is None and not self._stopping:
+                    self._wake.wait()
+                    picked = self._next_run()
+                if self._stopping:
+                    return
+                job_id, job, run_id = picked
+                pool = self._executor()
             try:
-                job_id, done, total = self._progress.get_nowait()
-            except (queue.Empty, OSError, ValueError):
-                return
+                future = pool.submit(run_one, job_id, job.data, job.base_dir, run_id)
+            except RuntimeError:  # the pool broke or is shutting down
+                future = Future()
+                future.set_exception(BrokenProcessPool("the pool is gone"))
+            future.add_done_callback(lambda f, j=job_id: self._run_done(j, f))
+
+    def _next_run(self) -> tuple[str, _Job, int] | None:
+        """The next job in turn and its next run, counted as on a worker (lock held)."""
+        while self._busy < self.workers and self._turns:
+            job_id = self._turns.popleft()
             job = self._jobs.get(job_id)
-            if job is not None:
-                job.done, job.total = max(job.done, done), total
+            if job is None or job.finished is not None or not job.todo:
+                continue
+            run_id = job.todo.popleft()
+            if job.todo:
+                self._turns.append(job_id)  # back of the line: the others go first
+            job.in_flight += 1
+            self._busy += 1
+            return job_id, job, run_id
+        return None
+
+    def _run_done(self, job_id: str, future: Future) -> None:
+        with self._lock:
+            self._busy -= 1
+            self._wake.notify_all()
+            job = self._jobs.get(job_id)
+            if job is None:
+                return
+            job.in_flight -= 1
+            error = self._error_of(job_id, future)
+            if job.finished is not None:  # cancelled, or failed already: thrown away
+                return
+            if error is None:
+                job.outputs.append(future.result()["output"])
+                job.done += 1
+            else:
+                job.error = error
+                job.todo.clear()
+            if job.error is not None or (not job.todo and not job.in_flight):
+                job.finished = time.monotonic()
+
+    def _error_of(self, job_id: str, future: Future) -> str | None:
+        """What went wrong with one run, in words fit for the page (details to the log)."""
+        try:
+            result = future.result()
+        except CancelledError:
+            return "the app is stopping"
+        except BrokenProcessPool:  # a worker died (killed, out of memory): start afresh
+            if self._stopping:
+                return "the app is stopping"
+            log.exception("simulation job %s lost its worker", job_id)
+            if self._pool is not None and getattr(self._pool, "_broken", False):
+                self._pool = None
+            return "a simulation worker stopped abruptly (out of memory?); click Run again"
+        except Exception as err:  # a bug in the engine: logged; its text may quote a file
+            log.exception("simulation job %s failed", job_id)
+            return f"the simulation failed ({type(err).__name__}); the server's log has details"
+        return result.get("error")
 
     def _forget_old(self) -> None:
         now = time.monotonic()
         for job_id, job in list(self._jobs.items()):
             if job.finished is not None and now - job.finished > FORGET_AFTER_S:
                 del self._jobs[job_id]
-            elif job.future.done() and job.finished is None:
-                job.finished = now
 
     def shutdown(self) -> None:
-        """Cancel queued jobs and stop the worker processes, also those in the middle
-        of a simulation (its tab will never hear back anyway); idempotent."""
+        """Drop queued runs and stop the worker processes, also those in the middle of
+        a simulation (its tab will never hear back anyway); idempotent."""
         with self._lock:
+            self._stopping = True
+            self._turns.clear()
+            self._wake.notify_all()
             pool, self._pool = self._pool, None
         if pool is not None:
             workers = list((getattr(pool, "_processes", None) or {}).values())
@@ -216,8 +329,3 @@ class JobBoard:
                     process.terminate()
             for process in workers:
                 process.join(timeout=10)
-        try:
-            self._progress.close()
-            self._progress.join_thread()
-        except (OSError, ValueError, AssertionError):
-            pass

@@ -9,7 +9,7 @@ module's parameters, through the family registry ``sim.config.FAMILIES``).
 
 It also turns the form's text back into a campaign's data, validated as a study by
 ``sim.study.parse_study`` (so errors name the field). Pure functions: no Dash, no I/O
-except reading the starting campaign and listing the graphs folder.
+except reading the starting campaign (the graphs folder is ``sim.app.folders``'s).
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from typing import Any, Literal, Union
 import annotated_types
 from pydantic import BaseModel
 
+from sim.app.folders import DEFAULT_GRAPHS_DIR, graph_file
 from sim.config import (
     FAMILIES,
     GRAPH_FIELDS,
@@ -40,8 +41,6 @@ from sim.study import Study, parse_study
 ROOT = Path(__file__).resolve().parents[2]
 START_CAMPAIGN = ROOT / "experiments" / "default.toml"
 APP_REPLICATES = 10  # replicates in the app's starting campaign (the file has 20)
-DEFAULT_GRAPHS_DIR = ROOT / "data" / "graphs"  # the real networks shipped with Fission
-EDGE_LIST_SUFFIXES = (".txt", ".edges", ".csv", ".tsv", ".el")  # each also with ".gz"
 
 # The dotted keys a planner edits in the app, by panel, in the order shown.
 PANELS: dict[str, tuple[str, ...]] = {
@@ -363,18 +362,21 @@ def _number(key: str, text: str, kind: str) -> int | float:
 
 
 def campaign_data(
-    values: dict[str, Any], graphs_dir: Path | str | None = None, base: dict | None = None
+    values: dict[str, Any],
+    graphs_dir: Path | str | None = DEFAULT_GRAPHS_DIR,
+    base: dict | None = None,
 ) -> dict[str, Any]:
     """The campaign's plain data: the starting campaign with the form's values set.
 
     Keys that do not apply to the chosen graph kind, lure kind or reward rule are
-    removed (their defaults apply). An edge list is written as an absolute path, so a
-    saved study runs from any folder.
+    removed (their defaults apply). An edge list is a name inside ``graphs_dir`` (None:
+    no edge lists), refused when it leads outside (``sim.app.folders.graph_file``); it
+    is written as an absolute path, so a saved study runs from any folder.
     """
     data = copy.deepcopy(base if base is not None else start_data())
     table = controls()
     choices = {sel: values.get(sel) for sel in SELECTORS.values()}
-    graphs = Path(graphs_dir) if graphs_dir is not None else DEFAULT_GRAPHS_DIR
+    graphs = Path(graphs_dir) if graphs_dir is not None else None
     for key, control in table.items():
         section, name = key.split(".", 1)
         part = data.setdefault(section, {})
@@ -385,7 +387,7 @@ def campaign_data(
         if name not in part and section in FAMILIES and _is_default(section, name, value):
             continue  # not written when the campaign did not say it and the form did not change it
         if control.kind == "edgelist":
-            value = str((graphs / value).resolve())
+            value = str(graph_file(graphs, value))
         if value is None:
             part.pop(name, None)
         else:
@@ -405,22 +407,3 @@ def _is_default(section: str, name: str, value: Any) -> bool:
 def build_study(data: dict[str, Any]) -> Study:
     """Validate a campaign's data as a study (``ConfigError`` names the field)."""
     return parse_study(data, ROOT / "experiments")
-
-
-def edge_lists(folder: Path | str | None) -> list[str]:
-    """Edge-list files in ``folder`` (names relative to it), plain or gzip-compressed
-    (``facebook_combined.txt.gz``), sorted; [] if no folder."""
-    if folder is None or not Path(folder).is_dir():
-        return []
-    folder = Path(folder)
-    return sorted(
-        str(p.relative_to(folder))
-        for p in folder.rglob("*")
-        if p.is_file() and _edge_list_suffix(p.name) in EDGE_LIST_SUFFIXES
-    )
-
-
-def _edge_list_suffix(name: str) -> str:
-    """The suffix that says what a file holds, under a ``.gz``: ``.txt`` for ``a.txt.gz``."""
-    name = name.lower()
-    return Path(name.removesuffix(".gz")).suffix

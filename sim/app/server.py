@@ -1,15 +1,16 @@
 """The Dash app: callbacks wiring the page (``sim.app.ui``) to what the buttons do
 (``sim.app.actions``) and to the job board (``sim.app.jobs``); the WSGI server.
 
-Per-tab state lives in the browser (``dcc.Store``, memory): the job a tab waits for,
-its last finished run, its pinned scenarios. The server keeps only the job board
-(running simulations, by id), so tabs never see each other's runs, and a run in one
-tab never blocks another tab's callbacks (they only submit or poll). One server process
+Per-tab state lives in the browser (``dcc.Store``, memory): the tab's id, the job it
+waits for, its last finished run, its pinned scenarios. The server keeps only the job
+board (running simulations, by id), so tabs never see each other's runs, and a run in
+one tab never blocks another tab's callbacks (they only submit, poll or cancel). One server process
 (threaded) per app: the board lives in that process.
 """
 
 from __future__ import annotations
 
+import functools
 import socket
 import threading
 from pathlib import Path
@@ -18,8 +19,10 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
-from sim.app import actions, params, ui
+from sim.app import actions, guard, params, ui
+from sim.app.folders import DEFAULT_FOLDERS, Folders, results_folder
 from sim.app.jobs import JobBoard
+from sim.app.limits import Limits
 from sim.config import ConfigError
 
 PARAMS = {"type": "param", "key": ALL}
@@ -27,22 +30,27 @@ PARAMS = {"type": "param", "key": ALL}
 
 def create_app(
     board: JobBoard,
-    graphs_dir: Path | str | None = params.DEFAULT_GRAPHS_DIR,
-    results_dir: str | None = None,
+    folders: Folders = DEFAULT_FOLDERS,
+    limits: Limits | None = None,
+    results_name: str | None = None,
 ) -> Dash:
-    """A Dash app running simulations on ``board``; edge lists offered from
-    ``graphs_dir``; ``results_dir`` opened in the results tab at start."""
-    graphs = Path(graphs_dir) if graphs_dir is not None else None
+    """A Dash app running simulations on ``board`` within ``limits``; edge lists offered
+    from ``folders.graphs``, studies saved in ``folders.save``, results folders opened
+    from ``folders.results`` (``results_name`` in it opened in the results tab at start).
+    Every page load is a new tab (its own id, ``ui.layout``) for the job board's turns."""
+    limits = limits or Limits()
     app = Dash(__name__, title="Fission", update_title=None)
     app.index_string = ui.INDEX
-    app.layout = ui.layout(graphs, results_dir)
-    _campaign_callbacks(app, board, graphs)
-    _pin_callbacks(app)
-    _results_callbacks(app)
+    app.layout = functools.partial(ui.layout, folders, results_name)
+    # A chunked body has no Content-Length for the guard to see: Flask stops it too.
+    app.server.config["MAX_CONTENT_LENGTH"] = limits.max_request_bytes
+    _campaign_callbacks(app, board, folders.graphs, limits)
+    _pin_callbacks(app, folders.save)
+    _results_callbacks(app, folders.results)
     return app
 
 
-def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None) -> None:
+def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits: Limits) -> None:
     selectors = list(params.SELECTORS.values())
 
     @app.callback(
@@ -63,12 +71,25 @@ def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None) -> None
         Output("poll", "disabled"),
         Input("run", "n_clicks"),
         State(PARAMS, "value"),
+        State("tab", "data"),
         prevent_initial_call=True,
     )
-    def run(_clicks: int, values: list[Any]) -> tuple[Any, ...]:
+    def run(_clicks: int, values: list[Any], tab: str | None) -> tuple[Any, ...]:
         keys = [s["id"]["key"] for s in ctx.states_list[0]]
-        job, message = actions.start_run(board, dict(zip(keys, values, strict=True)), graphs)
+        form = dict(zip(keys, values, strict=True))
+        job, message = actions.start_run(board, form, graphs, limits, tab)
         return job, message.text, message.css, job is None
+
+    @app.callback(
+        Output("message", "children", allow_duplicate=True),
+        Input("cancel", "n_clicks"),
+        State("job", "data"),
+        State("tab", "data"),
+        prevent_initial_call=True,
+    )
+    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None) -> str:
+        # The next poll reports "Cancelled after N of M runs" and unlocks the form.
+        return actions.cancel_run(board, job, tab).text
 
     @app.callback(
         Output("current-run", "data"),
@@ -151,7 +172,7 @@ def _people(data: dict[str, Any]) -> str:
     return f"{graph.get('n', 0):,} people"
 
 
-def _pin_callbacks(app: Dash) -> None:
+def _pin_callbacks(app: Dash, save_dir: Path) -> None:
     @app.callback(
         Output("pins", "data"),
         Output("pin-name", "value"),
@@ -219,8 +240,8 @@ def _pin_callbacks(app: Dash) -> None:
         State("pins", "data"),
         prevent_initial_call=True,
     )
-    def save(_clicks: int, path: str | None, pins: list | None) -> tuple[str, str]:
-        _, message = actions.save_study(pins or [], path or "")
+    def save(_clicks: int, name: str | None, pins: list | None) -> tuple[str, str]:
+        _, message = actions.save_study(pins or [], name or "", save_dir)
         return message.text, message.css
 
     @app.callback(
@@ -242,7 +263,7 @@ def _pin_callbacks(app: Dash) -> None:
         return dcc.send_string(text, name), no_update, no_update
 
 
-def _results_callbacks(app: Dash) -> None:
+def _results_callbacks(app: Dash, root: Path) -> None:
     @app.callback(
         Output("results-view", "children"),
         Output("results-message", "children"),
@@ -251,14 +272,14 @@ def _results_callbacks(app: Dash) -> None:
         Input("results-to-open", "data"),
         State("results-dir", "value"),
     )
-    def open_results(clicks: int | None, initial: str | None, folder: str | None) -> tuple:
+    def open_results(clicks: int | None, initial: str | None, name: str | None) -> tuple:
         if ctx.triggered_id != "open-results":
-            folder = initial
-        if not folder:
-            return [], "Type a results folder (written by fission run) and click Open.", "message"
+            name = initial
+        if not name:
+            return [], f"Type the name of a results folder in {root} and click Open.", "message"
         try:
-            view, text = ui.results_view(folder)
-        except (FileNotFoundError, OSError, ValueError) as err:
+            view, text = ui.results_view(str(results_folder(root, name)))
+        except (ConfigError, FileNotFoundError, OSError, ValueError) as err:
             return [], str(err), "message error"
         return view, text, "message ok"
 
@@ -276,32 +297,47 @@ def _listening_socket(host: str, port: int) -> socket.socket:
 
 
 class AppServer:
-    """The app on a threaded WSGI server with its own job board; ``start`` serves in a
-    background thread (tests), ``serve_forever`` in this one (the CLI). ``stop`` or the
-    end of ``serve_forever`` shuts the workers down."""
+    """The app on a threaded WSGI server behind the guard (``sim.app.guard``), with its
+    own job board; ``start`` serves in a background thread (tests), ``serve_forever`` in
+    this one (the CLI). ``stop`` or the end of ``serve_forever`` shuts the workers down.
+
+    Beyond loopback a token is required (a new one unless ``token`` is given); ``url``
+    carries it. ``allow_hosts`` adds names the ``Host`` header may carry then.
+    """
 
     def __init__(
         self,
         host: str = "127.0.0.1",
         port: int = 8050,
         *,
-        results_dir: str | None = None,
-        graphs_dir: Path | str | None = params.DEFAULT_GRAPHS_DIR,
+        folders: Folders = DEFAULT_FOLDERS,
+        results_name: str | None = None,
+        limits: Limits | None = None,
+        allow_hosts: tuple[str, ...] = (),
+        token: str | None = None,
         workers: int | None = None,
         warm: bool = True,
     ) -> None:
-        self.board = JobBoard(workers)
-        self.app = create_app(self.board, graphs_dir, results_dir)
+        limits = limits or Limits()
+        self.token = None if guard.is_loopback(host) else (token or guard.new_token())
         with _listening_socket(host, port) as sock:  # OSError here: the port is taken
+            self.board = JobBoard(workers)  # after: a refused port starts no dispatcher
+            self.app = create_app(self.board, folders, limits, results_name)
+            self.host, self.port = host, int(sock.getsockname()[1])
+            self.guard = guard.Guard(
+                self.app.server,
+                hosts=guard.allowed_hosts(host, self.port, allow_hosts),
+                token=self.token,
+                max_request_bytes=limits.max_request_bytes,
+            )
             self._server: BaseWSGIServer = make_server(
                 host,
                 port,
-                self.app.server,
+                self.guard,
                 threaded=True,
                 request_handler=_QuietHandler,
                 fd=sock.fileno(),
             )
-        self.host, self.port = host, int(self._server.socket.getsockname()[1])
         self._thread: threading.Thread | None = None
         if warm:
             start = params.campaign_data(params.form_values(params.start_data()))
@@ -309,8 +345,11 @@ class AppServer:
 
     @property
     def url(self) -> str:
+        """The page's address (with ``?token=`` when one is needed)."""
         host = "127.0.0.1" if self.host in ("0.0.0.0", "") else self.host
-        return f"http://{host}:{self.port}/"
+        host = "[::1]" if host == "::" else (f"[{host}]" if ":" in host else host)
+        query = f"?token={self.token}" if self.token else ""
+        return f"http://{host}:{self.port}/{query}"
 
     def serve_forever(self) -> None:
         try:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 import re
+import uuid
 from pathlib import Path
 from typing import Any
 
@@ -17,7 +18,7 @@ import pandas as pd
 from dash import dcc, html
 
 from sim import charts
-from sim.app import params
+from sim.app import folders, params
 from sim.app.store import summary_to_store
 from sim.compare import compare
 from sim.registry import columns
@@ -54,6 +55,7 @@ button { background: #1d3557; color: white; border: 0; border-radius: 5px; paddi
   font-size: 14px; cursor: pointer; } button:disabled { background: #9aa7b4; cursor: default; }
 button.small { padding: 2px 8px; font-size: 12px; background: #8d99ae; }
 #run { width: 100%; margin-top: 12px; font-size: 16px; }
+#cancel { margin-top: 4px; }
 .message { font-size: 13px; margin: 8px 0; white-space: pre-wrap; }
 .message.error { color: #a4161a; background: #fde8e8; padding: 6px 8px; border-radius: 4px; }
 .message.ok { color: #2b6a30; }
@@ -140,7 +142,7 @@ def field(control: params.Control, value: Any, edge_lists: list[str]) -> html.Di
 def form(values: dict[str, Any], graphs_dir: Path | None) -> list[Any]:
     """Every panel of controls, in ``params.PANELS`` order."""
     table = params.controls()
-    edge_lists = params.edge_lists(graphs_dir)
+    edge_lists = folders.edge_lists(graphs_dir)
     children: list[Any] = []
     for title, keys in params.PANELS.items():
         children.append(html.H3(title))
@@ -148,8 +150,11 @@ def form(values: dict[str, Any], graphs_dir: Path | None) -> list[Any]:
     return children
 
 
-def layout(graphs_dir: Path | None, results_dir: str | None) -> html.Div:
-    """The whole page: two tabs (the campaign, a results folder) and the per-tab stores."""
+def layout(places: folders.Folders, results_name: str | None = None) -> html.Div:
+    """The whole page: two tabs (the campaign, a results folder) and the per-tab stores.
+    Called for every page load: each browser tab gets its own id (the job board takes
+    turns between tabs)."""
+    graphs_dir = places.graphs
     values = params.form_values(params.start_data())
     campaign = html.Div(
         className="layout",
@@ -162,7 +167,10 @@ def layout(graphs_dir: Path | None, results_dir: str | None) -> html.Div:
                     html.Div(
                         id="progress-box",
                         style={"display": "none"},
-                        children=[html.Progress(id="progress", value="0", max="1")],
+                        children=[
+                            html.Progress(id="progress", value="0", max="1"),
+                            html.Button("Cancel", id="cancel", className="small"),
+                        ],
                     ),
                     html.Div(id="message", className="message"),
                 ],
@@ -201,12 +209,13 @@ def layout(graphs_dir: Path | None, results_dir: str | None) -> html.Div:
                                     dcc.Input(
                                         id="save-path",
                                         type="text",
-                                        value="experiments/app_study.toml",
+                                        value="app_study.toml",
                                     ),
                                     html.Button("Save as study", id="save"),
                                     html.Button("Download", id="download-button"),
                                 ],
                             ),
+                            html.Small(f"Studies are saved in {places.save}/."),
                             html.Div(id="save-message", className="message"),
                         ],
                     ),
@@ -229,11 +238,12 @@ def layout(graphs_dir: Path | None, results_dir: str | None) -> html.Div:
                                     dcc.Input(
                                         id="results-dir",
                                         type="text",
-                                        value=results_dir or "results/default",
+                                        value=results_name or "default",
                                     ),
                                     html.Button("Open", id="open-results"),
                                 ],
                             ),
+                            html.Small(f"Results folders in {places.results}/."),
                             html.Div(id="results-message", className="message"),
                         ],
                     ),
@@ -252,16 +262,17 @@ def layout(graphs_dir: Path | None, results_dir: str | None) -> html.Div:
             ),
             dcc.Tabs(
                 id="tabs",
-                value="results" if results_dir else "campaign",
+                value="results" if results_name else "campaign",
                 children=[
                     dcc.Tab(label="Campaign", value="campaign", children=campaign),
                     dcc.Tab(label="Results folder", value="results", children=browser),
                 ],
             ),
+            dcc.Store(id="tab", data=uuid.uuid4().hex),
             dcc.Store(id="job"),
             dcc.Store(id="current-run"),
             dcc.Store(id="pins", data=[]),
-            dcc.Store(id="results-to-open", data=results_dir),
+            dcc.Store(id="results-to-open", data=results_name),
             dcc.Interval(id="poll", interval=250, disabled=True),
             dcc.Download(id="download"),
         ]

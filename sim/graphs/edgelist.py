@@ -8,6 +8,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config import ConfigError
+from sim.config.errors import FileLineError
 from sim.graphs.csr import Graph
 from sim.graphs.textfile import numbered_lines
 
@@ -30,7 +31,7 @@ def read_edgelist(path: Path, *, directed: bool, delimiter: str | None) -> Graph
             continue
         fields = text.split(delimiter) if delimiter else text.split()
         if len(fields) < 2 or not fields[0].strip() or not fields[1].strip():
-            raise ConfigError(f"{path}, line {number}: expected two node ids, got {text!r}")
+            raise FileLineError(path, number, "expected two node ids", text)
         u, v = fields[0].strip(), fields[1].strip()
         if first_data and delimiter == "," and not (_is_int(u) and _is_int(v)):
             first_data = False  # a CSV header

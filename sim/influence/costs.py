@@ -13,6 +13,7 @@ from pathlib import Path
 import numpy as np
 
 from sim.config import Config, ConfigError
+from sim.config.errors import FileLineError
 from sim.graphs import Graph
 from sim.graphs.textfile import numbered_lines
 
@@ -31,7 +32,7 @@ def read_costs(path: Path, graph: Graph, default: float = 0.0) -> tuple[np.ndarr
         fields = [f.strip() for f in text.split(",")]
         where = f"{path}, line {number}"
         if len(fields) != 2 or not fields[0] or not fields[1]:
-            raise ConfigError(f"{where}: expected 'id,cost', got {text!r}")
+            raise FileLineError(path, number, "expected 'id,cost'", text)
         try:
             cost = float(fields[1])
         except ValueError:

@@ -17,6 +17,7 @@ import pytest
 from playwright.sync_api import Page, expect
 
 from sim.app import params, ui
+from sim.app.folders import Folders
 from sim.app.server import AppServer
 from sim.experiment import run_experiment
 from sim.study import load_study, parse_study
@@ -34,8 +35,17 @@ def patient_expectations():
 
 
 @pytest.fixture(scope="module")
-def server():
-    app = AppServer("127.0.0.1", 0, workers=2).start()  # workers warm up meanwhile
+def places(tmp_path_factory) -> Folders:
+    """The folders the app may use: a save folder and a results root of the test's own."""
+    root = tmp_path_factory.mktemp("app")
+    return Folders(
+        graphs=params.DEFAULT_GRAPHS_DIR, save=root / "studies", results=root / "results"
+    )
+
+
+@pytest.fixture(scope="module")
+def server(places):
+    app = AppServer("127.0.0.1", 0, folders=places, workers=2).start()  # workers warm up
     yield app
     app.stop()
 
@@ -124,7 +134,7 @@ def test_run_shows_the_engines_kpis_and_charts_for_the_same_config(
 
 
 def test_two_pinned_scenarios_are_compared_and_saved_as_a_study_fission_runs(
-    page: Page, server, screenshots_dir, tmp_path
+    page: Page, server, screenshots_dir, places
 ):
     open_app(page, server)
     run_and_wait(page)
@@ -154,8 +164,12 @@ def test_two_pinned_scenarios_are_compared_and_saved_as_a_study_fission_runs(
     expect(page.locator('#comparison-charts [data-chart="cost_vs_paying"]')).to_have_count(1)
     expect(page.locator('#comparison-charts [data-chart="segment_mix"]')).to_have_count(1)
 
-    study_file = tmp_path / "pinned.toml"
-    page.fill("#save-path", str(study_file))
+    page.fill("#save-path", "../pinned.toml")  # a path: refused, nothing written
+    page.click("#save")
+    expect(page.locator("#save-message")).to_contain_text("save: a file name ending in .toml")
+    assert not (places.save.parent / "pinned.toml").exists()
+    study_file = places.save / "pinned.toml"
+    page.fill("#save-path", "pinned.toml")
     page.click("#save")
     expect(page.locator("#save-message")).to_contain_text("Saved 2 scenarios")
     saved = run_experiment(load_study(study_file))
@@ -207,6 +221,26 @@ def test_controls_are_locked_with_a_progress_bar_while_a_run_is_going(page: Page
     expect(page.locator("#progress")).to_be_hidden()
 
 
+def test_cancel_stops_a_long_run_and_unlocks_the_form(page: Page, server, screenshots_dir):
+    open_app(page, server)
+    fill(page, "graph.n", "50000")
+    fill(page, "experiment.replicates", "1000")  # minutes of work
+    page.click("#run")
+    expect(page.locator("#message")).to_contain_text("Running:", timeout=RUN_TIMEOUT_MS)
+    page.screenshot(path=screenshots_dir / "app_cancel.png", full_page=True)
+    start = time.monotonic()
+    page.click("#cancel")
+    expect(page.locator("#message")).to_contain_text(
+        re.compile(r"Cancelled after \d+ of 1000 runs"), timeout=5_000
+    )
+    assert time.monotonic() - start < 5
+    expect(page.locator("#run")).to_be_enabled()
+    expect(page.locator("#progress")).to_be_hidden()
+    fill(page, "graph.n", "10000")
+    fill(page, "experiment.replicates", "3")
+    run_and_wait(page)  # the tab may run again at once
+
+
 def test_two_tabs_run_at_once_and_each_shows_its_own_campaign(page: Page, server):
     other = page.context.new_page()
     for tab, value in ((page, "4"), (other, "20")):
@@ -223,8 +257,8 @@ def test_two_tabs_run_at_once_and_each_shows_its_own_campaign(page: Page, server
 
 
 @pytest.fixture(scope="module")
-def results_folder(tmp_path_factory) -> Path:
-    out = tmp_path_factory.mktemp("results") / "lures"
+def results_folder(places) -> Path:
+    out = places.results / "lures"
     study = load_study(
         params.ROOT / "experiments" / "lures.toml",
         {"experiment.replicates": 2, "graph.n": 1000, "experiment.days": 10},
@@ -238,7 +272,10 @@ def test_a_results_folder_opens_with_the_reports_table_and_charts(
 ):
     open_app(page, server)
     page.get_by_text("Results folder", exact=True).click()
-    page.fill("#results-dir", str(results_folder))
+    page.fill("#results-dir", str(results_folder))  # a path, not a name in the root
+    page.click("#open-results")
+    expect(page.locator("#results-message")).to_contain_text("results folder: a relative name")
+    page.fill("#results-dir", "lures")
     page.click("#open-results")
     expect(page.locator("#results-message")).to_contain_text("lures: 14 runs")
     rows = page.locator("#results-view #comparison-table tbody tr")
@@ -252,13 +289,14 @@ def test_a_results_folder_opens_with_the_reports_table_and_charts(
     )
     page.screenshot(path=screenshots_dir / "app_results.png", full_page=True)
 
-    page.fill("#results-dir", str(results_folder / "nope"))
+    (results_folder.parent / "empty").mkdir(exist_ok=True)
+    page.fill("#results-dir", "empty")
     page.click("#open-results")
     expect(page.locator("#results-message")).to_contain_text("not a finished Fission results")
 
 
-def test_results_option_opens_the_folder_at_start(page: Page, results_folder):
-    app = AppServer("127.0.0.1", 0, results_dir=str(results_folder), workers=1, warm=False)
+def test_results_option_opens_the_folder_at_start(page: Page, results_folder, places):
+    app = AppServer("127.0.0.1", 0, folders=places, results_name="lures", workers=1, warm=False)
     app.start()
     try:
         page.goto(app.url)
