@@ -87,6 +87,7 @@ def _family_keys(family: Family) -> tuple[str, ...]:
 
 PANELS["Lure (what the friend gets)"] = _family_keys(FAMILIES["lure"])
 PANELS["Reward (what the inviter gets)"] = _family_keys(FAMILIES["reward"])
+PANELS["Value (what members buy, after the campaign too)"] = _family_keys(FAMILIES["value"])
 # Options the app cannot offer: an explicit id list has no control here.
 HIDDEN_OPTIONS = {"seeds.strategy": ("list",), "population.kol_strategy": ("list",)}
 # The choice that decides which of a section's keys apply.

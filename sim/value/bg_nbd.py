@@ -24,7 +24,7 @@ from typing import Literal
 import numpy as np
 from pydantic import Field
 
-from sim.params import Probability, Section
+from sim.params import ADVANCED, Probability, Section
 from sim.roles import Segment
 from sim.value.base import BuyingView, HorizonView, ValueJoinView, ValueModel, ValueParams
 
@@ -59,11 +59,14 @@ class BgNbdParams(ValueParams):
         "(customers differ, around that mean)",
     )
     payer: BuyTillYouDie = Field(
-        default_factory=BuyTillYouDie, description="a payer's, from joining (CDNOW shapes)"
+        default_factory=BuyTillYouDie,
+        description="a payer's, from joining (CDNOW shapes)",
+        json_schema_extra=ADVANCED,
     )
     convertible: BuyTillYouDie = Field(
         default_factory=BuyTillYouDie,
         description="a convertible's, after their first order (CDNOW shapes; assumption)",
+        json_schema_extra=ADVANCED,
     )
     referred_spend_premium: float = Field(
         0.1,
@@ -73,7 +76,10 @@ class BgNbdParams(ValueParams):
         "Schmitt et al. 2011; value assumption)",
     )
     premium_half_life_days: float = Field(
-        180.0, gt=0, description="the premium halves every this many days (assumption)"
+        180.0,
+        gt=0,
+        description="the premium halves every this many days (assumption)",
+        json_schema_extra=ADVANCED,
     )
     referred_dropout_factor: float = Field(
         0.8,
