@@ -15,7 +15,15 @@ from sim.mechanism import Output
 from sim.rewards import REWARDS
 from sim.value import VALUE
 
-__all__ = ["CHANNELS", "FAMILIES", "columns", "decision_outcomes", "find", "mechanism_outputs"]
+__all__ = [
+    "CHANNELS",
+    "FAMILIES",
+    "columns",
+    "decision_outcomes",
+    "find",
+    "headline_outcomes",
+    "mechanism_outputs",
+]
 
 
 def mechanism_outputs() -> tuple[Output, ...]:
@@ -28,8 +36,21 @@ def mechanism_outputs() -> tuple[Output, ...]:
 def decision_outcomes() -> tuple[Output, ...]:
     """The outcomes a planner decides on: the runs-table columns with a ``better``
     direction, core and mechanisms' (the comparison, the sweeps' charts and the Sobol
-    indices use these)."""
-    return tuple(o for o in columns("runs") if o.better is not None)
+    indices use these), the value models' first (profit and payback lead)."""
+    return _value_first(tuple(o for o in columns("runs") if o.better is not None))
+
+
+def headline_outcomes() -> tuple[Output, ...]:
+    """The numbers a run is summed up by (the terminal summary, the report's and the
+    app's cards), the value models' first."""
+    return _value_first(tuple(o for o in columns("runs") if o.headline))
+
+
+def _value_first(outputs: tuple[Output, ...]) -> tuple[Output, ...]:
+    value = {o.name for o in VALUE.outputs()}
+    return tuple(o for o in outputs if o.name in value) + tuple(
+        o for o in outputs if o.name not in value
+    )
 
 
 def columns(table: str) -> tuple[Output, ...]:

@@ -40,6 +40,7 @@ IMAGE_WIDTH = 1200  # px, for PNG and SVG export
 # Section id -> heading, in page order.
 SECTIONS = {
     "comparison": "Scenarios compared",
+    "value": "Profit and value after the campaign",
     "joins": "Joins over time",
     "money": "Cost and return",
     "budget": "Budget",
@@ -69,8 +70,35 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
     """
     runs, daily, members = results.runs, results.daily, results.members
     generations = getattr(results, "generations", None)  # generations.parquet
+    weeks = getattr(results, "weeks", None)  # weeks.parquet: the value horizon
     config = results.config or {}
     entries: list[tuple[str, str, str, Callable[[], go.Figure]]] = [
+        (
+            "payback",
+            "value",
+            "Margin earned so far (undiscounted; median line, 90% band over runs) against "
+            "the campaign's total cost (dashed, mean). The diamond is the median payback "
+            "day, the day the margin first covers the cost; its whisker spans the 5th to "
+            "95th percentile of runs that paid back. After the campaign's last day the "
+            "curve is weekly.",
+            lambda: charts.payback_curve(daily, weeks, runs, _gross_margin(config)),
+        ),
+        (
+            "survival",
+            "value",
+            "The share of joined members who may still buy, week by week after the "
+            "campaign: they drop out after orders (buy till you die); junk members and "
+            "reward hunters who left once paid are never counted.",
+            lambda: charts.survival_curve(weeks, runs),
+        ),
+        (
+            "value_by_source",
+            "value",
+            "Lifetime value (discounted margin over campaign + horizon) per member: each "
+            "group's own, and that of the people each group brought in (social value). "
+            "Seeds and KOLs buy nothing counted: their worth is who they bring.",
+            lambda: charts.value_by_source(runs),
+        ),
         (
             "cumulative_joins",
             "joins",
@@ -187,6 +215,14 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
         except ChartUnavailable as why:
             out.append(Chart(key, section, caption, note=str(why)))
     return out
+
+
+def _gross_margin(config: dict[str, Any]) -> float:
+    """The study's ``behaviour.gross_margin`` (the config's default when it is not set)."""
+    from sim.config import BehaviourConfig
+
+    default = BehaviourConfig.model_fields["gross_margin"].default
+    return float((config.get("behaviour") or {}).get("gross_margin", default))
 
 
 # ----------------------------------------------------------------------------- page

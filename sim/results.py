@@ -16,11 +16,11 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import compare
-from sim.registry import columns
+from sim.registry import headline_outcomes
 
 # The outcomes of ``Results.summary_table()``, in its row order: the headline outputs
-# (``Output.headline``, sim.outputs and the mechanisms').
-SUMMARY_METRICS = tuple(o.name for o in columns("runs") if o.headline)
+# (``Output.headline``, sim.outputs and the mechanisms'), profit and payback first.
+SUMMARY_METRICS = tuple(o.name for o in headline_outcomes())
 
 
 @dataclass

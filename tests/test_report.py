@@ -52,7 +52,9 @@ def sweep_study(method: str, samples: int) -> dict:
 # Charts drawn (plotly divs) per kind of study: 6 always (joins x2, cost scatter, two
 # boxes, budget), 3 cascade charts and the segment mix from the always-written tables,
 # the referral tree with members.parquet, 1 sweep chart, 1 more for a sobol design.
-EXPECTED_CHARTS = {"scenarios": 11, "lhs": 11, "sobol": 12}
+# The payback curve and value by source are drawn without a value horizon (the
+# campaign's days); the survival curve needs one (these studies have none).
+EXPECTED_CHARTS = {"scenarios": 13, "lhs": 13, "sobol": 14}
 
 
 def make_results(kind: str, folder: Path) -> Results:
@@ -238,7 +240,9 @@ def test_sweep_chart_is_one_panel_per_outcome_and_parameter(sobol):
     points = [t for t in fig.data if t.mode == "markers"]
     assert len(points) == len(charts.SWEEP_OUTCOMES) * 2
     np.testing.assert_array_equal(points[0].x, sobol.runs["reward.amount"])
-    np.testing.assert_array_equal(points[0].y, sobol.runs["joined"])
+    first = charts.SWEEP_OUTCOMES[0]  # profit: the value outcomes lead
+    assert first == "profit"
+    np.testing.assert_array_equal(points[0].y, sobol.runs[first])
     assert fig.layout.xaxis2.type == "log"
 
 
@@ -274,8 +278,9 @@ def test_results_without_per_member_data_get_notes_not_errors(study):
         config=study.config,
     )
     chart_list = report_charts(old)
-    assert sum(c.figure is not None for c in chart_list) == 6
+    assert sum(c.figure is not None for c in chart_list) == 8
     notes = {c.key: c.note for c in chart_list if c.figure is None}
+    assert "horizon_days" in notes.pop("survival")  # no value horizon in these results
     assert set(notes) == {
         "generation_sizes",
         "generation_share",
@@ -285,7 +290,7 @@ def test_results_without_per_member_data_get_notes_not_errors(study):
     }
     assert all("members.parquet" in n for n in notes.values())
     page = render_html(old, chart_list)
-    assert page.count('class="note"') == 5
+    assert page.count('class="note"') == 6  # the five above and the survival curve's
 
 
 def test_report_page_is_one_self_contained_file(study):

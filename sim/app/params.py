@@ -385,7 +385,8 @@ def campaign_data(
             part.pop(name, None)
             continue
         value = parse_value(control, values.get(key))
-        if name not in part and section in FAMILIES and _is_default(section, name, value):
+        kind = choices.get(SELECTORS.get(section, ""))
+        if name not in part and section in FAMILIES and _is_default(section, name, value, kind):
             continue  # not written when the campaign did not say it and the form did not change it
         if control.kind == "edgelist":
             value = str(graph_file(graphs, value))
@@ -400,8 +401,11 @@ def campaign_data(
     return data
 
 
-def _is_default(section: str, name: str, value: Any) -> bool:
-    field = FAMILIES[section].field(name)
+def _is_default(section: str, name: str, value: Any, kind: str | None = None) -> bool:
+    """Whether ``value`` is the key's default for the chosen kind (kinds may differ:
+    ``value.spend`` is fixed for the daily model, gamma_gamma for bg_nbd)."""
+    family = FAMILIES[section]
+    field = family.field(name, kind if kind in family.members else None)
     return not field.is_required() and value == field.get_default(call_default_factory=True)
 
 

@@ -21,14 +21,13 @@ from sim import charts
 from sim.app import folders, params
 from sim.app.store import summary_to_store
 from sim.compare import compare
-from sim.registry import columns
+from sim.registry import headline_outcomes
 
-# The outcomes shown as cards: the headline outputs, named without their unit
-# ("cost per paying (yuan)" -> "cost per paying"), each with its unit.
+# The outcomes shown as cards: the headline outputs (profit and payback first), named
+# without their unit ("cost per paying (yuan)" -> "cost per paying"), each with its unit.
 KPI_UNITS: dict[str, tuple[str, str]] = {
     o.name: (re.sub(r"\s*\(.*\)$", "", o.short or o.label or o.name), o.unit)
-    for o in columns("runs")
-    if o.headline
+    for o in headline_outcomes()
 }
 
 CSS = """

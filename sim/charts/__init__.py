@@ -29,7 +29,8 @@ Modules, one subject each (this package re-exports every public name, so
 * ``cost``: cost against paying members with the efficient frontier, outcome boxes;
 * ``cascade``: the cascade by generation, and the segment mix of who joined;
 * ``sweeps``: swept parameters, the sweep scatter with its trend, Sobol indices;
-* ``tree``: the referral tree of a typical run.
+* ``tree``: the referral tree of a typical run;
+* ``value``: after the campaign: the payback curve, members' survival, value by source.
 
 The charts import neither the simulation engine nor the experiment runner.
 """
@@ -67,10 +68,18 @@ from sim.charts.sweeps import (
     swept_parameters,
 )
 from sim.charts.tree import TREE_MAX_MEMBERS, referral_tree, representative_run, tree_layout
+from sim.charts.value import (
+    HORIZON_HINT,
+    cumulative_margin,
+    payback_curve,
+    survival_curve,
+    value_by_source,
+)
 
 __all__ = [
     "BAND",
     "GENERATIONS_HINT",
+    "HORIZON_HINT",
     "MEMBERS_HINT",
     "SEGMENTS",
     "SEGMENT_COLORS",
@@ -81,6 +90,7 @@ __all__ = [
     "budget_burndown",
     "comparison_cells",
     "comparison_figure",
+    "cumulative_margin",
     "cost_vs_paying",
     "daily_bands",
     "efficient_frontier",
@@ -101,7 +111,10 @@ __all__ = [
     "segment_table",
     "short_label",
     "sobol_bars",
+    "payback_curve",
+    "survival_curve",
     "sweep_scatter",
     "swept_parameters",
     "tree_layout",
+    "value_by_source",
 ]

@@ -155,10 +155,10 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "payback_day",
         "day",
         "the first day on which the margin earned so far (undiscounted, from day 1) covers "
-        "`total_cost`; days after the campaign's last count on (`experiment.days` + 1, …); 0 "
-        "when nothing was spent",
+        "`total_cost`; days after the campaign's last count on (`experiment.days` + 1, …)",
         type="int",
-        empty_when="the margin never covers the cost within campaign + horizon",
+        empty_when="nothing was spent (nothing to pay back), or the margin never covers the "
+        "cost within campaign + horizon",
         better="less",
         label="payback day (day)",
         short="payback day",
@@ -512,7 +512,7 @@ class ValueModel(Mechanism):
     def _payback_day(self, total_cost: float) -> int | None:
         """The first day the undiscounted margin so far covers ``total_cost``."""
         if total_cost <= 0:
-            return 0
+            return None  # nothing to pay back
         margin = self.campaign_margin[1:]
         if self.by_day:
             margin = np.r_[margin, self.by_day[1] * self.margin]
