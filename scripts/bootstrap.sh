@@ -32,8 +32,9 @@ find_python() {
 }
 
 # The extras a fission command line needs (the same as sim/extras.py says): `app` for
-# `fission app`, `calibration` for `fission calibrate`, `dask` for `fission run` with
-# `--workers N` (N > 1) or `--address`, `images` for `fission report --images`.
+# `fission app`, `calibration` for `fission calibrate` (not with --transactions: scipy
+# only), `dask` for `fission run` with `--workers N` (N > 1) or `--address`, `images` for
+# `fission report --images`.
 fission_extras_for() {
     local command="${1:-}" extras="" arg value="" next=""
     [ $# -gt 0 ] && shift
@@ -56,6 +57,7 @@ fission_extras_for() {
                 ;;
             run:--address=*) extras="$extras dask" ;;
             report:--images) extras="$extras images" ;;
+            calibrate:--transactions | calibrate:--transactions=*) extras="${extras/calibration/}" ;; # scipy only
         esac
     done
     echo "$extras"

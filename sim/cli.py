@@ -110,14 +110,34 @@ def _parser() -> argparse.ArgumentParser:
     )
 
     calibrate = commands.add_parser(
-        "calibrate", help="fit behaviour to a pilot's daily counts or observed cascades"
+        "calibrate",
+        help="fit behaviour to a pilot's daily counts or observed cascades, or customer "
+        "value to orders",
     )
-    calibrate.add_argument("config", type=Path, help="the pilot's config, with [calibration]")
+    calibrate.add_argument(
+        "config",
+        type=Path,
+        nargs="?",
+        help="the pilot's config, with [calibration]; with --transactions, optional: a "
+        "config to write back with the fitted [value] (calibrated.toml)",
+    )
     data = calibrate.add_mutually_exclusive_group(required=True)
     data.add_argument("--daily", type=Path, help="CSV: day, new_joins[, new_invites, ...]")
     data.add_argument("--cascades", type=Path, help="cascades, one a line: user time,...")
+    data.add_argument(
+        "--transactions",
+        type=Path,
+        help="orders CSV: customer_id,date,amount (BG/NBD and Gamma-Gamma fit)",
+    )
     calibrate.add_argument("--min-size", type=int, default=1, help="cascades of >= N only")
-    calibrate.add_argument("--out", type=Path, help="fit folder (default fits/<name>/)")
+    calibrate.add_argument(
+        "--until", help="with --transactions: the fit's last day, YYYY-MM-DD (default: last order)"
+    )
+    calibrate.add_argument(
+        "--out",
+        type=Path,
+        help="fit folder (default fits/<name>/; fits/transactions/ with --transactions)",
+    )
     calibrate.add_argument(
         "--workers", type=int, default=1, help="N > 1: parallel, faster, not bit-reproducible"
     )
@@ -347,6 +367,10 @@ def main(argv: list[str] | None = None) -> int:
             return _app(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "calibrate" and args.transactions is not None:
+            from sim.value_fit.command import calibrate_transactions
+
+            return calibrate_transactions(args)
         if args.command == "calibrate":
             from sim.calibration.command import calibrate
 

@@ -6,7 +6,7 @@ The core install (``pip install -e .``, what ``./fission`` sets up first) brings
 
 * ``app``: Dash and Werkzeug, for ``fission app``;
 * ``dask``: Dask distributed, for ``--workers N`` (N > 1) and ``--address``;
-* ``calibration``: pyabc (and Dask), for ``fission calibrate``;
+* ``calibration``: pyabc (and Dask), for ``fission calibrate`` (not ``--transactions``);
 * ``images``: kaleido, for ``fission report --images``;
 * ``test``: every extra above and the test tools; ``bench``: the benchmarks' tools.
 

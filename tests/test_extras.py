@@ -123,6 +123,8 @@ def test_the_app_without_dash_is_refused_in_one_line():
         ("app --workers 3", "app"),
         ("app --help", ""),
         ("calibrate p.toml --daily p.csv --workers 2", "calibration"),
+        ("calibrate --transactions orders.csv", ""),
+        ("calibrate --transactions=orders.csv base.toml", ""),
         ("report results/x --images", "images"),
         ("report results/x", ""),
         ("validate x.toml", ""),

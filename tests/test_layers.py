@@ -55,6 +55,7 @@ FACES = (
     "sim.report",
     "sim.charts",
     "sim.calibration",
+    "sim.value_fit",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",

@@ -10,6 +10,10 @@ from sim.extras import require
 
 
 def calibrate(args: argparse.Namespace) -> int:
+    if args.config is None:
+        raise ConfigError("calibrate: give the pilot's config (only --transactions goes without)")
+    if args.until is not None:
+        raise ConfigError("--until applies to --transactions only")
     require("calibration", "fission calibrate")  # before reading anything: fail fast
     from sim.calibration import (
         calibrate_cascades,
