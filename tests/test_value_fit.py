@@ -320,11 +320,14 @@ def test_cli_writes_value_fit_json_and_calibrated_config(tmp_path, capsys):
 
     calibrated = tomllib.loads((out / "calibrated.toml").read_text())
     original = tomllib.loads(base.read_text())
-    assert calibrated["value"] == table
+    # The fit's keys, and the config's own horizon and discount rate kept.
+    kept = {k: original["value"][k] for k in ("horizon_days", "discount_rate")}
+    assert calibrated["value"] == {**kept, **table}
     assert calibrated["behaviour"]["revenue_per_order"] == round(revenue, 2)
     calibrated["behaviour"].pop("revenue_per_order")
     original["behaviour"].pop("revenue_per_order", None)
     calibrated.pop("value")
+    original.pop("value")
     assert calibrated == original  # nothing else changed
 
 

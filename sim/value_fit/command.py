@@ -74,8 +74,7 @@ def _date(text: str | None) -> dt.date | None:
 
 
 def _validate(data: dict, base_dir: str) -> None:
-    """The config as ``fission run`` reads it, its ``[value]`` table aside (replaced by the
-    fit, and checked by the engine that reads it)."""
+    """The calibrated config as ``fission run`` reads it."""
     from sim.study import parse_study
 
-    parse_study({k: v for k, v in data.items() if k != "value"}, base_dir)
+    parse_study(data, base_dir)

@@ -37,11 +37,16 @@ def check_out(out: str | Path) -> Path:
 
 
 def calibrated_config(data: dict[str, Any], base_dir: str | Path, fit: ValueFit) -> dict[str, Any]:
-    """A config's data with ``[value]`` replaced by the fit's and
+    """A config's data with the fit's ``[value]`` keys set (the config's own horizon,
+    discount rate and, under ``bg_nbd``, referral effects kept) and
     ``behaviour.revenue_per_order`` set to the fitted mean order value (yuan); relative
     file paths made absolute."""
     out = copy.deepcopy(data)
-    out["value"] = fit.value_table()
+    base = out.get("value") if isinstance(out.get("value"), dict) else {}
+    fitted = fit.value_table()
+    if base.get("model") != fitted.get("model"):  # another model's keys do not carry over
+        base = {k: base[k] for k in ("horizon_days", "discount_rate") if k in base}
+    out["value"] = {**base, **fitted}
     behaviour = out.setdefault("behaviour", {})
     if not isinstance(behaviour, dict):
         raise ConfigError("behaviour: expected a table of keys")
