@@ -14,7 +14,20 @@ from sim.lures import LURES
 from sim.mechanism import Output
 from sim.rewards import REWARDS
 
-__all__ = ["CHANNELS", "FAMILIES", "columns", "decision_outcomes", "find", "mechanism_outputs"]
+__all__ = [
+    "CHANNELS",
+    "CONTEXT_OUTCOMES",
+    "FAMILIES",
+    "columns",
+    "compared_outcomes",
+    "decision_outcomes",
+    "find",
+    "mechanism_outputs",
+]
+
+# Outcomes shown beside the decision outcomes for context but never ranked: a cost alone
+# is not a decision (the option that spreads least is always cheapest).
+CONTEXT_OUTCOMES = ("total_cost",)
 
 
 def mechanism_outputs() -> tuple[Output, ...]:
@@ -28,6 +41,13 @@ def decision_outcomes() -> tuple[Output, ...]:
     direction, core and mechanisms' (the comparison, the sweeps' charts and the Sobol
     indices use these)."""
     return tuple(o for o in columns("runs") if o.better is not None)
+
+
+def compared_outcomes() -> tuple[Output, ...]:
+    """The outcomes scenarios are compared on (the comparison table, the sweeps' charts
+    and tables, the Sobol indices): the decision outcomes, and ``CONTEXT_OUTCOMES``
+    shown beside them, in column order."""
+    return tuple(o for o in columns("runs") if o.better is not None or o.name in CONTEXT_OUTCOMES)
 
 
 def columns(table: str) -> tuple[Output, ...]:

@@ -25,11 +25,11 @@ from sim.charts.common import (
     scenario_order,
     short_label,
 )
-from sim.registry import decision_outcomes
+from sim.registry import compared_outcomes
 
 # The outcomes a sweep is plotted against by default: those a planner decides on, from
 # the declarations (the same the Sobol indices are computed of).
-SWEEP_OUTCOMES: tuple[str, ...] = tuple(o.name for o in decision_outcomes())
+SWEEP_OUTCOMES: tuple[str, ...] = tuple(o.name for o in compared_outcomes())
 
 
 def swept_parameters(runs: pd.DataFrame, config: dict[str, Any] | None = None) -> list[str]:
