@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 class _Command(argparse.ArgumentParser):
@@ -49,6 +50,9 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a calibration folder (its posterior.parquet): each replicate draws its behaviour",
     )
+    run.add_argument(
+        "--xlsx", action="store_true", help="also write the Excel workbook results.xlsx"
+    )
     _add_set(run)
 
     validate = commands.add_parser("validate", help="check a config and show its runs")
@@ -67,6 +71,14 @@ def _parser() -> argparse.ArgumentParser:
     report.add_argument("folder", type=Path, help="a results folder written by `fission run`")
     report.add_argument(
         "--images", action="store_true", help="also export every chart to images/ (PNG, SVG)"
+    )
+
+    export = commands.add_parser(
+        "export", help="write a results folder's numbers as an Excel workbook"
+    )
+    export.add_argument("folder", type=Path, help="a results folder written by `fission run`")
+    export.add_argument(
+        "--xlsx", action="store_true", required=True, help="write results.xlsx (Excel)"
     )
 
     calibrate = commands.add_parser(
@@ -122,16 +134,19 @@ def _load(args: argparse.Namespace):
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.compare import format_comparison
+    from sim import terminal
     from sim.experiment import run_experiment
+    from sim.points import POINTS_FILE
     from sim.store import default_out_dir
 
     study = _load(args)
     out = args.out if args.out is not None else default_out_dir(study)
     name = study.base.experiment.name
     bar = tqdm(unit="run", desc=name, disable=not sys.stderr.isatty(), smoothing=0.05)
+    progress = {"done": 0, "total": 0}
 
     def advance(done: int, total: int) -> None:
+        progress.update(done=done, total=total)
         bar.total = total
         bar.update(done - bar.n)
 
@@ -145,6 +160,14 @@ def _run(args: argparse.Namespace) -> int:
             posterior=_posterior(args.posterior),
             on_progress=advance,
         )
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            "\nfission: stopped. {done} of {total} runs are saved in {out}/; run the same "
+            "command again to resume from there.".format(out=out, **progress),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     finally:
         bar.close()
     scenarios = results.runs["scenario"].nunique()
@@ -155,9 +178,17 @@ def _run(args: argparse.Namespace) -> int:
         f"{study.base.experiment.days} days"
     )
     if scenarios > 1:
-        print(format_comparison(results.compare()))
+        print(terminal.comparison_text(results.compare()))
+        if points > 1:
+            print(f"Each scenario's numbers pool its {points} sweep points; point by point below.")
     else:
-        print(results.summary_table().to_string(float_format=lambda v: f"{v:,.3f}"))
+        print(terminal.summary_text(results.runs, results.config))
+    point_table = results.points()
+    if point_table is not None:
+        print("\nPoint by point (each point's own runs, not pooled):")
+        print(terminal.points_text(point_table, file=str(Path(out) / POINTS_FILE)))
+    if args.xlsx:
+        _write_workbook(Path(out), results)
     _write_report(Path(out), results)
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and p.name[0] != ".")
     print(f"Results written to {out}/ ({', '.join(files)})")
@@ -172,6 +203,32 @@ def _write_report(out: Path, results) -> None:
         write_report(out, results=results)
     except Exception as err:
         print(f"fission: warning: report.html not written: {err}", file=sys.stderr)
+
+
+def _write_workbook(out: Path, results) -> None:
+    """results.xlsx beside the tables; a failure is a warning: the tables are safe on disk."""
+    from sim.export import write_workbook
+
+    try:
+        write_workbook(out, results=results)
+    except Exception as err:
+        print(f"fission: warning: results.xlsx not written: {err}", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sim.export import write_workbook
+    from sim.report import write_report
+
+    try:
+        path = write_workbook(args.folder)
+        # the report links to the workbook: rewrite it if there is one
+        if (args.folder / "report.html").is_file():
+            write_report(args.folder)
+    except FileNotFoundError as err:
+        print(f"fission: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Workbook written to {path}")
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -275,6 +332,8 @@ def main(argv: list[str] | None = None) -> int:
             return _app(args)
         if args.command == "report":
             return _report(args)
+        if args.command == "export":
+            return _export(args)
         if args.command == "calibrate":
             from sim.calibration.command import calibrate
 

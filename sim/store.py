@@ -41,7 +41,8 @@ from sim.files import (
     write_parquet,
     write_text,
 )
-from sim.results import Results
+from sim.points import POINTS_FILE, point_table, wide_point_table
+from sim.results import WORKBOOK_FILE, Results
 from sim.sensitivity import sensitivity
 from sim.study import Design, Study
 
@@ -207,6 +208,8 @@ class ResultStore:
         "report.html",
         "images",
         "parts",
+        POINTS_FILE,
+        WORKBOOK_FILE,
     )
 
     @property
@@ -358,7 +361,12 @@ class ResultStore:
                 write_parquet(table, self.work / name)
             else:
                 _remove_ours(self.work / name)  # another config's, left by an odd stop
-        for name in ("report.html", "images"):  # drawn from other tables
+        points = point_table(runs, list(self.study.sweep.params)) if self.study.sweep else None
+        if points is not None:
+            write_text(self.work / POINTS_FILE, wide_point_table(points).to_csv(index=False))
+        else:
+            _remove_ours(self.work / POINTS_FILE)
+        for name in ("report.html", "images", WORKBOOK_FILE):  # drawn from other tables
             _remove_ours(self.work / name)
         write_text(self.work / "config.toml", toml_text(self.study.to_dict()))
         self._write_manifest(

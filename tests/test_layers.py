@@ -55,6 +55,9 @@ FACES = (
     "sim.report",
     "sim.charts",
     "sim.calibration",
+    "sim.terminal",
+    "sim.export",
+    "sim.units",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",
@@ -65,6 +68,7 @@ EXPERIMENT_LAYER = (
     "sim.store",
     "sim.runs",
     "sim.sensitivity",
+    "sim.points",
 )
 # The package itself: its public names reach the experiment layer.
 FACADE = ("sim",)

@@ -57,11 +57,19 @@ from sim.charts.common import (
 )
 from sim.charts.comparison import comparison_cells, comparison_figure
 from sim.charts.cost import cost_vs_paying, efficient_frontier, outcome_box
-from sim.charts.daily import budget_burndown, daily_bands, joins_over_time
+from sim.charts.daily import (
+    BANDS_AT_MOST,
+    budget_burndown,
+    daily_bands,
+    joins_over_time,
+    joins_small_multiples,
+)
 from sim.charts.sweeps import (
+    GRID_VALUES,
     SWEEP_OUTCOMES,
     local_linear,
     log_parameters,
+    parameter_label,
     sobol_bars,
     sweep_scatter,
     swept_parameters,
@@ -70,7 +78,9 @@ from sim.charts.tree import TREE_MAX_MEMBERS, referral_tree, representative_run,
 
 __all__ = [
     "BAND",
+    "BANDS_AT_MOST",
     "GENERATIONS_HINT",
+    "GRID_VALUES",
     "MEMBERS_HINT",
     "SEGMENTS",
     "SEGMENT_COLORS",
@@ -88,11 +98,13 @@ __all__ = [
     "generation_sizes",
     "generation_table",
     "joins_over_time",
+    "joins_small_multiples",
     "k_by_generation",
     "label",
     "local_linear",
     "log_parameters",
     "outcome_box",
+    "parameter_label",
     "referral_tree",
     "representative_run",
     "scenario_colors",
