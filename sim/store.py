@@ -112,14 +112,20 @@ def study_hash(study: Study) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def default_out_dir(study: Study) -> Path:
-    """``results/<experiment.name>``: a name is never a path (``..``, ``a/b``, ``.x``)."""
+def default_out_dir(study: Study, overrides: dict[str, Any] | None = None) -> Path:
+    """``results/<experiment.name>``, or with command-line overrides (``--set``,
+    ``--replicates``) ``results/<name>-<8 hex digits of their hash>``, so that variations
+    of one config never land in each other's folder. A name is never a path (``..``,
+    ``a/b``, ``.x``)."""
     name = study.base.experiment.name
     if not _NAME.fullmatch(name):
         raise ConfigError(
             f"experiment.name: {name!r} is not a plain folder name (letters, digits, '_', "
             "'-', '.', not starting with '.'); rename it or pass --out"
         )
+    if overrides:
+        text = json.dumps(sorted(overrides.items()), default=str)
+        name = f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return Path("results") / name
 
 
