@@ -16,6 +16,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 EXIT_BAD_INPUT = 2
+EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
 
 
 class _Command(argparse.ArgumentParser):
@@ -31,13 +32,55 @@ class _Command(argparse.ArgumentParser):
         return super().parse_known_args(args, namespace)
 
 
+# Examples shown at the end of each command's --help.
+EXAMPLES = {
+    "run": """examples:
+  fission run experiments/default.toml
+  fission run experiments/lures.toml --replicates 50 --out results/lures50
+  fission run my_campaign.toml --set lure.kind=cash --set lure.value=8
+  fission run study.toml --workers 2 --xlsx""",
+    "validate": """examples:
+  fission validate experiments/reward_sweep.toml
+  fission validate my_campaign.toml --set reward.budget=5000""",
+    "app": """examples:
+  fission app
+  fission app --results results/lures --port 8060""",
+    "report": """examples:
+  fission report results/lures
+  fission report results/lures --images""",
+    "export": """examples:
+  fission export results/lures --xlsx""",
+    "calibrate": """examples:
+  fission calibrate experiments/pilot.toml --daily experiments/pilot.csv --out fits/pilot
+  fission calibrate my_pilot.toml --cascades log.txt --min-size 3""",
+    "seeds": """examples:
+  fission seeds experiments/default.toml --strategy imm --count 50 --out seeds.csv""",
+    "completion": """examples:
+  fission completion bash > ~/.local/share/bash-completion/completions/fission
+  source <(fission completion bash)""",
+}
+
+
 def _parser() -> argparse.ArgumentParser:
+    from sim.version import __version__
+
     parser = argparse.ArgumentParser(
-        prog="fission", description="Rehearse a community referral campaign."
+        prog="fission",
+        description="Rehearse a community referral campaign.",
+        epilog="`fission COMMAND --help` shows a command's options and examples.",
     )
+    parser.add_argument("--version", action="version", version=f"fission {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
 
-    run = commands.add_parser("run", help="run a study config and write its tables")
+    def command(name: str, **kw) -> argparse.ArgumentParser:
+        return commands.add_parser(
+            name,
+            epilog=EXAMPLES.get(name),
+            formatter_class=argparse.RawDescriptionHelpFormatter,
+            **kw,
+        )
+
+    run = command("run", help="run a study config and write its tables")
     run.add_argument("config", type=Path, help="study config (TOML or YAML)")
     run.add_argument("--out", type=Path, help="results folder (default results/<name>/)")
     run.add_argument("--replicates", type=int, help="override experiment.replicates")
@@ -49,14 +92,17 @@ def _parser() -> argparse.ArgumentParser:
         type=Path,
         help="a calibration folder (its posterior.parquet): each replicate draws its behaviour",
     )
+    run.add_argument(
+        "--xlsx", action="store_true", help="also write the Excel workbook results.xlsx"
+    )
     _add_set(run)
 
-    validate = commands.add_parser("validate", help="check a config and show its runs")
+    validate = command("validate", help="check a config and show its runs")
     validate.add_argument("config", type=Path)
     validate.add_argument("--replicates", type=int)
     _add_set(validate)
 
-    app = commands.add_parser(
+    app = command(
         "app",
         help="start the live app (a web page on this machine)",
         description="Start the live app. The page reads and writes only inside the folders "
@@ -103,13 +149,19 @@ def _parser() -> argparse.ArgumentParser:
         help="largest request body, else 413 (default 32,000,000; pinned runs count)",
     )
 
-    report = commands.add_parser("report", help="(re)build report.html from a results folder")
+    report = command("report", help="(re)build report.html from a results folder")
     report.add_argument("folder", type=Path, help="a results folder written by `fission run`")
     report.add_argument(
         "--images", action="store_true", help="also export every chart to images/ (PNG, SVG)"
     )
 
-    calibrate = commands.add_parser(
+    export = command("export", help="write a results folder's numbers as an Excel workbook")
+    export.add_argument("folder", type=Path, help="a results folder written by `fission run`")
+    export.add_argument(
+        "--xlsx", action="store_true", required=True, help="write results.xlsx (Excel)"
+    )
+
+    calibrate = command(
         "calibrate",
         help="fit behaviour to a pilot's daily counts or observed cascades, or customer "
         "value to orders",
@@ -146,9 +198,51 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_set(calibrate)
 
-    seeds = commands.add_parser("seeds", help="choose seed users (degree_discount, celf, imm)")
+    seeds = command("seeds", help="choose seed users (degree_discount, celf, imm)")
     seeds.fill = _seeds_arguments  # they import sim.influence: only for `fission seeds`
+
+    completion = command("completion", help="print a shell completion script")
+    completion.add_argument("shell", choices=["bash"], help="the shell (bash)")
     return parser
+
+
+def _completion(args: argparse.Namespace) -> int:
+    """A bash completion script for the commands and options of this parser."""
+    parser = _parser()
+    sub = next(a for a in parser._actions if isinstance(a, argparse._SubParsersAction))
+    cases = []
+    for name, command in sub.choices.items():
+        if isinstance(command, _Command) and command.fill is not None:
+            fill, command.fill = command.fill, None
+            fill(command)
+        options = sorted(o for a in command._actions for o in a.option_strings)
+        cases.append(f'        {name}) opts="{" ".join(options)}" ;;')
+    print(
+        COMPLETION_SCRIPT.replace("@COMMANDS@", " ".join(sub.choices)).replace(
+            "@CASES@", "\n".join(cases)
+        )
+    )
+    return 0
+
+
+COMPLETION_SCRIPT = """# bash completion for fission (from `fission completion bash`)
+_fission() {
+    local cur="${COMP_WORDS[COMP_CWORD]}" cmd="${COMP_WORDS[1]}" opts=""
+    if [ "$COMP_CWORD" -eq 1 ]; then
+        COMPREPLY=($(compgen -W "@COMMANDS@ --help --version" -- "$cur"))
+        return
+    fi
+    case "$cmd" in
+@CASES@
+    esac
+    if [[ "$cur" == -* ]]; then
+        COMPREPLY=($(compgen -W "$opts" -- "$cur"))
+    else
+        COMPREPLY=($(compgen -f -- "$cur"))
+    fi
+}
+complete -o filenames -F _fission fission
+"""
 
 
 def _seeds_arguments(command: argparse.ArgumentParser) -> None:
@@ -169,29 +263,42 @@ def _add_set(command: argparse.ArgumentParser) -> None:
     )
 
 
-def _load(args: argparse.Namespace):
+def _overrides(args: argparse.Namespace) -> dict:
+    """The command line's changes to the config: ``--set`` and ``--replicates``."""
     from sim.config import parse_assignment
-    from sim.study import load_study
 
     overrides = dict(parse_assignment(a) for a in args.assignments)
     if args.replicates is not None:
         overrides["experiment.replicates"] = args.replicates
-    return load_study(args.config, overrides)
+    return overrides
+
+
+def _load(args: argparse.Namespace):
+    from sim.study import load_study
+
+    return load_study(args.config, _overrides(args))
 
 
 def _run(args: argparse.Namespace) -> int:
     from tqdm import tqdm
 
-    from sim.compare import format_comparison
+    from sim import terminal
     from sim.experiment import run_experiment
+    from sim.points import POINTS_FILE
     from sim.store import default_out_dir
 
     study = _load(args)
-    out = args.out if args.out is not None else default_out_dir(study)
+    overrides = _overrides(args)
+    out = args.out if args.out is not None else default_out_dir(study, overrides)
     name = study.base.experiment.name
+    if args.out is None and overrides:
+        changes = " ".join(f"{k}={v}" for k, v in overrides.items())
+        print(f"{name} with {changes}: results go to {out}/ (pass --out to choose)")
     bar = tqdm(unit="run", desc=name, disable=not sys.stderr.isatty(), smoothing=0.05)
+    progress = {"done": 0, "total": 0}
 
     def advance(done: int, total: int) -> None:
+        progress.update(done=done, total=total)
         bar.total = total
         bar.update(done - bar.n)
 
@@ -205,6 +312,14 @@ def _run(args: argparse.Namespace) -> int:
             posterior=_posterior(args.posterior),
             on_progress=advance,
         )
+    except KeyboardInterrupt:
+        bar.close()
+        print(
+            "\nfission: stopped. {done} of {total} runs are saved in {out}/; run the same "
+            "command again to resume from there.".format(out=out, **progress),
+            file=sys.stderr,
+        )
+        return EXIT_INTERRUPTED
     finally:
         bar.close()
     scenarios = results.runs["scenario"].nunique()
@@ -215,9 +330,17 @@ def _run(args: argparse.Namespace) -> int:
         f"{study.base.experiment.days} days"
     )
     if scenarios > 1:
-        print(format_comparison(results.compare()))
+        print(terminal.comparison_text(results.compare()))
+        if points > 1:
+            print(f"Each scenario's numbers pool its {points} sweep points; point by point below.")
     else:
-        print(results.summary_table().to_string(float_format=lambda v: f"{v:,.3f}"))
+        print(terminal.summary_text(results.runs, results.config))
+    point_table = results.points()
+    if point_table is not None:
+        print("\nPoint by point (each point's own runs, not pooled):")
+        print(terminal.points_text(point_table, file=str(Path(out) / POINTS_FILE)))
+    if args.xlsx:
+        _write_workbook(Path(out), results)
     _write_report(Path(out), results)
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and p.name[0] != ".")
     print(f"Results written to {out}/ ({', '.join(files)})")
@@ -232,6 +355,32 @@ def _write_report(out: Path, results) -> None:
         write_report(out, results=results)
     except Exception as err:
         print(f"fission: warning: report.html not written: {err}", file=sys.stderr)
+
+
+def _write_workbook(out: Path, results) -> None:
+    """results.xlsx beside the tables; a failure is a warning: the tables are safe on disk."""
+    from sim.export import write_workbook
+
+    try:
+        write_workbook(out, results=results)
+    except Exception as err:
+        print(f"fission: warning: results.xlsx not written: {err}", file=sys.stderr)
+
+
+def _export(args: argparse.Namespace) -> int:
+    from sim.export import write_workbook
+    from sim.report import write_report
+
+    try:
+        path = write_workbook(args.folder)
+        # the report links to the workbook: rewrite it if there is one
+        if (args.folder / "report.html").is_file():
+            write_report(args.folder)
+    except FileNotFoundError as err:
+        print(f"fission: error: {err}", file=sys.stderr)
+        return EXIT_BAD_INPUT
+    print(f"Workbook written to {path}")
+    return 0
 
 
 def _report(args: argparse.Namespace) -> int:
@@ -371,6 +520,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.value_fit.command import calibrate_transactions
 
             return calibrate_transactions(args)
+        if args.command == "export":
+            return _export(args)
+        if args.command == "completion":
+            return _completion(args)
         if args.command == "calibrate":
             from sim.calibration.command import calibrate
 

@@ -1,6 +1,11 @@
 """Scenarios side by side: mean and 90% interval of each outcome, the best per outcome,
 and whether each scenario's difference from the best is distinguishable from noise.
 
+Only outcomes with a declared direction (``Output.better``) have a best; total cost is
+shown beside them unranked (``sim.registry.CONTEXT_OUTCOMES``). An outcome that is
+undefined in a run (cost per paying member with nobody paying or nothing spent) is left
+out of that run's numbers, never counted as zero.
+
 Scenarios run on common random numbers (replicate r of every scenario uses the same
 seed), so differences are paired by (sweep point, replicate): the paired difference's
 95% t-interval excluding zero means the difference is real at the replicates run.
@@ -12,10 +17,14 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
-from sim.registry import decision_outcomes
+from sim.registry import compared_outcomes
 
-# Outcome: True when more is better (the declarations' ``better``, sim.registry).
-OUTCOMES: dict[str, bool] = {o.name: o.better == "more" for o in decision_outcomes()}
+# Outcome: True when more is better, False when less is, None when it is not ranked (the
+# declarations' ``better``, sim.registry).
+OUTCOMES: dict[str, bool | None] = {
+    o.name: None if o.better is None else o.better == "more" for o in compared_outcomes()
+}
+UNDEFINED = "–"  # how a number that does not exist is shown
 CONFIDENCE = 0.95
 
 
@@ -32,13 +41,14 @@ def paired_interval(diff: np.ndarray, confidence: float = CONFIDENCE) -> tuple[f
     return (mean - half, mean + half)
 
 
-def compare(runs: pd.DataFrame, outcomes: dict[str, bool] | None = None) -> pd.DataFrame:
+def compare(runs: pd.DataFrame, outcomes: dict[str, bool | None] | None = None) -> pd.DataFrame:
     """The comparison table: one row per (scenario, outcome).
 
-    Columns: mean, p5, p95 (the 90% interval over runs), best (this scenario has the
-    best mean), diff (mean paired difference from the best), diff_low/diff_high (its 95%
-    interval) and indistinct (the difference from the best is not distinguishable from
-    noise at the replicates run; False for the best itself).
+    Columns: mean, p5, p95 (the 90% interval over the runs where the outcome is
+    defined), runs (how many), best (this scenario has the best mean; never on an
+    outcome whose direction is None), diff (mean paired difference from the best),
+    diff_low/diff_high (its 95% interval) and indistinct (the difference from the best
+    is not distinguishable from noise at the replicates run; False for the best itself).
     """
     if outcomes is None:  # those of the declared outcomes these runs have
         outcomes = {name: more for name, more in OUTCOMES.items() if name in runs}
@@ -50,7 +60,7 @@ def compare(runs: pd.DataFrame, outcomes: dict[str, bool] | None = None) -> pd.D
         means = {s: float(v.mean()) if v.notna().any() else np.nan for s, v in values.items()}
         ranked = [s for s in scenarios if np.isfinite(means[s])]
         best = None
-        if ranked:
+        if ranked and higher is not None:
             best = (max if higher else min)(ranked, key=lambda s: means[s])
         for s in scenarios:
             v = values[s].dropna()
@@ -60,6 +70,7 @@ def compare(runs: pd.DataFrame, outcomes: dict[str, bool] | None = None) -> pd.D
                 "mean": means[s],
                 "p5": float(v.quantile(0.05)) if len(v) else np.nan,
                 "p95": float(v.quantile(0.95)) if len(v) else np.nan,
+                "runs": len(v),
                 "best": s == best,
                 "diff": np.nan,
                 "diff_low": np.nan,
@@ -92,8 +103,7 @@ def format_comparison(table: pd.DataFrame) -> str:
         for s in scenarios:
             r = part.loc[s]
             mark = "*" if r["best"] else ("~" if r["indistinct"] else " ")
-            low, mean, high = (format_number(r[k]) for k in ("p5", "mean", "p95"))
-            column.append(f"{mean} [{low}, {high}]{mark}")
+            column.append(f"{format_interval(r['mean'], r['p5'], r['p95'])}{mark}")
         cells[outcome] = column
     frame = pd.DataFrame(cells)
     legend = "* best   ~ not distinguishable from the best (paired, 95%)   [5th, 95th percentile]"
@@ -102,11 +112,18 @@ def format_comparison(table: pd.DataFrame) -> str:
 
 def format_number(value: float) -> str:
     """A number as the comparison table shows it: thousands separators, 3 significant
-    decimals below 1, "-" when undefined."""
+    decimals below 1, "–" when undefined."""
     if not np.isfinite(value):
-        return "-"
+        return UNDEFINED
     if abs(value) >= 100:
         return f"{value:,.0f}"
     if abs(value) >= 1:
         return f"{value:.1f}"
     return f"{value:.3f}"
+
+
+def format_interval(mean: float, low: float, high: float) -> str:
+    """ "mean [low, high]" as the comparison shows it; "–" alone when undefined."""
+    if not np.isfinite(mean):
+        return UNDEFINED
+    return f"{format_number(mean)} [{format_number(low)}, {format_number(high)}]"

@@ -8,6 +8,7 @@ and seed. Tasks never print (worker output would break progress bars).
 from __future__ import annotations
 
 import logging
+import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any
 
@@ -45,6 +46,7 @@ class OnDask:
         from dask.distributed import Client, LocalCluster
 
         self._cluster = None
+        self._hidden: str | None = None
         if address is not None:
             try:
                 self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
@@ -55,14 +57,19 @@ class OnDask:
                 ) from None
             self.description = f"Dask scheduler {address}"
         else:
-            self._cluster = LocalCluster(
-                n_workers=workers,
-                threads_per_worker=1,
-                processes=True,
-                dashboard_address=None,
-                silence_logs=logging.ERROR,
-            )
-            self.client = Client(self._cluster)
+            self._hidden = _hide_main_script()
+            try:
+                self._cluster = LocalCluster(
+                    n_workers=workers,
+                    threads_per_worker=1,
+                    processes=True,
+                    dashboard_address=None,
+                    silence_logs=logging.ERROR,
+                )
+                self.client = Client(self._cluster)
+            except BaseException:
+                _restore_main_script(self._hidden)
+                raise
             self.description = f"local Dask cluster of {workers} processes"
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
@@ -83,6 +90,29 @@ class OnDask:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+        _restore_main_script(self._hidden)
+        self._hidden = None
+
+
+def _hide_main_script() -> str | None:
+    """Hide the running script's path from the worker processes about to be spawned.
+
+    A spawned process re-runs the parent's ``__main__`` script unless the script guards
+    its code with ``if __name__ == "__main__":``; an unguarded ``run_experiment(...,
+    workers=2)`` would then start clusters within clusters and fail with pages of
+    errors. Workers need nothing from the script (they run ``sim`` functions), so the
+    path that multiprocessing reads is taken away while the cluster lives. Returns it,
+    for ``_restore_main_script``; None when there is no script (a notebook, ``-m``)."""
+    main = sys.modules.get("__main__")
+    if main is None or getattr(main, "__spec__", None) is not None:
+        return None  # run by module name (``python -m``): spawn imports it, guarded or not
+    return main.__dict__.pop("__file__", None)
+
+
+def _restore_main_script(path: str | None) -> None:
+    main = sys.modules.get("__main__")
+    if path is not None and main is not None:
+        main.__dict__.setdefault("__file__", path)
 
 
 def batch_size(tasks: int, slots: int) -> int:

@@ -11,6 +11,7 @@ resume, the merged tables) is ``sim.store.ResultStore``, and a sobol sweep's ind
 from __future__ import annotations
 
 import json
+import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -91,6 +92,7 @@ def run_experiment(
     fresh: bool = False,
     posterior: Posterior | None = None,
     on_progress: Callable[[int, int], None] | None = None,
+    progress: bool | None = None,
 ) -> Results:
     """Run every (scenario × sweep point × replicate) of a study.
 
@@ -105,6 +107,8 @@ def run_experiment(
         posterior: weighted parameter samples (``sim.study.posterior_from_frame``); each
             replicate draws its behaviour from it, scenarios sharing the draw.
         on_progress: called as ``on_progress(done, total)`` after each run.
+        progress: show a progress bar (``tqdm.auto``: a widget in Jupyter). None, the
+            default: in a notebook only, and only without ``on_progress``.
     """
     study = as_study(source)
     if posterior is not None:
@@ -118,11 +122,38 @@ def run_experiment(
     store = ResultStore(Path(out), study, design) if out is not None else None
     if store is not None and store.folder.exists():
         store.acquire()  # another run writing there is refused before anything else
+    bar = None
+    if progress or (progress is None and on_progress is None and _in_notebook()):
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=len(design.runs), unit="run", desc=study.base.experiment.name)
+        on_progress = _advance(bar, on_progress)
     try:
         return _run(study, design, configs, store, workers, address, fresh, on_progress)
     finally:
+        if bar is not None:
+            bar.close()
         if store is not None:
             store.release()
+
+
+def _in_notebook() -> bool:
+    """True inside a Jupyter kernel (where a progress bar is a widget, not terminal text)."""
+    shell = sys.modules.get("IPython")
+    if shell is None:
+        return False
+    ipython = shell.get_ipython() if hasattr(shell, "get_ipython") else None
+    return ipython is not None and type(ipython).__name__ == "ZMQInteractiveShell"
+
+
+def _advance(bar: Any, then: Callable[[int, int], None] | None) -> Callable[[int, int], None]:
+    def advance(done: int, total: int) -> None:
+        bar.total = total
+        bar.update(done - bar.n)
+        if then is not None:
+            then(done, total)
+
+    return advance
 
 
 def _run(

@@ -30,7 +30,8 @@ class Output:
     Args:
         name: the column name.
         unit: people, yuan, days, day, share, ratio, orders, invitations, generations,
-            "yuan per person", or "" for identifiers and categories.
+            "yuan per person", "people per member" (K-factors), or "" for identifiers
+            and categories.
         meaning: the exact definition, as docs/outputs.md prints it.
         table: the table it is a column of.
         type: int, float, text, category, number or uint64 (as docs/outputs.md says).

@@ -17,13 +17,19 @@ from sim.value import VALUE
 
 __all__ = [
     "CHANNELS",
+    "CONTEXT_OUTCOMES",
     "FAMILIES",
     "columns",
+    "compared_outcomes",
     "decision_outcomes",
     "find",
     "headline_outcomes",
     "mechanism_outputs",
 ]
+
+# Outcomes shown beside the decision outcomes for context but never ranked: a cost alone
+# is not a decision (the option that spreads least is always cheapest).
+CONTEXT_OUTCOMES = ("total_cost",)
 
 
 def mechanism_outputs() -> tuple[Output, ...]:
@@ -50,6 +56,15 @@ def _value_first(outputs: tuple[Output, ...]) -> tuple[Output, ...]:
     value = {o.name for o in VALUE.outputs()}
     return tuple(o for o in outputs if o.name in value) + tuple(
         o for o in outputs if o.name not in value
+    )
+
+
+def compared_outcomes() -> tuple[Output, ...]:
+    """The outcomes scenarios are compared on (the comparison table, the sweeps' charts
+    and tables, the Sobol indices): the decision outcomes, and ``CONTEXT_OUTCOMES``
+    shown beside them, in column order."""
+    return _value_first(
+        tuple(o for o in columns("runs") if o.better is not None or o.name in CONTEXT_OUTCOMES)
     )
 
 

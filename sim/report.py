@@ -22,17 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import plotly.graph_objects as go
 import plotly.io as pio
 from plotly.offline import get_plotlyjs
 
-from sim import charts
+from sim import charts, units
 from sim.charts import ChartUnavailable
 from sim.config import ConfigError
 from sim.extras import require
 from sim.files import FolderLock, commit, make_dirs, remove_leftovers, temp_dir, write_text
-from sim.results import Results
+from sim.points import POINTS_FILE
+from sim.results import WORKBOOK_FILE, Results
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
 IMAGE_WIDTH = 1200  # px, for PNG and SVG export
@@ -103,7 +103,8 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             "cumulative_joins",
             "joins",
             "Members who joined so far (seeds and KOLs not counted). Line: the median run; "
-            "shaded: the middle 90% of runs (5th to 95th percentile).",
+            "shaded: the middle 90% of runs (5th to 95th percentile). With more than "
+            f"{charts.BANDS_AT_MOST} scenarios, one panel each.",
             lambda: charts.joins_over_time(daily, cumulative=True),
         ),
         (
@@ -138,7 +139,7 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             "budget",
             "Top: budget left at the end of each day (lures and rewards; KOL fees are "
             "outside it). Bottom: share of runs whose budget had run out by that day.",
-            lambda: charts.budget_burndown(daily, runs),
+            lambda: _budget_chart(daily, runs),
         ),
         (
             "generation_sizes",
@@ -157,8 +158,10 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
         (
             "k_by_generation",
             "cascade",
-            "People each generation brought in per member of it. Below the dotted line "
-            "(K = 1) every generation is smaller than the one before.",
+            "K-factor: people brought in per member. Left: ordinary members, generation by "
+            "generation (generation 1 was invited by the starters); below the dotted line "
+            "(K = 1) each generation is smaller than the one before. Right: what one seed "
+            "user and one KOL brought in, apart: starters share far more.",
             lambda: charts.k_by_generation(runs, generations=generations, members=members),
         ),
         (
@@ -175,8 +178,10 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "sweep",
                 "sweep",
-                "Every run is a dot; the line is a local-linear trend (tricube weights "
-                "over the nearest 60% of runs) per scenario.",
+                "A grid parameter: each sweep point's mean over its runs, the bar its middle "
+                "90% of runs, straight lines between points (nothing is smoothed between "
+                "grid values). A sampled parameter (lhs, sobol): every run a dot, the line "
+                "a local-linear trend (tricube weights over the nearest 60% of runs).",
                 lambda: charts.sweep_scatter(
                     runs, params, log_params=charts.log_parameters(config)
                 ),
@@ -225,18 +230,31 @@ def _gross_margin(config: dict[str, Any]) -> float:
     return float((config.get("behaviour") or {}).get("gross_margin", default))
 
 
+def _budget_chart(daily, runs) -> go.Figure:
+    """The budget burning down, unless it never ran out: then a note says so."""
+    never = "budget_exhausted_day" in runs and runs["budget_exhausted_day"].isna().all()
+    if never and "budget_left" in daily and daily["budget_left"].notna().any():
+        left = float(daily.loc[daily["day"] == daily["day"].max(), "budget_left"].median())
+        raise ChartUnavailable(
+            f"No run ran out of budget; a median of {units.number(left, 'yuan')} yuan "
+            "was left on the last day."
+        )
+    return charts.budget_burndown(daily, runs)
+
+
 # ----------------------------------------------------------------------------- page
 
 
 def _table_html(results: Results) -> str:
-    """The comparison table as ``fission run`` prints it, best cells marked; for a
-    one-scenario study the summary table (mean, 5th and 95th percentile, runs)."""
+    """The comparison table as ``fission run`` prints it, best cells marked, units in
+    the headings; for a one-scenario study the summary (mean, middle 90% of runs)."""
     scenarios = charts.scenario_order(results.runs)
     if len(scenarios) > 1:
-        cells = charts.comparison_cells(results.compare())
+        compared = results.compare()
+        cells = charts.comparison_cells(compared)
         outcomes = list(dict.fromkeys(cells["outcome"]))
         keyed = cells.set_index(["scenario", "outcome"])
-        head = "".join(f"<th>{html.escape(charts.short_label(o))}</th>" for o in outcomes)
+        head = "".join(f"<th>{html.escape(units.heading(o))}</th>" for o in outcomes)
         body = []
         for s in scenarios:
             row = [f'<th scope="row">{html.escape(s)}</th>']
@@ -246,10 +264,19 @@ def _table_html(results: Results) -> str:
                 css = f' class="{mark}"' if mark else ""
                 row.append(f"<td{css}>{html.escape(text)}{sign}</td>")
             body.append("<tr>" + "".join(row) + "</tr>")
+        points = results.runs["point"].nunique() if "point" in results.runs else 1
+        pooled = (
+            f" Each scenario pools its {points} sweep points: the sweep section shows them "
+            "point by point."
+            if points > 1
+            else ""
+        )
         legend = (
             "mean [5th, 95th percentile] over runs. <b>*</b> best scenario on the outcome; "
             "<b>~</b> its difference from the best is not distinguishable from noise "
-            "(paired test, 95%, replicate r of every scenario shares random numbers)."
+            "(paired test, 95%, replicate r of every scenario shares random numbers). "
+            "Total cost is shown, not ranked: a cost alone is no decision. – : undefined "
+            f"(nobody paid, or nothing was spent).{pooled}"
         )
         return (
             '<table class="comparison" id="comparison-table"><thead><tr><th>scenario</th>'
@@ -259,9 +286,9 @@ def _table_html(results: Results) -> str:
     summary = results.summary_table()
     body = []
     for metric, r in summary.iterrows():
+        unit = units.unit_of(str(metric))
         values = "".join(
-            f"<td>{'-' if not np.isfinite(r[c]) else f'{r[c]:,.3f}'}</td>"
-            for c in ("mean", "p5", "p95")
+            f"<td>{html.escape(units.quantity(r[c], unit))}</td>" for c in ("mean", "p5", "p95")
         )
         body.append(
             f'<tr><th scope="row">{html.escape(charts.label(str(metric)))}</th>{values}'
@@ -273,6 +300,43 @@ def _table_html(results: Results) -> str:
         f"</thead><tbody>{''.join(body)}</tbody></table>"
         '<p class="legend">Empty values are dropped first; "runs" says how many were left '
         "(e.g. the day the budget ran out, over the runs where it did).</p>"
+    )
+
+
+POINT_ROWS = 300  # rows of the per-point table in the page; the CSV holds them all
+
+
+def _points_html(results: Results) -> str:
+    """The sweep point by point (``Results.points()``), or "" without a sweep."""
+    points = results.points()
+    if points is None:
+        return ""
+    params = results.swept()
+    outcomes = list(dict.fromkeys(points["outcome"]))
+    several = points["scenario"].nunique() > 1
+    keyed = points.set_index(["scenario", "point", "outcome"])
+    head = ("<th>scenario</th>" if several else "") + "<th>point</th>"
+    head += "".join(f"<th>{html.escape(charts.parameter_label(p))}</th>" for p in params)
+    head += "<th>runs</th>" + "".join(f"<th>{html.escape(units.heading(o))}</th>" for o in outcomes)
+    body = []
+    groups = list(points.groupby(["scenario", "point"], sort=False))
+    for (s, point), part in groups[:POINT_ROWS]:
+        cells = [f"<td>{html.escape(str(s))}</td>"] if several else []
+        cells.append(f"<td>{point}</td>")
+        cells += [f"<td>{part[p].iloc[0]:,.4g}</td>" for p in params]
+        cells.append(f"<td>{int(part['runs'].max())}</td>")
+        for o in outcomes:
+            r = keyed.loc[(s, point, o)]
+            text = units.interval(r["mean"], r["p5"], r["p95"], units.unit_of(o))
+            cells.append(f"<td>{html.escape(text)}</td>")
+        body.append("<tr>" + "".join(cells) + "</tr>")
+    more = len(groups) - POINT_ROWS
+    note = f" The first {POINT_ROWS} of {len(groups)} points are shown." if more > 0 else ""
+    return (
+        '<h3>Point by point</h3><div class="scroll"><table class="comparison" '
+        f'id="points-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
+        '</table></div><p class="legend">mean [5th, 95th percentile] over each sweep '
+        f"point's own runs (not pooled across points). All points: {POINTS_FILE}.{note}</p>"
     )
 
 
@@ -299,12 +363,26 @@ def _facts(results: Results) -> list[tuple[str, str]]:
         budget = reward.get("budget")
         money = f"budget {budget:,.0f} yuan" if budget is not None else "no budget limit"
         incentives = f"lure {lure.get('kind')}, reward {reward.get('rule')}, {money}"
+        varied = _varied_keys(config, ("lure.", "reward."))
+        if varied:
+            incentives = (
+                f"vary by scenario or sweep point: {', '.join(varied)} (the base: {incentives})"
+            )
         facts.append(("incentives", incentives))
     facts.append(("members table", "kept" if results.members is not None else "not kept"))
     for key in ("finished", "fission_version", "config_hash", "root_seed"):
         if key in manifest:
             facts.append((key.replace("_", " "), str(manifest[key])))
     return facts
+
+
+def _varied_keys(config: dict[str, Any], prefixes: tuple[str, ...]) -> list[str]:
+    """The keys with these prefixes that a scenario or the sweep changes, in order."""
+    keys: dict[str, None] = {}
+    for scenario in config.get("scenarios") or []:
+        keys.update(dict.fromkeys((scenario.get("set") or {}).keys()))
+    keys.update(dict.fromkeys(((config.get("sweep") or {}).get("params") or {}).keys()))
+    return [k for k in keys if k.startswith(prefixes)]
 
 
 _CSS = """
@@ -362,21 +440,28 @@ def _json_for_html(figure: go.Figure) -> str:
     return text.replace("</", "<\\/").replace("<!--", "<\\!--")
 
 
-def render_html(results: Results, chart_list: list[Chart]) -> str:
-    """The whole report page as one HTML string (plotly.js inlined once)."""
+def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...] = ()) -> str:
+    """The whole report page as one HTML string (plotly.js inlined once). ``files`` are
+    files beside the report it links to (the Excel workbook, the per-point table)."""
     name = str((results.config or {}).get("experiment", {}).get("name", "experiment"))
     name = str((results.manifest or {}).get("experiment", name))
     facts = "".join(
         f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(results)
     )
+    if files:
+        links = ", ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files)
+        facts += f"<dt>files</dt><dd>{links}</dd>"
+    one = len(charts.scenario_order(results.runs)) == 1
+    first_title = "Outcomes" if one else SECTIONS["comparison"]
     present = {"comparison"} | {c.section for c in chart_list}
+    titles = {**SECTIONS, "comparison": first_title}
     nav = "".join(
         f'<a href="#{key}">{html.escape(title)}</a>'
-        for key, title in SECTIONS.items()
+        for key, title in titles.items()
         if key in present
     )
     parts = [
-        f'<section id="comparison"><h2>{SECTIONS["comparison"]}</h2>'
+        f'<section id="comparison"><h2>{first_title}</h2>'
         f'<div class="scroll">{_table_html(results)}</div></section>'
     ]
     for section, title in SECTIONS.items():
@@ -384,6 +469,8 @@ def render_html(results: Results, chart_list: list[Chart]) -> str:
         if not members:
             continue
         parts.append(f'<section id="{section}"><h2>{html.escape(title)}</h2>')
+        if section == "sweep":
+            parts.append(_points_html(results))
         for chart in members:
             caption = f"<figcaption>{html.escape(chart.caption)}</figcaption>"
             if chart.figure is None:
@@ -488,7 +575,8 @@ def write_report(
         remove_leftovers(folder)
         chart_list = report_charts(results, tree_run=tree_run)
         path = folder / "report.html"
-        write_text(path, render_html(results, chart_list))
+        files = tuple(f for f in (WORKBOOK_FILE, POINTS_FILE) if (folder / f).is_file())
+        write_text(path, render_html(results, chart_list, files))
         if images:
             export_images(results, chart_list, folder / "images")
     return path

@@ -16,8 +16,10 @@ import numpy as np
 import pandas as pd
 
 from sim.compare import compare
+from sim.points import point_table
 from sim.registry import headline_outcomes
 
+WORKBOOK_FILE = "results.xlsx"  # the Excel workbook (`fission export --xlsx`), from the tables
 # The outcomes of ``Results.summary_table()``, in its row order: the headline outputs
 # (``Output.headline``, sim.outputs and the mechanisms'), profit and payback first.
 SUMMARY_METRICS = tuple(o.name for o in headline_outcomes())
@@ -76,6 +78,18 @@ class Results:
     def compare(self) -> pd.DataFrame:
         """The scenario comparison (``sim.compare.compare``)."""
         return compare(self.runs)
+
+    def swept(self) -> list[str]:
+        """The swept parameters' columns of ``runs`` (none without a sweep)."""
+        keys = ((self.config or {}).get("sweep") or {}).get("params", {})
+        return [k for k in keys if k in self.runs.columns]
+
+    def points(self) -> pd.DataFrame | None:
+        """The sweep point by point (``sim.points.point_table``); None without a sweep."""
+        params = self.swept()
+        if not params:
+            return None
+        return point_table(self.runs, params)
 
     def summary_table(self) -> pd.DataFrame:
         """Mean and 90% interval (5th-95th percentile over runs) of the main outcomes."""

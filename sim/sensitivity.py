@@ -9,11 +9,11 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 
-from sim.registry import decision_outcomes
+from sim.registry import compared_outcomes
 from sim.study import Design, Study
 
 # Outcomes whose Sobol indices are computed for a sobol sweep: those a planner decides on.
-SENSITIVITY_OUTCOMES = tuple(o.name for o in decision_outcomes())
+SENSITIVITY_OUTCOMES = tuple(o.name for o in compared_outcomes())
 
 
 def sensitivity(study: Study, design: Design, runs: pd.DataFrame) -> pd.DataFrame | None:

@@ -41,7 +41,8 @@ from sim.files import (
     write_parquet,
     write_text,
 )
-from sim.results import Results
+from sim.points import POINTS_FILE, point_table, wide_point_table
+from sim.results import WORKBOOK_FILE, Results
 from sim.sensitivity import sensitivity
 from sim.study import Design, Study
 
@@ -113,14 +114,20 @@ def study_hash(study: Study) -> str:
     return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
 
 
-def default_out_dir(study: Study) -> Path:
-    """``results/<experiment.name>``: a name is never a path (``..``, ``a/b``, ``.x``)."""
+def default_out_dir(study: Study, overrides: dict[str, Any] | None = None) -> Path:
+    """``results/<experiment.name>``, or with command-line overrides (``--set``,
+    ``--replicates``) ``results/<name>-<8 hex digits of their hash>``, so that variations
+    of one config never land in each other's folder. A name is never a path (``..``,
+    ``a/b``, ``.x``)."""
     name = study.base.experiment.name
     if not _NAME.fullmatch(name):
         raise ConfigError(
             f"experiment.name: {name!r} is not a plain folder name (letters, digits, '_', "
             "'-', '.', not starting with '.'); rename it or pass --out"
         )
+    if overrides:
+        text = json.dumps(sorted(overrides.items()), default=str)
+        name = f"{name}-{hashlib.sha256(text.encode()).hexdigest()[:8]}"
     return Path("results") / name
 
 
@@ -213,6 +220,8 @@ class ResultStore:
         "report.html",
         "images",
         "parts",
+        POINTS_FILE,
+        WORKBOOK_FILE,
     )
 
     @property
@@ -371,7 +380,12 @@ class ResultStore:
                 write_parquet(table, self.work / name)
             else:
                 _remove_ours(self.work / name)  # another config's, left by an odd stop
-        for name in ("report.html", "images"):  # drawn from other tables
+        points = point_table(runs, list(self.study.sweep.params)) if self.study.sweep else None
+        if points is not None:
+            write_text(self.work / POINTS_FILE, wide_point_table(points).to_csv(index=False))
+        else:
+            _remove_ours(self.work / POINTS_FILE)
+        for name in ("report.html", "images", WORKBOOK_FILE):  # drawn from other tables
             _remove_ours(self.work / name)
         write_text(self.work / "config.toml", toml_text(self.study.to_dict()))
         self._write_manifest(

@@ -33,7 +33,14 @@ class RunTables:
         (``sim.outputs.RUNS``), the value model's (profit, lifetime value: ``sim.value``),
         then those of its other mechanisms (``outputs()``)."""
         members = np.flatnonzero(self.member)
-        new = members[self.role[members] == Role.MEMBER]  # joined during the campaign
+        roles = self.role[members]
+        new = members[roles == Role.MEMBER]  # joined during the campaign
+        # people brought in (joined on their invitation) and head-count, by role
+        brought = np.bincount(roles, weights=self.invites[members], minlength=len(Role))
+        heads = np.bincount(roles, minlength=len(Role))
+        # the first generation of ordinary members: the longest time to invite, the least
+        # saturation, so its K is the cascade's branching number (docs/outputs.md)
+        first = members[self.generation[members] == 1]
         joined = int(new.size)
         via_referral = int((self.inviter[new] >= 0).sum())
         paying = int((self.purchases[new] > 0).sum())
@@ -62,11 +69,15 @@ class RunTables:
                 "total_cost": total_cost,
                 "revenue": self.revenue,
                 "cac": total_cost / joined if joined else math.nan,
-                "cost_per_paying": total_cost / paying if paying else math.nan,
+                # no price per paying member without both a cost and a paying member
+                "cost_per_paying": total_cost / paying if paying and total_cost else math.nan,
                 "roi": (self.revenue * margin - total_cost) / total_cost
                 if total_cost
                 else math.nan,
-                "k_factor": via_referral / members if members else math.nan,
+                "k_members": _per(self.invites[first].sum(), first.size),
+                "k_seeds": _per(brought[Role.SEED], heads[Role.SEED]),
+                "k_kols": _per(brought[Role.KOL], heads[Role.KOL]),
+                "referral_share": via_referral / members if members else math.nan,
                 "max_generation": deepest,
                 "peak_day": int(np.argmax(daily)) + 1 if daily.size and daily.max() > 0 else None,
                 "budget_exhausted_day": self.budget.exhausted_day,
@@ -173,6 +184,11 @@ class RunTables:
         alive = int(np.count_nonzero(self.value.alive(new, self._segment)))
         dropped = int(self.value.by_day[3].sum()) if self.value.by_day else 0
         return pd.DataFrame(self.value.weeks(alive + dropped))
+
+
+def _per(total: float, count: int) -> float:
+    """``total ÷ count``; NaN when there is nobody to count."""
+    return float(total) / int(count) if count else math.nan
 
 
 def _label_dtype(graph: Graph) -> str:

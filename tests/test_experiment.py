@@ -19,7 +19,7 @@ import pytest
 
 import sim
 from sim.cli import main
-from sim.compare import compare
+from sim.compare import compare, format_comparison
 from sim.experiment import Results, engine_fingerprint, run_experiment
 from tests.conftest import ROOT
 
@@ -300,6 +300,22 @@ def test_comparison_interval_and_indistinct_marker_on_built_cases():
     # lower is better for cost: the cheaper scenario is best
     cost = compare(make_runs([5, 6, 7], [9, 9, 10], "total_cost"), {"total_cost": False})
     assert cost.set_index("scenario").loc["a", "best"]
+
+
+def test_comparison_ranks_no_cost_and_no_undefined_ratio():
+    # total cost alone is not a decision: shown, never best (the default outcomes)
+    cost = compare(make_runs([5, 6, 7], [9, 9, 10], "total_cost"))
+    assert not cost["best"].any()
+    assert cost.set_index("scenario").loc["a", "mean"] == 6.0
+    # a scenario whose cost per paying member is undefined in every run (nobody paid,
+    # or nothing was spent) has no mean, and the best is among the others
+    nan = float("nan")
+    ratio = compare(make_runs([nan, nan, nan], [30.0, 40.0, 50.0], "cost_per_paying"))
+    by_scenario = ratio.set_index("scenario")
+    assert np.isnan(by_scenario.loc["a", "mean"]) and by_scenario.loc["a", "runs"] == 0
+    assert by_scenario.loc["b", "best"] and not by_scenario.loc["a", "best"]
+    line_a = next(x for x in format_comparison(ratio).splitlines() if x.strip()[:1] == "a")
+    assert line_a.split()[-1] == "–"  # undefined: "–" alone, no interval
 
 
 def test_simulated_scenarios_identical_or_different_are_marked_right():

@@ -39,7 +39,9 @@ def test_star_everyone_joins_on_day_one():
     s = m.summary()
     assert s["joined"] == s["joined_via_referral"] == 6
     assert list(m.daily()["new_joins"]) == [6, 0, 0, 0, 0, 0]
-    assert s["total_cost"] == 0 and s["k_factor"] == 6 / 7
+    assert s["total_cost"] == 0 and s["referral_share"] == 6 / 7
+    assert s["k_seeds"] == 6 and s["k_members"] == 0 and np.isnan(s["k_kols"])
+    assert np.isnan(s["cost_per_paying"])  # no price when nothing was spent, not 0
 
 
 def test_cash_lure_pays_each_invitee_on_joining():

@@ -56,6 +56,9 @@ FACES = (
     "sim.charts",
     "sim.calibration",
     "sim.value_fit",
+    "sim.terminal",
+    "sim.export",
+    "sim.units",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",
@@ -66,6 +69,7 @@ EXPERIMENT_LAYER = (
     "sim.store",
     "sim.runs",
     "sim.sensitivity",
+    "sim.points",
 )
 # The package itself: its public names reach the experiment layer.
 FACADE = ("sim",)

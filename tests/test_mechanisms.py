@@ -134,7 +134,8 @@ def test_the_runs_table_is_the_declared_columns():
     declared = [o.name for o in columns("runs") if o.name in summary]
     assert list(summary) == declared  # declared order; the card's column included
     assert "stored_value_unspent" in summary
-    assert {o.name for o in decision_outcomes()} >= {"joined", "paying", "roi", "total_cost"}
+    assert {o.name for o in decision_outcomes()} >= {"joined", "paying", "roi", "profit"}
+    assert "total_cost" not in {o.name for o in decision_outcomes()}  # context, never ranked
 
 
 def test_optimised_seeds_are_chosen_before_the_model_and_a_model_builds_no_other():

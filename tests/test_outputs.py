@@ -23,6 +23,7 @@ UNITS = {
     "invitations",
     "generations",
     "yuan per person",
+    "people per member",
 }
 NUMERIC = {"int", "float", "number", "uint64"}
 # The numeric columns that measure nothing: keys and the seed.

@@ -19,7 +19,7 @@ import pytest
 from sim import charts
 from sim.charts import ChartUnavailable
 from sim.cli import main
-from sim.compare import format_comparison
+from sim.compare import OUTCOMES, format_comparison
 from sim.experiment import Results, run_experiment
 from sim.report import render_html, report_charts, write_report
 
@@ -254,7 +254,9 @@ def test_comparison_cells_are_the_numbers_the_cli_prints(study):
         line = next(x for x in printed.splitlines() if x.strip().startswith(cell.scenario))
         mark = {"best": "*", "indistinct": "~"}.get(cell.mark, "")
         assert cell.text + mark in line
-    assert (cells["mark"] == "best").sum() == table["outcome"].nunique()
+    ranked = [o for o in table["outcome"].unique() if OUTCOMES[o] is not None]
+    assert (cells["mark"] == "best").sum() == len(ranked) == table["outcome"].nunique() - 1
+    assert not cells[cells["outcome"] == "total_cost"]["mark"].any()  # a cost is no decision
 
 
 # -------------------------------------------------------------------------- page

@@ -58,11 +58,19 @@ from sim.charts.common import (
 )
 from sim.charts.comparison import comparison_cells, comparison_figure
 from sim.charts.cost import cost_vs_paying, efficient_frontier, outcome_box
-from sim.charts.daily import budget_burndown, daily_bands, joins_over_time
+from sim.charts.daily import (
+    BANDS_AT_MOST,
+    budget_burndown,
+    daily_bands,
+    joins_over_time,
+    joins_small_multiples,
+)
 from sim.charts.sweeps import (
+    GRID_VALUES,
     SWEEP_OUTCOMES,
     local_linear,
     log_parameters,
+    parameter_label,
     sobol_bars,
     sweep_scatter,
     swept_parameters,
@@ -78,7 +86,9 @@ from sim.charts.value import (
 
 __all__ = [
     "BAND",
+    "BANDS_AT_MOST",
     "GENERATIONS_HINT",
+    "GRID_VALUES",
     "HORIZON_HINT",
     "MEMBERS_HINT",
     "SEGMENTS",
@@ -98,11 +108,13 @@ __all__ = [
     "generation_sizes",
     "generation_table",
     "joins_over_time",
+    "joins_small_multiples",
     "k_by_generation",
     "label",
     "local_linear",
     "log_parameters",
     "outcome_box",
+    "parameter_label",
     "payback_curve",
     "referral_tree",
     "representative_run",

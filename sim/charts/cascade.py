@@ -9,6 +9,7 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
+from plotly.subplots import make_subplots
 
 from sim.charts.common import (
     GENERATIONS_HINT,
@@ -151,32 +152,72 @@ def k_by_generation(
     generations: pd.DataFrame | None = None,
     members: pd.DataFrame | None = None,
 ) -> go.Figure:
-    """K-factor of each generation by scenario: people a generation brought in ÷ its
-    members (the next generation's size ÷ this one's). Above 1 the cascade grows."""
+    """The K-factor: people brought in per member. Left, ordinary members by generation
+    (1, 2, …; generation g brought in g + 1), one line per scenario; right, what one seed
+    user and one KOL brought in (``k_seeds``, ``k_kols`` of the runs), apart, because
+    starters share far more and would flatten every other line. Above 1 the cascade
+    grows."""
     table = generation_table(runs, generations=generations, members=members)
     scenarios = scenario_order(runs)
     colors = scenario_colors(scenarios)
-    fig = go.Figure()
+    names = _scenarios(runs)
+    fig = make_subplots(
+        rows=1,
+        cols=2,
+        column_widths=[0.68, 0.32],
+        horizontal_spacing=0.1,
+        subplot_titles=["members, by generation", "starters (mean per starter)"],
+    )
     for s in scenarios:
-        part = table[table["scenario"] == s]
+        part = table[(table["scenario"] == s) & (table["generation"] >= 1)]
+        part = part[part["members"] > 0]
         fig.add_trace(
             go.Scatter(
                 x=part["generation"],
                 y=part["k"],
                 mode="lines+markers",
                 name=s,
+                legendgroup=s,
                 line={"color": colors[s]},
                 customdata=part["members"],
                 hovertemplate=(
-                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>K = %{{y:.3f}} people per "
+                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>K = %{{y:.2f}} people per "
                     "member<br>(%{customdata:,.1f} members per run)<extra></extra>"
                 ),
-            )
+            ),
+            row=1,
+            col=1,
         )
-    fig.add_hline(y=1, line={"color": "grey", "dash": "dot", "width": 1})
-    fig.update_xaxes(title_text="generation (0 = seeds, KOLs, outside joiners)", dtick=1)
-    fig.update_yaxes(title_text="K (people brought in per member)")
-    return _layout(fig, "Cascade: K-factor by generation", height=450)
+    kinds = [(c, t) for c, t in (("k_seeds", "per seed"), ("k_kols", "per KOL")) if c in runs]
+    for s in scenarios:
+        values = [float(runs.loc[names == s, c].astype(float).mean()) for c, _ in kinds]
+        fig.add_trace(
+            go.Bar(
+                x=[t for _, t in kinds],
+                y=values,
+                name=s,
+                legendgroup=s,
+                showlegend=False,
+                marker_color=colors[s],
+                hovertemplate=(
+                    f"<b>{_escape(s)}</b>: %{{y:.2f}} people brought in %{{x}}<extra></extra>"
+                ),
+            ),
+            row=1,
+            col=2,
+        )
+    fig.add_hline(y=1, line={"color": "grey", "dash": "dot", "width": 1}, row=1, col=1)
+    fig.update_xaxes(title_text="generation (1 = invited by the starters)", dtick=1, row=1, col=1)
+    fig.update_yaxes(
+        title_text="K (people brought in per member)", rangemode="tozero", row=1, col=1
+    )
+    fig.update_yaxes(title_text="people brought in per starter", row=1, col=2)
+    return _layout(
+        fig,
+        "Cascade: K-factor, members by generation and starters apart",
+        height=450,
+        barmode="group",
+    )
 
 
 # ------------------------------------------------------------------- member quality

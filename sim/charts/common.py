@@ -87,6 +87,9 @@ def _layout(fig: go.Figure, title: str, **kwargs: Any) -> go.Figure:
         hoverlabel={"namelength": -1},
         **kwargs,
     )
+    # room for long tick labels and axis titles: they are never clipped
+    fig.update_xaxes(automargin=True)
+    fig.update_yaxes(automargin=True)
     return fig
 
 

@@ -9,7 +9,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.charts.common import _layout, short_label
-from sim.compare import format_number
+from sim.compare import format_interval
 
 
 def comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -22,7 +22,7 @@ def comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
     rows = []
     for r in table.itertuples(index=False):
         mark = "best" if r.best else ("indistinct" if r.indistinct else "")
-        text = f"{format_number(r.mean)} [{format_number(r.p5)}, {format_number(r.p95)}]"
+        text = format_interval(r.mean, r.p5, r.p95)
         rows.append({"scenario": r.scenario, "outcome": r.outcome, "text": text, "mark": mark})
     return pd.DataFrame(rows, columns=["scenario", "outcome", "text", "mark"])
 

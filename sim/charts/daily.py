@@ -100,18 +100,81 @@ def _band_traces(
         )
 
 
+# Overlaid bands stay readable up to this many scenarios; more get one panel each.
+BANDS_AT_MOST = 3
+
+
 def joins_over_time(daily: pd.DataFrame, *, cumulative: bool = True) -> go.Figure:
     """Members joined per day (``cumulative=False``: ``new_joins``) or so far
-    (``cumulative_joined``) by scenario: median line and 90% band over runs."""
+    (``cumulative_joined``) by scenario: median line and 90% band over runs. With more
+    than ``BANDS_AT_MOST`` scenarios, one panel each (``joins_small_multiples``)."""
     column = "cumulative_joined" if cumulative else "new_joins"
+    scenarios = scenario_order(daily)
+    if len(scenarios) > BANDS_AT_MOST:
+        return joins_small_multiples(daily, cumulative=cumulative)
     bands = daily_bands(daily, column)
     fig = go.Figure()
-    _band_traces(fig, bands, scenario_order(daily), "people", ",.0f")
+    _band_traces(fig, bands, scenarios, "people", ",.0f")
     what = "Members joined so far" if cumulative else "New members per day"
     fig.update_xaxes(title_text="campaign day (day)")
     fig.update_yaxes(title_text=f"{'members joined' if cumulative else 'new joins'} (people)")
     return _layout(
         fig, f"{what}: median and 90% band over replicates", height=450, hovermode="x unified"
+    )
+
+
+def joins_small_multiples(
+    daily: pd.DataFrame, *, cumulative: bool = True, columns: int = 3
+) -> go.Figure:
+    """One panel per scenario (shared axes): its median and 90% band, with the other
+    scenarios' medians in light grey behind it for comparison."""
+    column = "cumulative_joined" if cumulative else "new_joins"
+    bands = daily_bands(daily, column)
+    scenarios = scenario_order(daily)
+    rows = -(-len(scenarios) // columns)
+    fig = make_subplots(
+        rows=rows,
+        cols=columns,
+        shared_xaxes=True,
+        shared_yaxes=True,
+        subplot_titles=[_escape(s) for s in scenarios],
+        horizontal_spacing=0.04,
+        vertical_spacing=0.08,
+    )
+    for k, s in enumerate(scenarios):
+        row, col = k // columns + 1, k % columns + 1
+        for other in scenarios:
+            if other == s:
+                continue
+            part = bands[bands["scenario"] == other]
+            fig.add_trace(
+                go.Scatter(
+                    x=part["day"],
+                    y=part["median"],
+                    mode="lines",
+                    line={"color": "#cccccc", "width": 1},
+                    showlegend=False,
+                    hoverinfo="skip",
+                    name=other,
+                ),
+                row=row,
+                col=col,
+            )
+        _band_traces(fig, bands, [s], "people", ",.0f", row, col)
+    what = "Members joined so far" if cumulative else "New members per day"
+    for col in range(1, columns + 1):
+        fig.update_xaxes(title_text="campaign day (day)", row=rows, col=col)
+    for row in range(1, rows + 1):
+        fig.update_yaxes(
+            title_text="members joined (people)" if cumulative else "new joins (people)",
+            row=row,
+            col=1,
+        )
+    fig.update_layout(showlegend=False)
+    return _layout(
+        fig,
+        f"{what}: median and 90% band over replicates, one panel per scenario (grey: the others)",
+        height=260 * rows + 120,
     )
 
 

@@ -25,11 +25,11 @@ from sim.charts.common import (
     scenario_order,
     short_label,
 )
-from sim.registry import decision_outcomes
+from sim.registry import compared_outcomes
 
 # The outcomes a sweep is plotted against by default: those a planner decides on, from
 # the declarations (the same the Sobol indices are computed of).
-SWEEP_OUTCOMES: tuple[str, ...] = tuple(o.name for o in decision_outcomes())
+SWEEP_OUTCOMES: tuple[str, ...] = tuple(o.name for o in compared_outcomes())
 
 
 def swept_parameters(runs: pd.DataFrame, config: dict[str, Any] | None = None) -> list[str]:
@@ -74,6 +74,30 @@ def local_linear(
     return grid, fit
 
 
+# A swept parameter with at most this many values is a grid: drawn point by point (means
+# and 90% intervals joined by lines), never smoothed into steps between grid values.
+GRID_VALUES = 12
+
+
+def parameter_label(key: str) -> str:
+    """A swept config key as an axis title, from its declaration in ``sim.config``:
+    "reward amount (yuan per successful invite)"; the key itself when undeclared."""
+    from sim.config import FAMILIES, Config
+
+    section, _, name = key.partition(".")
+    try:
+        family = FAMILIES.get(section)
+        if family is not None:
+            field = family.field(name)
+        else:
+            field = Config.model_fields[section].annotation.model_fields[name]  # type: ignore[union-attr]
+    except (KeyError, AttributeError):
+        return key
+    words = f"{section} {name.replace('_', ' ')}"
+    description = (field.description or "").split(";")[0].strip()
+    return f"{words} ({description})" if description else words
+
+
 def sweep_scatter(
     runs: pd.DataFrame,
     params: Sequence[str],
@@ -81,9 +105,13 @@ def sweep_scatter(
     *,
     log_params: Iterable[str] = (),
 ) -> go.Figure:
-    """Each outcome (rows) against each swept parameter (columns): every run a point,
-    and a smoothed trend per scenario (``local_linear``; on log-scale parameters the
-    trend is fitted on log x)."""
+    """Each outcome (rows) against each swept parameter (columns), per scenario.
+
+    A parameter with few values (a grid, at most ``GRID_VALUES``): each sweep point's
+    mean with its 90% interval over the point's runs, joined by straight lines (one line
+    per scenario and per combination of the other swept values). A parameter with many
+    values (lhs, sobol): every run a dot and a smoothed trend (``local_linear``; on
+    log-scale parameters fitted on log x)."""
     params = list(params)
     if not params:
         raise ChartUnavailable("This study has no sweep: there is no parameter to plot against.")
@@ -97,66 +125,149 @@ def sweep_scatter(
         cols=len(params),
         shared_xaxes="columns",
         shared_yaxes="rows",
-        horizontal_spacing=0.03,
+        horizontal_spacing=0.05,
         vertical_spacing=0.03,
     )
     for i, outcome in enumerate(outcomes, 1):
-        fmt = _fmt(outcome)
         for j, param in enumerate(params, 1):
-            log = param in log_params
+            grid = runs[param].nunique() <= GRID_VALUES
             for s in scenarios:
                 part = runs[names == s]
-                x = part[param].astype(float).to_numpy()
-                y = part[outcome].astype(float).to_numpy()
                 first = i == 1 and j == 1
-                fig.add_trace(
-                    go.Scatter(
-                        x=x,
-                        y=y,
-                        mode="markers",
-                        name=s,
-                        legendgroup=s,
-                        showlegend=first,
-                        marker={"color": colors[s], "size": 4, "opacity": 0.4},
-                        hovertemplate=(
-                            f"<b>{_escape(s)}</b><br>{_escape(param)} = %{{x:,.4g}}"
-                            f"<br>{_escape(outcome)} = %{{y:{fmt}}}<extra></extra>"
-                        ),
-                    ),
-                    row=i,
-                    col=j,
-                )
-                if log:
-                    gx, gy = local_linear(np.log(np.where(x > 0, x, np.nan)), y)
-                    gx = np.exp(gx)
+                if grid:
+                    _grid_traces(fig, part, s, colors[s], param, params, outcome, first, i, j)
                 else:
-                    gx, gy = local_linear(x, y)
-                fig.add_trace(
-                    go.Scatter(
-                        x=gx,
-                        y=gy,
-                        mode="lines",
-                        name=f"{s} trend",
-                        legendgroup=s,
-                        showlegend=False,
-                        line={"color": colors[s], "width": 2.5},
-                        hovertemplate=(
-                            f"<b>{_escape(s)}</b> trend<br>{_escape(param)} = %{{x:,.4g}}"
-                            f"<br>{_escape(outcome)} ≈ %{{y:{fmt}}}<extra></extra>"
-                        ),
-                    ),
-                    row=i,
-                    col=j,
-                )
+                    log = param in log_params
+                    _cloud_traces(fig, part, s, colors[s], param, outcome, log, first, i, j)
             if i == len(outcomes):
-                fig.update_xaxes(title_text=param, row=i, col=j)
-            if log:
+                fig.update_xaxes(title_text=parameter_label(param), row=i, col=j)
+            if param in log_params:
                 fig.update_xaxes(type="log", dtick="D2", row=i, col=j)
         fig.update_yaxes(title_text=short_label(outcome), row=i, col=1)
     return _layout(
         fig,
-        "Sweep: each outcome against each swept parameter (points: runs; lines: trend)",
-        height=220 * len(outcomes) + 120,
+        "Sweep: each outcome against each swept parameter",
+        height=220 * len(outcomes) + 140,
+    )
+
+
+def _grid_traces(
+    fig: go.Figure,
+    part: pd.DataFrame,
+    scenario: str,
+    color: str,
+    param: str,
+    params: Sequence[str],
+    outcome: str,
+    first: bool,
+    row: int,
+    col: int,
+) -> None:
+    """Means and 90% intervals of each sweep point, joined along ``param``."""
+    fmt = _fmt(outcome)
+    others = [p for p in params if p != param]
+    groups = part.groupby(others, sort=True) if others else [((), part)]
+    for n, (held, line) in enumerate(groups):
+        held = held if isinstance(held, tuple) else (held,)
+        stats = (
+            line.groupby("point", sort=False)
+            .agg(
+                x=(param, "first"),
+                mean=(outcome, "mean"),
+                low=(outcome, lambda v: v.astype(float).quantile(0.05)),
+                high=(outcome, lambda v: v.astype(float).quantile(0.95)),
+                runs=(outcome, "count"),
+            )
+            .sort_values("x")
+        )
+        where = ", ".join(f"{k} = {v:,.4g}" for k, v in zip(others, held, strict=True))
+        name = scenario if not where else f"{scenario} ({where})"
+        fig.add_trace(
+            go.Scatter(
+                x=stats["x"],
+                y=stats["mean"],
+                mode="lines+markers",
+                name=scenario,
+                legendgroup=scenario,
+                showlegend=first and n == 0,
+                line={"color": color, "width": 2},
+                marker={"color": color, "size": 7},
+                error_y={
+                    "type": "data",
+                    "symmetric": False,
+                    "array": stats["high"] - stats["mean"],
+                    "arrayminus": stats["mean"] - stats["low"],
+                    "color": color,
+                    "thickness": 1.2,
+                    "width": 4,
+                },
+                customdata=np.c_[stats["low"], stats["high"], stats["runs"]],
+                hovertemplate=(
+                    f"<b>{_escape(name)}</b><br>{_escape(param)} = %{{x:,.4g}}"
+                    f"<br>mean {_escape(outcome)} = %{{y:{fmt}}}"
+                    f"<br>90% of runs: %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
+                    "<br>over %{customdata[2]} runs<extra></extra>"
+                ),
+            ),
+            row=row,
+            col=col,
+        )
+
+
+def _cloud_traces(
+    fig: go.Figure,
+    part: pd.DataFrame,
+    scenario: str,
+    color: str,
+    param: str,
+    outcome: str,
+    log: bool,
+    first: bool,
+    row: int,
+    col: int,
+) -> None:
+    """Every run as a dot, and the local-linear trend through them."""
+    fmt = _fmt(outcome)
+    x = part[param].astype(float).to_numpy()
+    y = part[outcome].astype(float).to_numpy()
+    fig.add_trace(
+        go.Scatter(
+            x=x,
+            y=y,
+            mode="markers",
+            name=scenario,
+            legendgroup=scenario,
+            showlegend=first,
+            marker={"color": color, "size": 4, "opacity": 0.4},
+            hovertemplate=(
+                f"<b>{_escape(scenario)}</b><br>{_escape(param)} = %{{x:,.4g}}"
+                f"<br>{_escape(outcome)} = %{{y:{fmt}}}<extra></extra>"
+            ),
+        ),
+        row=row,
+        col=col,
+    )
+    if log:
+        gx, gy = local_linear(np.log(np.where(x > 0, x, np.nan)), y)
+        gx = np.exp(gx)
+    else:
+        gx, gy = local_linear(x, y)
+    fig.add_trace(
+        go.Scatter(
+            x=gx,
+            y=gy,
+            mode="lines",
+            name=f"{scenario} trend",
+            legendgroup=scenario,
+            showlegend=False,
+            line={"color": color, "width": 2.5},
+            hovertemplate=(
+                f"<b>{_escape(scenario)}</b> trend<br>{_escape(param)} = %{{x:,.4g}}"
+                f"<br>{_escape(outcome)} ≈ %{{y:{fmt}}}<extra></extra>"
+            ),
+        ),
+        row=row,
+        col=col,
     )
 
 

@@ -113,10 +113,12 @@ GENERATIONS: tuple[Output, ...] = (
     ),
     _generations(
         "k_factor",
-        "ratio",
-        "members of generation g + 1 ÷ members of generation g: the branching ratio of the "
-        "cascade at that depth (0 for the deepest generation)",
-        label="branching ratio (ratio)",
+        "people per member",
+        "members of generation g + 1 ÷ members of generation g: the K-factor of the "
+        "generation, people it brought in per member (0 for the deepest generation). "
+        "Generation 0 mixes starters and outside joiners: `runs.parquet` gives the starters' "
+        "own (`k_seeds`, `k_kols`)",
+        label="K-factor of the generation (people per member)",
         fmt=".3f",
     ),
 )

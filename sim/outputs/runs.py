@@ -176,7 +176,6 @@ RUNS: tuple[Output, ...] = (
         "total_cost",
         "yuan",
         "`reward_cost + lure_cost + kol_cost`",
-        better="less",
         label="total cost (yuan)",
         short="total cost (yuan)",
         fmt=",.0f",
@@ -201,8 +200,8 @@ RUNS: tuple[Output, ...] = (
     _runs(
         "cost_per_paying",
         "yuan per person",
-        "`total_cost ÷ paying`",
-        empty_when="`paying` = 0",
+        "`total_cost ÷ paying`: the price of a paying member",
+        empty_when="`paying` = 0, or nothing was spent (`total_cost` = 0: no price, as ROI)",
         better="less",
         label="cost per paying member (yuan per person)",
         short="cost per paying (yuan)",
@@ -222,14 +221,52 @@ RUNS: tuple[Output, ...] = (
         headline=True,
     ),
     _runs(
-        "k_factor",
-        "share",
-        "`joined_via_referral ÷ all members at the end` (seeds + KOLs + `joined`); see below",
-        empty_when="defined whenever there is a member at the end (seeds or KOLs guarantee one)",
-        label="K-factor (share)",
-        short="K-factor",
-        fmt=".3f",
+        "k_members",
+        "people per member",
+        "the K-factor of ordinary members: people brought in per member of generation 1 "
+        "(the members the starters and outside joiners invited): invitations per member × "
+        "the share that converted. Above 1 each member brings in more than one new member "
+        "and the campaign spreads by itself (viral); below 1 it dies out without its "
+        "starters. Generation 1 had the most time to invite and met the fewest people "
+        "already in, so its K is the cascade's branching number; `generations.parquet` "
+        "gives every generation's. Starters are counted apart: `k_seeds`, `k_kols`.",
+        empty_when="nobody is in generation 1 (no starter or outside joiner brought anyone)",
+        better="more",
+        label="K-factor of members (people per member)",
+        short="K of members",
+        fmt=".2f",
         headline=True,
+    ),
+    _runs(
+        "k_seeds",
+        "people per member",
+        "people who joined on a seed user's invitation ÷ seed users (`seeds.count`): what "
+        "one seed brought in",
+        empty_when="there are no seed users",
+        label="people brought in per seed user (people per member)",
+        short="K of seeds",
+        fmt=".2f",
+    ),
+    _runs(
+        "k_kols",
+        "people per member",
+        "people who joined on a KOL's invitation ÷ KOLs (`population.kol_count`): what one "
+        "KOL brought in",
+        empty_when="there are no KOLs",
+        label="people brought in per KOL (people per member)",
+        short="K of KOLs",
+        fmt=".2f",
+    ),
+    _runs(
+        "referral_share",
+        "share",
+        "`joined_via_referral ÷ all members at the end` (seeds + KOLs + `joined`); for a "
+        "finished cascade in which everyone brings K this equals K (docs/model.md §10.3), "
+        "otherwise it is not a K-factor (read `k_members`). Results written before "
+        "`k_members` existed call it `k_factor`.",
+        empty_when="never (seeds or KOLs guarantee a member at the end)",
+        label="share of members who came by referral (share)",
+        fmt=".3f",
     ),
     _runs(
         "max_generation",

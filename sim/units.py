@@ -1,0 +1,94 @@
+"""Numbers as a planner reads them, by their declared unit (``sim.outputs``): head-counts
+whole, money in yuan, shares and ROI as percentages, K-factors with two decimals, days
+with one; "–" for a number that does not exist (nobody paid, nothing was spent).
+
+The terminal, the report's tables and the Excel workbook format through here, so one
+outcome reads the same everywhere. Every text is a whole phrase with placeholders (no
+sentence built by concatenation), ready to be wrapped for translation.
+"""
+
+from __future__ import annotations
+
+import math
+
+from sim.registry import find
+
+UNDEFINED = "–"
+
+# How a unit is shown after a number, and as a table heading's unit. A share and the ROI
+# (declared as a ratio) are shown as percentages.
+_SHOWN_UNIT = {
+    "people": "people",
+    "yuan": "yuan",
+    "yuan per person": "yuan",
+    "share": "%",
+    "ratio": "%",
+    "people per member": "per member",
+    "day": "day",
+    "days": "days",
+    "orders": "orders",
+    "invitations": "invitations",
+    "generations": "generations",
+}
+
+
+def unit_of(outcome: str) -> str:
+    """The declared unit of a runs-table column ("" when undeclared)."""
+    declared = find(outcome, table="runs") or find(outcome)
+    return declared.unit if declared is not None else ""
+
+
+def shown_unit(unit: str) -> str:
+    """The unit as a heading shows it: "%" for shares and ratios, "yuan" for money."""
+    return _SHOWN_UNIT.get(unit, unit)
+
+
+def heading(outcome: str) -> str:
+    """A short table heading with the shown unit: "joined (people)", "ROI (%)"."""
+    declared = find(outcome, table="runs") or find(outcome)
+    if declared is None:
+        return outcome
+    name = declared.short or declared.label or outcome
+    name = name.split(" (")[0]
+    unit = shown_unit(declared.unit)
+    return f"{name} ({unit})" if unit else name
+
+
+def number(value: float | None, unit: str) -> str:
+    """``value`` without its unit, as the unit wants it: people and orders whole, yuan
+    whole from 100 up and with one decimal below, shares and ratios in percent, K with
+    two decimals, days with one. "–" for None and NaN."""
+    if value is None or not math.isfinite(value):
+        return UNDEFINED
+    if unit in ("people", "orders", "invitations"):
+        return f"{value:,.0f}"
+    if unit in ("yuan", "yuan per person"):
+        return f"{value:,.0f}" if abs(value) >= 100 or value == 0 else f"{value:,.1f}"
+    if unit in ("share", "ratio"):
+        percent = value * 100
+        return f"{percent:,.0f}%" if abs(percent) >= 100 else f"{percent:.1f}%"
+    if unit == "people per member":
+        return f"{value:.2f}"
+    if unit in ("day", "days", "generations"):
+        return f"{value:,.1f}"
+    if abs(value) >= 100:
+        return f"{value:,.0f}"
+    return f"{value:.3g}"
+
+
+def quantity(value: float | None, unit: str) -> str:
+    """``value`` with its unit: "361 people", "4,001 yuan", "−9.0%", "0.27 per member",
+    "day 27.7"; "–" when undefined."""
+    text = number(value, unit)
+    if text == UNDEFINED or unit in ("share", "ratio", ""):
+        return text
+    if unit == "day":
+        return f"day {text}"
+    return f"{text} {shown_unit(unit)}"
+
+
+def interval(mean: float, low: float, high: float, unit: str) -> str:
+    """ "mean [low, high]" in the unit's format; "–" alone when the mean is undefined."""
+    if mean is None or not math.isfinite(mean):
+        return UNDEFINED
+    return f"{number(mean, unit)} [{number(low, unit)}, {number(high, unit)}]"
