@@ -86,6 +86,12 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_set(calibrate)
 
+    optimise = commands.add_parser(
+        "optimise",
+        help="search the incentive design: what to launch, with its uncertainty",
+        formatter_class=argparse.RawDescriptionHelpFormatter,
+    )
+    optimise.fill = _optimise_arguments  # imported only for `fission optimise`
     seeds = commands.add_parser("seeds", help="choose seed users (degree_discount, celf, imm)")
     seeds.fill = _seeds_arguments  # they import sim.influence: only for `fission seeds`
     return parser
@@ -94,6 +100,14 @@ def _parser() -> argparse.ArgumentParser:
 def _seeds_arguments(command: argparse.ArgumentParser) -> None:
     from sim.seeds_command import add_arguments
 
+    add_arguments(command)
+    _add_set(command)
+
+
+def _optimise_arguments(command: argparse.ArgumentParser) -> None:
+    from sim.optimise.command import EXAMPLE, add_arguments
+
+    command.epilog = EXAMPLE
     add_arguments(command)
     _add_set(command)
 
@@ -114,7 +128,7 @@ def _load(args: argparse.Namespace):
     from sim.study import load_study
 
     overrides = dict(parse_assignment(a) for a in args.assignments)
-    if args.replicates is not None:
+    if getattr(args, "replicates", None) is not None:
         overrides["experiment.replicates"] = args.replicates
     return load_study(args.config, overrides)
 
@@ -279,6 +293,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.calibration.command import calibrate
 
             return calibrate(args)
+        if args.command == "optimise":
+            from sim.optimise.command import optimise_command
+
+            return optimise_command(args, _load, _posterior)
         if args.command == "seeds":
             from sim.seeds_command import seeds
 

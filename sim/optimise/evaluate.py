@@ -80,6 +80,7 @@ class Evaluator:
         self._configs: dict[tuple[str, int], Config] = {}
         self._errors: dict[str, str] = {}
         self._values: dict[tuple[str, int], dict[str, float]] = {}
+        self._wanted: dict[str, int] = {}  # replicates asked for, by candidate
         root = study.base.experiment.seed
         self._seed = lambda r: derive_seed(root, "replicate", r)
         self._draw = lambda r: -1 if study.posterior is None else study.posterior.draw(root, r)
@@ -92,10 +93,20 @@ class Evaluator:
         """Runs held (made now or found on disk)."""
         return len(self._values)
 
+    def used(self) -> int:
+        """Runs the search's decisions rest on: every candidate's replicates asked for."""
+        return sum(self._count(key) for key in self._wanted)
+
     def count(self, candidate: Candidate) -> int:
-        """Replicates 0 … n − 1 held for this candidate: n."""
+        """Replicates 0 … n − 1 this search asked for and holds: n. Runs on disk beyond
+        what was asked for (an earlier search of more trials raced this design further)
+        do not count: the search's numbers depend on its own decisions only."""
+        return self._count(candidate.key)
+
+    def _count(self, key: str) -> int:
         n = 0
-        while (candidate.key, n) in self._values:
+        wanted = self._wanted.get(key, 0)
+        while n < wanted and (key, n) in self._values:
             n += 1
         return n
 
@@ -120,6 +131,7 @@ class Evaluator:
         tasks = []
         seen = set()
         for candidate, n in wanted:
+            self._wanted[candidate.key] = max(self._wanted.get(candidate.key, 0), n)
             for r in range(n):
                 ident = (candidate.key, r)
                 if ident in self._values or ident in seen:
@@ -151,9 +163,7 @@ class Evaluator:
             return None
         if ident not in self._configs:
             try:
-                self._configs[ident] = run_config(
-                    self.study, BASE_SCENARIO, candidate.levers, draw
-                )
+                self._configs[ident] = run_config(self.study, BASE_SCENARIO, candidate.levers, draw)
             except ConfigError as err:
                 self._errors[candidate.key] = str(err)
                 return None

@@ -57,13 +57,12 @@ class SearchFolder:
             manifest = read_manifest(self.folder) or {}
             same = manifest.get("config_hash") == self.hash
             same = same and manifest.get("engine") == self.engine
-            if manifest and not same:
-                if not fresh:
-                    raise ConfigError(
-                        f"{self.folder}: holds another search (a different study, "
-                        "[optimise] table or engine); use --fresh to replace it or --out "
-                        "for another folder"
-                    )
+            if manifest and not same and not fresh:
+                raise ConfigError(
+                    f"{self.folder}: holds another search (a different study, "
+                    "[optimise] table or engine); use --fresh to replace it or --out "
+                    "for another folder"
+                )
             if fresh:
                 for name in OWNED:
                     path = self.folder / name

@@ -42,7 +42,9 @@ class Race:
         return bool(np.isfinite(self.difference[1]) and self.difference[1] > 0)
 
 
-def mean_of(evaluator: Evaluator, candidate: Candidate, outcome: str, n: int | None = None) -> float:
+def mean_of(
+    evaluator: Evaluator, candidate: Candidate, outcome: str, n: int | None = None
+) -> float:
     values = evaluator.values(candidate, outcome, n)
     values = values[np.isfinite(values)]
     return float(values.mean()) if values.size else np.nan
@@ -75,10 +77,9 @@ def race(
     """Race ``finalists`` (best first) on the first objective; see the module's text.
     ``on_round(round, replicates)`` is called before each round runs."""
     objective = space.objectives[0]
-    outcome = objective.outcome
     result = Race(list(finalists))
     alive = list(finalists)
-    n = min(evaluator.count(c) for c in finalists) if finalists else 0
+    n = space.replicates.start
     while len(alive) > 1 and n < space.replicates.max:
         n = min(2 * n, space.replicates.max)
         result.rounds += 1
@@ -91,7 +92,7 @@ def race(
         for other in alive:
             if other is leader:
                 continue
-            _, low, high = _advantage(evaluator, leader, other, objective, n)
+            _, low, _high = _advantage(evaluator, leader, other, objective, n)
             if np.isfinite(low) and low > 0:
                 result.dropped_in[other.key] = result.rounds
             else:

@@ -14,7 +14,7 @@ from sim.compare import format_number
 from sim.config import apply_overrides
 from sim.files import write_parquet, write_text
 from sim.optimise.evaluate import Candidate
-from sim.optimise.search import Outcome
+from sim.optimise.outcome import Outcome
 from sim.store import toml_text
 
 # Config keys whose values are files, relative to the config's folder.

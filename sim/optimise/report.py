@@ -28,7 +28,9 @@ def write_report(
     importance = pd.read_parquet(importance_path) if importance_path.is_file() else None
     sections: list[tuple[str, str, go.Figure | str]] = []
     outcome, higher = objectives[0]
-    sections.append(("The best designs", _best_caption(outcome), best_designs(trials, outcome, higher, levers)))
+    sections.append(
+        ("The best designs", _best_caption(outcome), best_designs(trials, outcome, higher, levers))
+    )
     if pareto is not None and len(objectives) == 2:
         sections.append(
             (
@@ -78,7 +80,9 @@ def write_report(
         if isinstance(figure, str):
             parts.append(figure)
             continue
-        parts.append(figure.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False}))
+        parts.append(
+            figure.to_html(full_html=False, include_plotlyjs=first, config={"displaylogo": False})
+        )
         first = False
     parts.append(_table(trials, outcome, higher, levers))
     parts.append("</body></html>")
@@ -111,7 +115,9 @@ def _name(row: pd.Series, levers: list[str]) -> str:
         value = row[key]
         if value is None or (isinstance(value, float) and np.isnan(value)) or pd.isna(value):
             continue
-        values.append(f"{key.split('.')[-1]}={value:.3g}" if isinstance(value, float) else f"{value}")
+        values.append(
+            f"{key.split('.')[-1]}={value:.3g}" if isinstance(value, float) else f"{value}"
+        )
     return f"#{int(row['trial'])} " + ", ".join(values)
 
 
@@ -123,36 +129,57 @@ def best_designs(trials: pd.DataFrame, outcome: str, higher: bool, levers: list[
     figure.add_bar(
         x=names,
         y=mean,
-        error_y={"type": "data", "symmetric": False, "array": top[f"{outcome}_high"] - mean,
-                 "arrayminus": mean - top[f"{outcome}_low"], "thickness": 4},
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": top[f"{outcome}_high"] - mean,
+            "arrayminus": mean - top[f"{outcome}_low"],
+            "thickness": 4,
+        },
         text=[f"P(best) {p:.0%}" if np.isfinite(p) else "" for p in top["prob_best"]],
         name="mean",
     )
     figure.add_scatter(
-        x=names, y=top[f"{outcome}_p5"], mode="markers", marker={"symbol": "line-ew-open", "size": 14},
+        x=names,
+        y=top[f"{outcome}_p5"],
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 14},
         name="5th percentile",
     )
     figure.add_scatter(
-        x=names, y=top[f"{outcome}_p95"], mode="markers", marker={"symbol": "line-ew-open", "size": 14},
+        x=names,
+        y=top[f"{outcome}_p95"],
+        mode="markers",
+        marker={"symbol": "line-ew-open", "size": 14},
         name="95th percentile",
     )
     figure.update_layout(template="plotly_white", yaxis_title=outcome, height=450)
     return figure
 
 
-def pareto_front(trials: pd.DataFrame, pareto: pd.DataFrame, objectives: list[tuple[str, bool]]) -> go.Figure:
+def pareto_front(
+    trials: pd.DataFrame, pareto: pd.DataFrame, objectives: list[tuple[str, bool]]
+) -> go.Figure:
     (x, _), (y, _) = objectives
     rows = trials.drop_duplicates("candidate")
     rows = rows[rows["replicates"] > 0]
     figure = go.Figure()
     figure.add_scatter(
-        x=rows[f"{x}_mean"], y=rows[f"{y}_mean"], mode="markers", name="designs",
+        x=rows[f"{x}_mean"],
+        y=rows[f"{y}_mean"],
+        mode="markers",
+        name="designs",
         marker={"color": np.where(rows["feasible"], "#636efa", "#bbbbbb")},
     )
-    figure.add_scatter(x=pareto[f"{x}_mean"], y=pareto[f"{y}_mean"], mode="lines+markers", name="front")
+    figure.add_scatter(
+        x=pareto[f"{x}_mean"], y=pareto[f"{y}_mean"], mode="lines+markers", name="front"
+    )
     best = rows[rows["recommended"]]
     figure.add_scatter(
-        x=best[f"{x}_mean"], y=best[f"{y}_mean"], mode="markers", name="recommended",
+        x=best[f"{x}_mean"],
+        y=best[f"{y}_mean"],
+        mode="markers",
+        name="recommended",
         marker={"symbol": "star", "size": 16, "color": "#ef553b"},
     )
     figure.update_layout(template="plotly_white", xaxis_title=x, yaxis_title=y, height=450)
@@ -167,10 +194,20 @@ def against_lever(trials: pd.DataFrame, outcome: str, key: str) -> go.Figure:
     low = (mean - rows[f"{outcome}_low"]).replace([np.inf, -np.inf], np.nan)
     figure = go.Figure()
     figure.add_scatter(
-        x=rows[key], y=mean, mode="markers",
-        error_y={"type": "data", "symmetric": False, "array": high, "arrayminus": low, "thickness": 1},
-        marker={"color": np.where(rows["feasible"], "#636efa", "#bbbbbb"),
-                "size": 5 + 2 * np.log2(rows["replicates"].clip(lower=1))},
+        x=rows[key],
+        y=mean,
+        mode="markers",
+        error_y={
+            "type": "data",
+            "symmetric": False,
+            "array": high,
+            "arrayminus": low,
+            "thickness": 1,
+        },
+        marker={
+            "color": np.where(rows["feasible"], "#636efa", "#bbbbbb"),
+            "size": 5 + 2 * np.log2(rows["replicates"].clip(lower=1)),
+        },
         name=outcome,
     )
     figure.update_layout(template="plotly_white", xaxis_title=key, yaxis_title=outcome, height=380)
@@ -190,17 +227,35 @@ def progress(trials: pd.DataFrame, outcome: str, higher: bool) -> go.Figure:
     start = rows[f"{outcome}_mean"].where(rows["feasible"])
     best = start.cummax() if higher else start.cummin()
     figure = go.Figure()
-    figure.add_scatter(x=rows["trial"], y=rows[f"{outcome}_mean"], mode="markers", name="each trial",
-                       marker={"color": "#bbbbbb", "size": 5})
+    figure.add_scatter(
+        x=rows["trial"],
+        y=rows[f"{outcome}_mean"],
+        mode="markers",
+        name="each trial",
+        marker={"color": "#bbbbbb", "size": 5},
+    )
     figure.add_scatter(x=rows["trial"], y=best, mode="lines", name="best so far")
-    figure.update_layout(template="plotly_white", xaxis_title="trial", yaxis_title=outcome, height=380)
+    figure.update_layout(
+        template="plotly_white", xaxis_title="trial", yaxis_title=outcome, height=380
+    )
     return figure
 
 
 def _table(trials: pd.DataFrame, outcome: str, higher: bool, levers: list[str]) -> str:
     top = _top(trials, outcome, higher)
-    columns = ["trial", *levers, "replicates", f"{outcome}_mean", f"{outcome}_low",
-               f"{outcome}_high", f"{outcome}_p5", f"{outcome}_p95", "loss_chance",
-               "prob_best", "feasible", "recommended"]
+    columns = [
+        "trial",
+        *levers,
+        "replicates",
+        f"{outcome}_mean",
+        f"{outcome}_low",
+        f"{outcome}_high",
+        f"{outcome}_p5",
+        f"{outcome}_p95",
+        "loss_chance",
+        "prob_best",
+        "feasible",
+        "recommended",
+    ]
     shown = top[columns].to_html(index=False, float_format=lambda v: f"{v:,.3g}", na_rep="-")
     return "<h2>The best designs, in numbers</h2>" + shown

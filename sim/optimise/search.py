@@ -22,7 +22,6 @@ import json
 import logging
 import warnings
 from collections.abc import Callable
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -30,6 +29,7 @@ import numpy as np
 import pandas as pd
 
 from sim.optimise.evaluate import Candidate, Evaluator
+from sim.optimise.outcome import Outcome
 from sim.optimise.race import Race, feasible, mean_of, race, rank
 from sim.optimise.space import Space, lever_values, outcome_names, parse_space
 from sim.optimise.stats import describe, loss_chance, prob_best, violations
@@ -40,22 +40,6 @@ log = logging.getLogger(__name__)
 
 # Outcomes trials.parquet describes besides the objectives and constrained ones.
 SHOWN = ("joined", "paying", "total_cost", "cost_per_paying", "revenue", "roi")
-
-
-@dataclass
-class Outcome:
-    """A finished search: the tables it writes and what it recommends."""
-
-    study: Study
-    space: Space
-    trials: pd.DataFrame
-    pareto: pd.DataFrame | None
-    importance: pd.DataFrame
-    recommended: Candidate | None
-    race: Race | None
-    runs: int  # runs held (made now or found on disk)
-    runs_made: int  # runs made by this call
-    loss_outcome: str | None  # the outcome whose negative runs are a loss
 
 
 def optimise(
@@ -178,6 +162,9 @@ def _search(
         done = [t for t in ostudy.trials if t.number < trials]
         by_trial = {t.number: Candidate(lever_values(space, t.params)) for t in done}
         unique = list({c.key: c for c in by_trial.values()}.values())
+        # every told design at its first replicates (stored: nothing runs), which also
+        # holds after a resume that had nothing left to ask
+        evaluator.ensure((c, budget.start) for c in unique if evaluator.error(c) is None)
         valid = [c for c in unique if evaluator.error(c) is None and evaluator.count(c) > 0]
         outcome_race, pareto = None, None
         if len(space.objectives) == 1:
@@ -205,7 +192,7 @@ def _search(
         importance,
         recommended,
         outcome_race,
-        evaluator.stored(),
+        evaluator.used(),
         evaluator.runs_made,
         loss,
     )
@@ -293,7 +280,9 @@ def _final_race(evaluator: Evaluator, valid: list[Candidate], space: Space) -> R
 
 
 def _missed(evaluator: Evaluator, candidate: Candidate, space: Space) -> float:
-    return float(sum(max(v, 0.0) for v in violations(space.constraints, evaluator.outcome_values(candidate))))
+    return float(
+        sum(max(v, 0.0) for v in violations(space.constraints, evaluator.outcome_values(candidate)))
+    )
 
 
 def _final_front(
@@ -319,7 +308,13 @@ def _front(evaluator: Evaluator, candidates: list[Candidate], space: Space) -> l
     """Non-dominated candidates by their means, sorted by the first objective."""
     signs = [1.0 if o.higher_is_better else -1.0 for o in space.objectives]
     points = np.array(
-        [[s * mean_of(evaluator, c, o.outcome) for s, o in zip(signs, space.objectives, strict=True)] for c in candidates]
+        [
+            [
+                s * mean_of(evaluator, c, o.outcome)
+                for s, o in zip(signs, space.objectives, strict=True)
+            ]
+            for c in candidates
+        ]
     )
     keep = []
     for i, p in enumerate(points):
@@ -340,7 +335,13 @@ def _knee(evaluator: Evaluator, front: list[Candidate], space: Space) -> Candida
         return front[0] if front else None
     signs = [1.0 if o.higher_is_better else -1.0 for o in space.objectives]
     points = np.array(
-        [[s * mean_of(evaluator, c, o.outcome) for s, o in zip(signs, space.objectives, strict=True)] for c in front]
+        [
+            [
+                s * mean_of(evaluator, c, o.outcome)
+                for s, o in zip(signs, space.objectives, strict=True)
+            ]
+            for c in front
+        ]
     )
     span = points.max(axis=0) - points.min(axis=0)
     scaled = (points - points.min(axis=0)) / np.where(span > 0, span, 1.0)
