@@ -199,3 +199,22 @@ def test_the_recommendation_is_near_the_known_optimum_with_a_fifth_of_the_grids_
     assert value <= best * 1.08, (chosen, value, best)
     worst = max(grid.values())
     assert worst > best * 1.4  # the problem is not flat: a bad choice would show
+
+
+def test_a_search_over_a_posterior_draws_behaviour_per_replicate(tmp_path):
+    """Every replicate draws a posterior sample (the same for every candidate); a
+    posterior of much lower acceptance must lower the objective's level: paying members
+    fall, so cost per paying member rises for the same designs."""
+    from sim.study import posterior_from_frame
+
+    frame = pd.DataFrame({"behaviour.accept_probability": [0.01, 0.02], "weight": [1.0, 1.0]})
+    posterior = posterior_from_frame(frame, "test")
+    plain = optimise(small_study())
+    low = optimise(small_study(), posterior=posterior)
+    first = plain.trials.iloc[0]["cost_per_paying_mean"]
+    matched = low.trials[low.trials["candidate"] == plain.trials.iloc[0]["candidate"]]
+    assert len(matched) == 1
+    assert matched.iloc[0]["cost_per_paying_mean"] > first
+    with pytest.raises(Exception, match="also a lever"):
+        frame = pd.DataFrame({"lure.value": [5.0], "weight": [1.0]})
+        optimise(small_study(), posterior=posterior_from_frame(frame, "p"))
