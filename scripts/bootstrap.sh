@@ -33,14 +33,16 @@ find_python() {
 
 # The extras a fission command line needs (the same as sim/extras.py says): `app` for
 # `fission app`, `calibration` for `fission calibrate` (not with --transactions: scipy
-# only), `dask` for `fission run` with `--workers N` (N > 1) or `--address`, `images` for
-# `fission report --images`.
+# only), `optimise` for `fission optimise`, `dask` for `fission run` or `fission
+# optimise` with `--workers N` (N > 1) or `--address`, `images` for `fission report
+# --images`.
 fission_extras_for() {
     local command="${1:-}" extras="" arg value="" next=""
     [ $# -gt 0 ] && shift
     case "$command" in
         app) extras="app" ;;
         calibrate) extras="calibration" ;;
+        optimise) extras="optimise" ;;
     esac
     for arg in "$@"; do
         if [ -n "$next" ]; then
@@ -50,12 +52,12 @@ fission_extras_for() {
         fi
         case "$command:$arg" in
             *:-h | *:--help) echo "" && return 0 ;; # help needs nothing more
-            run:--workers | run:--address) next="${arg}" ;;
-            run:--workers=*)
+            run:--workers | run:--address | optimise:--workers | optimise:--address) next="${arg}" ;;
+            run:--workers=* | optimise:--workers=*)
                 value="${arg#--workers=}"
                 if [[ "$value" =~ ^[0-9]+$ ]] && [ "$value" -gt 1 ]; then extras="$extras dask"; fi
                 ;;
-            run:--address=*) extras="$extras dask" ;;
+            run:--address=* | optimise:--address=*) extras="$extras dask" ;;
             report:--images) extras="$extras images" ;;
             calibrate:--transactions | calibrate:--transactions=*) extras="${extras/calibration/}" ;; # scipy only
         esac
@@ -67,10 +69,10 @@ fission_extras_for() {
 fission_merge_extras() {
     local all=" " out="" e
     for e in $(echo "$*" | tr ',' ' '); do all="$all$e "; done
-    for e in app bench calibration dask images test; do
+    for e in app bench calibration dask images optimise test; do
         case "$all" in *" $e "*) ;; *) continue ;; esac
-        case "$e:$all" in app:*" test "* | dask:*" test "* | calibration:*" test "* | images:*" test "*) continue ;; esac
-        case "$e:$all" in app:*" bench "* | dask:*" bench "* | calibration:*" bench "* | images:*" bench "*) continue ;; esac
+        case "$e:$all" in app:*" test "* | dask:*" test "* | calibration:*" test "* | images:*" test "* | optimise:*" test "*) continue ;; esac
+        case "$e:$all" in app:*" bench "* | dask:*" bench "* | calibration:*" bench "* | images:*" bench "* | optimise:*" bench "*) continue ;; esac
         out="${out:+$out,}$e"
     done
     echo "$out"

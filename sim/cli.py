@@ -52,7 +52,12 @@ EXAMPLES = {
   fission export results/lures --xlsx""",
     "calibrate": """examples:
   fission calibrate experiments/pilot.toml --daily experiments/pilot.csv --out fits/pilot
-  fission calibrate my_pilot.toml --cascades log.txt --min-size 3""",
+  fission calibrate my_pilot.toml --cascades log.txt --min-size 3
+  fission calibrate --transactions orders.csv                 # customer value (BG/NBD)
+  fission calibrate --transactions orders.csv my_campaign.toml  # and calibrated.toml""",
+    "optimise": """examples:
+  fission optimise experiments/optimise.toml --trials 200 --workers 2 --out results/opt
+  fission run results/opt/recommended.toml""",
     "seeds": """examples:
   fission seeds experiments/default.toml --strategy imm --count 50 --out seeds.csv""",
     "completion": """examples:
@@ -198,6 +203,10 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_set(calibrate)
 
+    optimise = command(
+        "optimise", help="search the incentive design: what to launch, with its uncertainty"
+    )
+    optimise.fill = _optimise_arguments  # imported only for `fission optimise`
     seeds = command("seeds", help="choose seed users (degree_discount, celf, imm)")
     seeds.fill = _seeds_arguments  # they import sim.influence: only for `fission seeds`
 
@@ -252,6 +261,14 @@ def _seeds_arguments(command: argparse.ArgumentParser) -> None:
     _add_set(command)
 
 
+def _optimise_arguments(command: argparse.ArgumentParser) -> None:
+    from sim.optimise.command import EXAMPLE, add_arguments
+
+    command.epilog = EXAMPLE
+    add_arguments(command)
+    _add_set(command)
+
+
 def _add_set(command: argparse.ArgumentParser) -> None:
     command.add_argument(
         "--set",
@@ -268,7 +285,7 @@ def _overrides(args: argparse.Namespace) -> dict:
     from sim.config import parse_assignment
 
     overrides = dict(parse_assignment(a) for a in args.assignments)
-    if args.replicates is not None:
+    if getattr(args, "replicates", None) is not None:
         overrides["experiment.replicates"] = args.replicates
     return overrides
 
@@ -528,6 +545,10 @@ def main(argv: list[str] | None = None) -> int:
             from sim.calibration.command import calibrate
 
             return calibrate(args)
+        if args.command == "optimise":
+            from sim.optimise.command import optimise_command
+
+            return optimise_command(args, _load, _posterior)
         if args.command == "seeds":
             from sim.seeds_command import seeds
 

@@ -8,6 +8,7 @@ The core install (``pip install -e .``, what ``./fission`` sets up first) brings
 * ``dask``: Dask distributed, for ``--workers N`` (N > 1) and ``--address``;
 * ``calibration``: pyabc (and Dask), for ``fission calibrate`` (not ``--transactions``);
 * ``images``: kaleido, for ``fission report --images``;
+* ``optimise``: Optuna, for ``fission optimise``;
 * ``test``: every extra above and the test tools; ``bench``: the benchmarks' tools.
 
 The ``./fission`` wrapper installs an extra the first time a command needs it
@@ -30,6 +31,7 @@ EXTRAS: dict[str, tuple[str, ...]] = {
     "dask": ("dask", "distributed"),
     "calibration": ("pyabc", "distributed"),
     "images": ("kaleido",),
+    "optimise": ("optuna",),
 }
 
 

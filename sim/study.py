@@ -139,6 +139,9 @@ class Study:
     posterior: Posterior | None = None
     # Keys the command line's overrides dropped by switching a kind (``override``).
     dropped: tuple[str, ...] = ()
+    # The ``[optimise]`` table as written (``fission optimise`` validates it against the
+    # base, in ``sim.optimise.space``); ``fission run`` of the study ignores it.
+    optimise: dict[str, Any] | None = None
 
     def switched_away(self) -> list[str]:
         """What switching a kind dropped, one line per place: ``--set`` and each scenario
@@ -297,6 +300,7 @@ def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
     data = dict(data)
     raw_scenarios = data.pop("scenarios", None)
     raw_sweep = data.pop("sweep", None)
+    raw_optimise = data.pop("optimise", None)
     base = parse_config(data, base_dir)
     sweep = _sweep_shape(raw_sweep)
     # The size first, from the lists' lengths: nothing is listed or tried before.
@@ -305,7 +309,7 @@ def parse_study(data: dict[str, Any], base_dir: str | Path = ".") -> Study:
     check_size(scenario_count, count_points(sweep), replicates, base.experiment.days)
     scenarios = _parse_scenarios(raw_scenarios, data, base_dir, base)
     _check_sweep(sweep, data, base_dir, scenarios)
-    return Study(base, data, scenarios, sweep, str(base_dir))
+    return Study(base, data, scenarios, sweep, str(base_dir), optimise=raw_optimise)
 
 
 def load_study(path: str | Path, overrides: dict[str, Any] | None = None) -> Study:

@@ -36,7 +36,7 @@ def test_each_command_help_ends_with_examples(command, capsys):
 def test_bash_completion_lists_commands_and_options(capsys):
     assert main(["completion", "bash"]) == 0
     script = capsys.readouterr().out
-    assert "run validate app report export calibrate seeds completion" in script
+    assert "run validate app report export calibrate optimise seeds completion" in script
     assert "--xlsx" in script and "--strategy" in script  # seeds' options, filled late
     bash = shutil.which("bash")
     if bash is None:

@@ -59,6 +59,7 @@ FACES = (
     "sim.terminal",
     "sim.export",
     "sim.units",
+    "sim.optimise",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",
@@ -73,7 +74,7 @@ EXPERIMENT_LAYER = (
 )
 # The package itself: its public names reach the experiment layer.
 FACADE = ("sim",)
-CHARTS_AND_REPORT = ("sim.charts", "sim.report")
+CHARTS_AND_REPORT = ("sim.charts", "sim.report", "sim.optimise.report")
 MODEL_AND_RUNNER = ("sim.model", "sim.experiment", "sim.runs", "sim.executors")
 
 
