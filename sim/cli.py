@@ -55,9 +55,6 @@ EXAMPLES = {
   fission calibrate my_pilot.toml --cascades log.txt --min-size 3
   fission calibrate --transactions orders.csv                 # customer value (BG/NBD)
   fission calibrate --transactions orders.csv my_campaign.toml  # and calibrated.toml""",
-    "optimise": """examples:
-  fission optimise experiments/optimise.toml --trials 200 --workers 2 --out results/opt
-  fission run results/opt/recommended.toml""",
     "seeds": """examples:
   fission seeds experiments/default.toml --strategy imm --count 50 --out seeds.csv""",
     "completion": """examples:
