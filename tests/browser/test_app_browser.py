@@ -160,7 +160,8 @@ def test_two_pinned_scenarios_are_compared_and_saved_as_a_study_fission_runs(
         expected = table[table["scenario"] == scenario]["mean"].tolist()
         assert [float(c) for c in cells] == pytest.approx(expected, rel=0, abs=0, nan_ok=True)
     best = page.locator("#comparison-table td.best")
-    assert best.count() == 6  # one best scenario per outcome
+    assert best.count() == int(table["best"].sum())  # one per ranked outcome with a value
+    assert best.count() >= 6
     expect(page.locator('#comparison-charts [data-chart="cost_vs_paying"]')).to_have_count(1)
     expect(page.locator('#comparison-charts [data-chart="segment_mix"]')).to_have_count(1)
 
