@@ -72,9 +72,10 @@ def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
     if spec.draw >= 0:  # the posterior sample this replicate forecasts with
         drawn = {"posterior_draw": spec.draw}
         drawn.update({key: getattr_dotted(config, key) for key in task.posterior_keys})
-    summary = pd.DataFrame([{**ident, **dict(spec.params), **drawn, "replicate": spec.replicate}])
-    for key, value in model.summary().items():
-        summary[key] = [value]
+    row = {**ident, **dict(spec.params), **drawn, "replicate": spec.replicate}
+    row.update(model.summary())
+    # One frame from the whole row at once (a column set one by one costs ~0.3 ms each).
+    summary = pd.DataFrame({key: [value] for key, value in row.items()})
     for key in _NULLABLE_INT:
         summary[key] = summary[key].astype("Int64")
     summary["seed"] = summary["seed"].astype("uint64")
