@@ -342,8 +342,10 @@ class ValueModel(Mechanism):
         self.campaign_margin = np.zeros(last_day + 1)  # undiscounted, by day
         self.horizon_days = params.horizon_days
         self.by_day: tuple[np.ndarray, ...] = ()
+        self.seed = 0
         self._key: np.uint64 | None = None
         self._decay = 0.0  # the referral premium's erosion (per day)
+        self._premiums = False  # whether anyone has a referral premium (set on joining)
 
     def start(self, seed: int) -> None:
         """Key the run's counter-based draws (``sim.value.sampling``)."""
@@ -388,7 +390,7 @@ class ValueModel(Mechanism):
     def book(self, day: int, people: np.ndarray, counts: np.ndarray, joined: np.ndarray) -> float:
         """Book today's orders (``counts`` of ``people``, all > 0); today's revenue (yuan)."""
         worth_per_yuan = self.margin * math.exp(-self.discount * day)
-        if self.spend_shape == 0 and not self.premium.any():
+        if self.spend_shape == 0 and not self._premiums:
             # Every order is worth revenue_per_order: one multiplication per day keeps the
             # revenue exactly what the count of orders says.
             revenue = float(counts.sum()) * self.revenue_per_order

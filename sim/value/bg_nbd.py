@@ -151,6 +151,7 @@ class BgNbdValue(ValueModel):
                 1.0, self.dropout[referred] * p.referred_dropout_factor
             )
             self.premium[referred] = p.referred_spend_premium
+            self._premiums = self._premiums or p.referred_spend_premium > 0
             self.scale[referred] *= 1.0 - p.reward_quality_loss * view.reward_pull
         hunters = joiners[view.cash_paid]
         if hunters.size and p.cash_hunter_exit > 0:
