@@ -440,6 +440,11 @@ def _validate(args: argparse.Namespace) -> int:
 
     study = _load(args)
     notes = check_inputs(study)
+    space = None
+    if study.optimise is not None:  # checked as `fission optimise` would, before "valid"
+        from sim.optimise.space import parse_space
+
+        space = parse_space(study)
     base = study.base
     scenarios = [s.name for s in study.scenarios] or [BASE_SCENARIO]
     points = sweep_points(study.sweep, base.experiment.seed)
@@ -460,6 +465,10 @@ def _validate(args: argparse.Namespace) -> int:
         print("  keys dropped because a kind was switched (the new kind does not take them):")
         for line in switched:
             print(f"    {line}")
+    if space is not None:
+        levers = ", ".join(lever.key for lever in space.levers)
+        goals = ", ".join(o.outcome for o in space.objectives)
+        print(f"  optimise: {len(space.levers)} levers ({levers}); objective {goals}")
     for note in notes:
         print(f"  {note}")
     return 0

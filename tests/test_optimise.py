@@ -218,3 +218,18 @@ def test_a_search_over_a_posterior_draws_behaviour_per_replicate(tmp_path):
     with pytest.raises(Exception, match="also a lever"):
         frame = pd.DataFrame({"lure.value": [5.0], "weight": [1.0]})
         optimise(small_study(), posterior=posterior_from_frame(frame, "p"))
+
+
+def test_validate_checks_the_optimise_table(tmp_path, capsys):
+    from sim.cli import main
+
+    bad = tmp_path / "bad.toml"
+    bad.write_text(
+        '[optimise]\nobjective = { maximize = "profit" }\n'
+        '[optimise.levers]\n"lure.value" = { low = 5.0, high = 2.0 }\n'
+    )
+    assert main(["validate", str(bad)]) == 2
+    captured = capsys.readouterr()
+    assert "optimise.levers.lure.value" in captured.err and "valid" not in captured.out
+    assert main(["validate", str(EXPERIMENTS / "optimise.toml")]) == 0
+    assert "optimise: 6 levers" in capsys.readouterr().out
