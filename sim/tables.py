@@ -88,6 +88,7 @@ class RunTables:
                 )
             )
             | {key: value for m in self._mechanisms for key, value in m.results().items()}
+            | self.risk.summary(joined, self.reward_cost + self.lure_cost)
         )
 
     def _cost_by_day(self) -> np.ndarray:
@@ -100,6 +101,8 @@ class RunTables:
             start = self.active_from[self.kols]
             start = start[start <= days]
             cost += np.bincount(start, minlength=days + 1) * KOL.fee(self.config)
+        if self.risk.controls.checking:  # checks, outside the budget
+            cost += self.risk.cost_by_day(days)
         return cost
 
     def generations(self) -> Any:
