@@ -57,13 +57,13 @@ class CollusionParams(Section):
     )
 
 
-def _fake_output(name: str, what: str, key: str) -> Output:
+def _fake_output(name: str, what: str) -> Output:
     return Output(
         name,
         "people",
         f"{what} that passed the sign-up check (not people of the graph; not in `joined`)",
         type="int",
-        empty_when=f"`collusion.{key}` = 0",
+        empty_when="`collusion.self_rate` and `collusion.ring_rate` are both 0",
         better="less",
         label=f"{what} (accounts)",
         fmt=",.0f",
@@ -77,8 +77,8 @@ class Collusion(FakeSource):
     streams = ("collusion",)
     person_state = (("second_accounts", "int32"),)
     outputs = (
-        _fake_output("fake_joins_self", "second accounts referred by their owner", "self_rate"),
-        _fake_output("fake_joins_ring", "second accounts referred in collusion rings", "ring_rate"),
+        _fake_output("fake_joins_self", "second accounts referred by their owner"),
+        _fake_output("fake_joins_ring", "second accounts referred in collusion rings"),
     )
 
     @property

@@ -65,6 +65,9 @@ class ControlParams(Section):
     )
 
 
+NO_CONTROLS = "every `[controls]` key is at its default (no controls modelled; 0 otherwise)"
+
+
 class Controls(RiskMechanism):
     name = "controls"
     section = "controls"
@@ -76,7 +79,7 @@ class Controls(RiskMechanism):
             "people",
             "fake sign-up attempts the identity/device check refused",
             type="int",
-            empty_when="no fake accounts are modelled, or `controls.check_recall` = 0",
+            empty_when=NO_CONTROLS,
             label="fake sign-ups refused (accounts)",
             fmt=",.0f",
         ),
@@ -86,7 +89,7 @@ class Controls(RiskMechanism):
             "fake accounts that passed the check but were caught in review during the "
             "payout delay and never paid",
             type="int",
-            empty_when="no fake accounts are modelled, or `controls.payout_delay_days` = 0",
+            empty_when=NO_CONTROLS,
             label="fake accounts caught before payout (accounts)",
             fmt=",.0f",
         ),
@@ -96,7 +99,7 @@ class Controls(RiskMechanism):
             "genuine referred sign-ups the check refused (false positives); each did not "
             "join that day (a later invitation may still bring them)",
             type="int",
-            empty_when="`controls.check_recall` = 0",
+            empty_when=NO_CONTROLS,
             better="less",
             label="genuine sign-ups refused (people)",
             fmt=",.0f",
@@ -106,7 +109,7 @@ class Controls(RiskMechanism):
             "yuan",
             "`controls.check_cost` × referred sign-ups checked (genuine and fake), outside "
             "the budget; part of `total_cost`",
-            empty_when="`controls.check_recall` = 0",
+            empty_when=NO_CONTROLS,
             label="cost of checks (yuan)",
             fmt=",.0f",
         ),
