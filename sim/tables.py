@@ -25,8 +25,10 @@ class RunTables:
     """The output tables of a ``ReferralModel`` (a part of it; see the module docstring)."""
 
     def outputs(self) -> tuple[Output, ...]:
-        """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
-        return tuple(o for m in self._mechanisms for o in m.outputs)
+        """The columns this run's mechanisms add to the core ones (``sim.outputs``); a risk
+        mechanism's only where it is modelled (``sim.risk``: off, it adds none)."""
+        used = [m for m in self._mechanisms if m.family != "risk" or m.active]
+        return tuple(o for m in used for o in m.outputs)
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns

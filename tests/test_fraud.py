@@ -298,3 +298,56 @@ def test_fake_accounts_are_not_members_and_sign_ups_count_them():
 def test_bad_risk_input_is_refused_naming_the_field(data, message):
     with pytest.raises(ConfigError, match=message):
         parse_config(data)
+
+
+# --- the charts --------------------------------------------------------------------------
+
+
+def test_the_fraud_loss_chart_splits_incentive_money_by_hand():
+    import pandas as pd
+
+    from sim import charts
+
+    runs = pd.DataFrame(
+        {
+            "scenario": ["cash", "cash", "coupon", "coupon"],
+            "lure_cost": [100.0, 200.0, 50.0, 70.0],
+            "reward_cost": [20.0, 40.0, 10.0, 10.0],
+            "fraud_loss": [60.0, 100.0, None, None],  # the coupon's runs model no fakes
+        }
+    )
+    table = charts.fraud_loss_table(runs).set_index("scenario")
+    assert table.loc["cash", "fraud"] == 80.0 and table.loc["cash", "genuine"] == 100.0
+    assert table.loc["coupon", "fraud"] == 0.0 and table.loc["coupon", "genuine"] == 70.0
+    assert len(charts.fraud_loss_by_design(runs).data) == 2
+    with pytest.raises(charts.ChartUnavailable, match=r"\[fraud\]"):
+        charts.fraud_loss_table(runs.drop(columns="fraud_loss"))
+
+
+def test_the_platform_survival_curve_is_the_share_of_runs_not_yet_cut_off():
+    import pandas as pd
+
+    from sim import charts
+
+    runs = pd.DataFrame(
+        {
+            "scenario": ["bargain"] * 4 + ["coupon"] * 2,
+            "cut_off_day": pd.array([2, 3, 3, None, None, 1], dtype="Int64"),
+            "cut_off": [1.0, 1.0, 1.0, 0.0, 0.0, 1.0],
+        }
+    )
+    table = charts.platform_survival_table(runs, days=4)
+    bargain = table[table["scenario"] == "bargain"]["surviving"].tolist()
+    assert bargain == [1.0, 1.0, 0.75, 0.25, 0.25]  # days 0 … 4
+    coupon = table[table["scenario"] == "coupon"]["surviving"].tolist()
+    assert coupon == [1.0, 0.5, 0.5, 0.5, 0.5]
+    assert len(charts.platform_survival(runs, 4).data) == 2
+
+
+def test_a_modelled_runs_columns_are_its_declared_outputs_in_order():
+    from sim import outputs
+
+    m = run(1, **CASH, **FARMS, collusion={"self_rate": 0.1}, controls={"check_recall": 0.5})
+    m2 = run(1, **{"platform.base_hazard": 0.1})
+    for model in (m, m2):
+        assert list(model.summary()) == [o.name for o in outputs.columns("runs", model.outputs())]

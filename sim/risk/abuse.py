@@ -131,6 +131,11 @@ class Abuse(Mechanism):
         return [self.farms, self.collusion, self.controls, self.platform, self]
 
     @property
+    def active(self) -> bool:
+        """Whether its totals are columns of the run (fake accounts are modelled)."""
+        return self.faking
+
+    @property
     def faking(self) -> bool:
         """Whether any source of fake accounts is modelled."""
         return bool(self.sources)
