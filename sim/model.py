@@ -89,19 +89,26 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        k-th invitation they ever noticed converts with probability
        accept_probability × appeal(lure, segment) × sender weight × repeat_factor^(k-1)
        (capped at 1). The lure's appeal applies only while the budget lasts.
-    5. Joining: people who accept join; their inviter is the sender of their first
+    5. Fraud (only when ``sim.risk`` is configured; funded days while the link works):
+       the day's fake accounts (farms, second accounts, rings) and the check on them and
+       on the genuine referred sign-ups; refused genuine people do not join today.
+       Joining: people who accept join; their inviter is the sender of their first
        converting invitation; their generation is the inviter's plus one. Outside
        joiners who accepted nothing join with no inviter, generation 0.
     6. Rewards: the lure's join costs (``on_join``) and the reward rule's payments when
        it pays on joining (``on_referral``) are settled in random order against the
-       budget, respecting the per-person cap (``sim.money.Ledger``). KOL fees are paid
-       on a KOL's first day, outside the budget.
+       budget, respecting the per-person cap (``sim.money.Ledger``); then what today's
+       fake accounts collect (``on_fakes``, and the rule's ``on_referral``), booked to
+       their fronts. KOL fees are paid on a KOL's first day, outside the budget.
     7. Purchases: members who joined through the campaign buy with a daily probability
        by segment (junk never buys), which the lure may lift (``purchase_chance``: a
        held coupon, credit on a card); orders and first orders settle the lure's costs
        (``on_purchase``, ``on_first_purchase``) and rewards that pay on first purchase.
        On the last day, the rule's end payments (``at_end``: leaderboard prizes) are
        settled after the purchases.
+       Then the platform draws whether it blocks the campaign (``sim.risk.platform``):
+       after a block the link is dead (no sharing, no invitation, no fraud) or only
+       one-to-one messages go out.
     8. Records: the day's metrics go to the Mesa ``DataCollector``.
 
     Args:
