@@ -15,11 +15,13 @@ from sim.rewards import RewardRule, make_reward_rule
 __all__ = ["appeal_offered", "make_lure", "make_reward_rule"]
 
 
-def appeal_offered(lure: Lure, rule: RewardRule) -> np.ndarray:
+def appeal_offered(lure: Lure, rule: RewardRule, lure_value_factor: float = 1.0) -> np.ndarray:
     """Multiplier on conversion by segment while the scheme is funded: the lure's appeal,
     plus a two-sided reward's pull on the invitee, which attracts as a red packet of the
-    promised yuan would (domain §3.5), saturating at the lure's half value."""
-    appeal = lure.appeal()
+    promised yuan would (domain §3.5), saturating at the lure's half value.
+    ``lure_value_factor`` is the share of the lure's value a genuine invitee sees (a
+    minimum order value above their usual order: ``sim.risk.controls``)."""
+    appeal = lure.appeal_at(lure_value_factor)
     invitee_value = rule.invitee_value()
     if invitee_value > 0:
         appeal = appeal + np.array(CASH_STRENGTH) * saturating(invitee_value, lure.half_value)

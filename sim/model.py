@@ -17,12 +17,13 @@ from typing import Any
 import mesa
 import numpy as np
 
-from sim.agents import KOL, AgentObjects
+from sim.agents import KOL, AgentObjects, Segment
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, build_graph, graph_seed, groups_of, require_people
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import (
+    ACCEPTED,
     Appeal,
     Channels,
     DayKeys,
@@ -48,6 +49,7 @@ from sim.mechanism import (
 from sim.money import Due, Ledger
 from sim.outputs import DAILY, DAILY_COLUMNS
 from sim.people import People
+from sim.risk import Abuse, SignUpView
 from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
@@ -87,19 +89,26 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        k-th invitation they ever noticed converts with probability
        accept_probability × appeal(lure, segment) × sender weight × repeat_factor^(k-1)
        (capped at 1). The lure's appeal applies only while the budget lasts.
-    5. Joining: people who accept join; their inviter is the sender of their first
+    5. Fraud (only when ``sim.risk`` is configured; funded days while the link works):
+       the day's fake accounts (farms, second accounts, rings) and the check on them and
+       on the genuine referred sign-ups; refused genuine people do not join today.
+       Joining: people who accept join; their inviter is the sender of their first
        converting invitation; their generation is the inviter's plus one. Outside
        joiners who accepted nothing join with no inviter, generation 0.
     6. Rewards: the lure's join costs (``on_join``) and the reward rule's payments when
        it pays on joining (``on_referral``) are settled in random order against the
-       budget, respecting the per-person cap (``sim.money.Ledger``). KOL fees are paid
-       on a KOL's first day, outside the budget.
+       budget, respecting the per-person cap (``sim.money.Ledger``); then what today's
+       fake accounts collect (``on_fakes``, and the rule's ``on_referral``), booked to
+       their fronts. KOL fees are paid on a KOL's first day, outside the budget.
     7. Purchases: members who joined through the campaign buy with a daily probability
        by segment (junk never buys), which the lure may lift (``purchase_chance``: a
        held coupon, credit on a card); orders and first orders settle the lure's costs
        (``on_purchase``, ``on_first_purchase``) and rewards that pay on first purchase.
        On the last day, the rule's end payments (``at_end``: leaderboard prizes) are
        settled after the purchases.
+       Then the platform draws whether it blocks the campaign (``sim.risk.platform``):
+       after a block the link is dead (no sharing, no invitation, no fraud) or only
+       one-to-one messages go out.
     8. Records: the day's metrics go to the Mesa ``DataCollector``.
 
     Args:
@@ -144,6 +153,15 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.lure = make_lure(config.lure, n)
         self.reward_rule = make_reward_rule(config.reward, n)
         self.channels = [c(getattr(config, c.section), n) for c in CHANNELS]
+        # Reward hunters who fight back, the controls, the platform (all off by default).
+        self.risk = Abuse(
+            {s: getattr(config, s) for s in ("fraud", "collusion", "controls", "platform")},
+            n,
+            self.lure,
+            self.reward_rule,
+            config.behaviour.revenue_per_order,
+            self._draws,
+        )
         # What members buy, during the campaign and over the horizon after it.
         self.value = make_value(config.value, n, config.behaviour, config.experiment.days)
         self.value.start(self.seed)
@@ -183,7 +201,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
 
     @property
     def _mechanisms(self) -> list[Mechanism]:
-        return [self.lure, self.reward_rule, *self.channels, self.value]
+        return [self.lure, self.reward_rule, *self.channels, self.value, *self.risk.mechanisms]
 
     def _draws(self, mechanism: Mechanism) -> Draws:
         """The streams a mechanism declared (shared generators: the run's ``streams``)."""
@@ -210,7 +228,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.ledger = Ledger(
             cfg.reward.budget, self.reward_rule.cap, self.reward_earned, self.streams
         )
-        self.appeal_offered = appeal_offered(self.lure, self.reward_rule)
+        self.appeal_offered = appeal_offered(
+            self.lure, self.reward_rule, self.risk.lure_value_factor
+        )
         self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
         self._anyone_buys = self.value.buys
@@ -231,13 +251,21 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         outside = self._outside_channel()
         sharers = self._sharing(day, funded)
         invitations, invitees, inviters = self._deliver(sharers, funded)
+        fakes = self._none
+        if funded and self.risk.screening and not self.risk.platform.link_dead(day):
+            invitees, inviters, fakes = self._screen(day, invitees, inviters)
         self._join(day, outside, invitees, inviters, funded)
         self._rewards(day, invitees, inviters, funded)
+        if fakes.size:
+            self._pay_fakes(day, fakes)
         self._purchases(day, funded)
         if day == self.days and self.budget.funded:
             rule = self.reward_rule
             end = EndView(self.counted_referrals, self._draws(rule))
             self._settle(rule.at_end(end), day)  # leaderboard prizes
+        platform = self.risk.platform
+        if platform.active:  # the platform's verdict on the day (one draw until a block)
+            platform.end_of_day(day, int(sharers.size), self.risk.weight, self._draws(platform))
 
         self.today["active_sharers"] = int(sharers.size)
         self.today["new_invites"] = invitations
@@ -281,10 +309,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
         """Phase 2 (``sim.kernels.share_today``): today's sharers."""
         pool = self._may_share
-        if pool.size == 0:
-            return pool
+        if pool.size == 0 or self.risk.platform.link_dead(day):
+            return pool[:0]
         b = self.config.behaviour
-        motivation = self.reward_rule.motivation() if funded else 0.0
+        motivation = self.reward_rule.motivation(self.risk.reward_discount) if funded else 0.0
         lure_boost = 1.0
         if funded:
             lure_boost = self.lure.share_boost(SharingView(day, pool, self.active_from))
@@ -316,15 +344,20 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         if sharers.size == 0:
             return 0, self._none, self._none
         b = self.config.behaviour
+        channel = b.channel
+        cut_direct, cut_feed = channel.direct, channel.direct + channel.feed
+        platform = self.risk.platform
+        if platform.broadcast_blocked(self.day):  # only one-to-one messages go out
+            keep = self._draws(platform)["platform"].random(sharers.size) < channel.direct
+            sharers, cut_direct, cut_feed = sharers[keep], 1.0, 1.0
+            if sharers.size == 0:
+                return 0, self._none, self._none
         appeal, by_segment, chance = self._acceptance_terms(funded)
         if self._weighted_senders:  # some senders' word counts more (KOLs)
             chance = chance * self._role_weight[self.role[sharers]]
-        channel = b.channel
         delivered, accepted = deliver(
             sharers,
-            Channels(
-                channel.direct, channel.direct + channel.feed, b.direct_count, b.feed_attention
-            ),
+            Channels(cut_direct, cut_feed, b.direct_count, b.feed_attention),
             Friends(self.graph.indptr, self.graph.indices),
             self._group_arrays,
             Reached(self.status, self.seen, self.inviter, b.repeat_exposure_factor),
@@ -355,6 +388,41 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             chance = np.array([base * (1.0 if by_segment else appeal[0])])
             terms = self._terms[funded] = (appeal, by_segment, chance)
         return terms
+
+    def _screen(
+        self, day: int, invitees: np.ndarray, inviters: np.ndarray
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The fraud phase (before joins, funded days): today's fake accounts and the check
+        on every referred sign-up (``sim.risk.Abuse``). Genuine people the check refuses
+        do not join today: their acceptance is undone. Returns the invitees and inviters
+        who join, and the front of each fake account to be paid."""
+        start = self._cumulative_joined
+        earlier = self._joiners[:start]
+        fronts = earlier[self._segment[earlier] == Segment.JUNK]
+        cap = self.reward_rule.cap
+        room = np.ones(fronts.size, dtype=bool) if cap is None else self.reward_earned[fronts] < cap
+        verdict = self.risk.sign_ups(SignUpView(day, invitees, fronts, room))
+        self.ledger.control_cost = self.risk.check_cost()
+        if verdict.refused.size:
+            turned_away = invitees[verdict.refused]
+            self.status[turned_away] &= ~np.uint8(ACCEPTED)
+            self.inviter[turned_away] = -1  # their record is fresh again (sim.state)
+            keep = np.ones(invitees.size, dtype=bool)
+            keep[verdict.refused] = False
+            invitees, inviters = invitees[keep], inviters[keep]
+        return invitees, inviters, verdict.paid_fronts
+
+    def _pay_fakes(self, day: int, fronts: np.ndarray) -> None:
+        """Phase 6, after the genuine payments: what today's fake accounts collect, booked
+        to their fronts (the lure's ``on_fakes``; the rule's ``on_referral`` when a referral
+        counts on joining), within the budget and caps."""
+        dues = self.lure.on_fakes(fronts)
+        rule = self.reward_rule
+        if rule.pay_on == "join":
+            count_into(self.counted_referrals, fronts)
+            dues += rule.on_referral(self._join_view(day, fronts, fronts, rule))
+        rewards, lures = self._settle(dues, day)
+        self.risk.book_loss(rewards + lures)
 
     def _join(
         self,
@@ -398,7 +466,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 self._segment,
                 self.inviter,
                 cash_paid,
-                self.reward_rule.pull() if funded else 0.0,
+                self.reward_rule.pull(self.risk.reward_discount) if funded else 0.0,
                 self._draws(value),
             )
         )
@@ -485,11 +553,13 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         revenue = self.config.behaviour.revenue_per_order
         return PurchaseView(day, buyers, self.purchases, revenue, self._draws(self.lure))
 
-    def _settle(self, dues: list[Due], day: int) -> None:
-        """Pay what is due (``sim.money.Ledger.settle``) and book it in today's record."""
+    def _settle(self, dues: list[Due], day: int) -> tuple[float, float]:
+        """Pay what is due (``sim.money.Ledger.settle``) and book it in today's record;
+        the yuan paid as (rewards, lures)."""
         rewards, lures = self.ledger.settle(dues, day)
         self.today["reward_paid"] += rewards
         self.today["lure_paid"] += lures
+        return rewards, lures
 
     # ------------------------------------------------------------------ results
 
@@ -506,6 +576,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         may share, no join channel open, nobody who may buy. Such days draw no random
         number and change nothing but the day."""
         if self._may_share.size or any(channel.active for channel in self.channels):
+            return False
+        platform = self.risk.platform
+        if platform.active and not platform.blocked:  # its daily draw goes on
             return False
         return not (self._anyone_buys and self._cumulative_joined)
 

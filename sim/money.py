@@ -107,11 +107,12 @@ class Ledger:
         self.reward_cost = 0.0  # yuan paid under the reward rule
         self.lure_cost = 0.0  # yuan paid for lures
         self.kol_cost = 0.0  # yuan of KOL fees, outside the budget
+        self.control_cost = 0.0  # yuan of risk checks, outside the budget (sim.risk)
 
     @property
     def total_cost(self) -> float:
-        """Everything the campaign paid (yuan), KOL fees included."""
-        return self.reward_cost + self.lure_cost + self.kol_cost
+        """Everything the campaign paid (yuan), KOL fees and checks included."""
+        return self.reward_cost + self.lure_cost + self.kol_cost + self.control_cost
 
     def settle(self, dues: list[Due], day: int) -> tuple[float, float]:
         """Pay what is due in random order, within the per-person cap and the budget.

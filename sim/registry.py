@@ -13,6 +13,7 @@ from sim.config import FAMILIES
 from sim.lures import LURES
 from sim.mechanism import Output
 from sim.rewards import REWARDS
+from sim.risk import risk_outputs
 from sim.value import VALUE
 
 __all__ = [
@@ -34,9 +35,9 @@ CONTEXT_OUTCOMES = ("total_cost",)
 
 def mechanism_outputs() -> tuple[Output, ...]:
     """Every output a mechanism declares, in registry order (value models, lures,
-    rewards, channels): the value columns first, as planners read profit first."""
+    rewards, channels, risk): the value columns first, as planners read profit first."""
     channel_outputs = tuple(o for channel in CHANNELS for o in channel.outputs)
-    return VALUE.outputs() + LURES.outputs() + REWARDS.outputs() + channel_outputs
+    return VALUE.outputs() + LURES.outputs() + REWARDS.outputs() + channel_outputs + risk_outputs()
 
 
 def decision_outcomes() -> tuple[Output, ...]:

@@ -46,6 +46,7 @@ SECTIONS = {
     "budget": "Budget",
     "cascade": "The cascade",
     "quality": "Member quality",
+    "risk": "Fraud and the platform",
     "sweep": "Sweep",
     "tree": "Referral tree",
 }
@@ -172,6 +173,29 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             lambda: charts.segment_mix(runs, members=members),
         ),
     ]
+    if "fraud_loss" in runs.columns:  # fake accounts modelled in some scenario
+        entries.append(
+            (
+                "fraud_loss",
+                "risk",
+                "Lures and rewards paid, by design (mean over runs): what reached genuine "
+                "members, and what fake accounts (farms, second accounts, rings) took; the "
+                "whisker spans the loss's 5th to 95th percentile over runs.",
+                lambda: charts.fraud_loss_by_design(runs),
+            )
+        )
+    if "cut_off_day" in runs.columns:  # platform risk modelled in some scenario
+        days = int(daily["day"].max()) if len(daily) else 0
+        entries.append(
+            (
+                "platform_survival",
+                "risk",
+                "The share of runs the platform had not yet cut off (blocked the link or "
+                "the share interface) by the end of each day. Bargain and assistance "
+                "mechanics draw more enforcement per share.",
+                lambda: charts.platform_survival(runs, days),
+            )
+        )
     params = charts.swept_parameters(runs, config)
     if params:
         entries.append(

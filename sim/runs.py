@@ -20,7 +20,7 @@ from sim.model import ReferralModel
 from sim.study import RunSpec
 
 # Summary columns that may be empty (no peak, budget never exhausted): nullable integers.
-_NULLABLE_INT = ("peak_day", "budget_exhausted_day", "payback_day")
+_NULLABLE_INT = ("peak_day", "budget_exhausted_day", "payback_day", "cut_off_day")
 
 
 @dataclass(frozen=True)
@@ -77,7 +77,8 @@ def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
     # One frame from the whole row at once (a column set one by one costs ~0.3 ms each).
     summary = pd.DataFrame({key: [value] for key, value in row.items()})
     for key in _NULLABLE_INT:
-        summary[key] = summary[key].astype("Int64")
+        if key in summary:  # a mechanism's (cut_off_day) only where it is modelled
+            summary[key] = summary[key].astype("Int64")
     summary["seed"] = summary["seed"].astype("uint64")
     daily = model.daily()
     daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)

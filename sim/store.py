@@ -72,6 +72,7 @@ ENGINE_MODULES = (
     "population",
     "registry",
     "rewards",
+    "risk",
     "rootseed",
     "runs",
     "seeding",

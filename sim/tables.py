@@ -25,8 +25,10 @@ class RunTables:
     """The output tables of a ``ReferralModel`` (a part of it; see the module docstring)."""
 
     def outputs(self) -> tuple[Output, ...]:
-        """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
-        return tuple(o for m in self._mechanisms for o in m.outputs)
+        """The columns this run's mechanisms add to the core ones (``sim.outputs``); a risk
+        mechanism's only where it is modelled (``sim.risk``: off, it adds none)."""
+        used = [m for m in self._mechanisms if m.family != "risk" or m.active]
+        return tuple(o for m in used for o in m.outputs)
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns
@@ -88,6 +90,7 @@ class RunTables:
                 )
             )
             | {key: value for m in self._mechanisms for key, value in m.results().items()}
+            | self.risk.summary(joined, self.reward_cost + self.lure_cost)
         )
 
     def _cost_by_day(self) -> np.ndarray:
@@ -100,6 +103,8 @@ class RunTables:
             start = self.active_from[self.kols]
             start = start[start <= days]
             cost += np.bincount(start, minlength=days + 1) * KOL.fee(self.config)
+        if self.risk.controls.checking:  # checks, outside the budget
+            cost += self.risk.cost_by_day(days)
         return cost
 
     def generations(self) -> Any:

@@ -36,6 +36,7 @@ ENGINE = (
     "sim.lures",
     "sim.rewards",
     "sim.channels",
+    "sim.risk",
     "sim.mechanism",
     "sim.family",
     "sim.money",

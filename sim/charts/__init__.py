@@ -30,7 +30,8 @@ Modules, one subject each (this package re-exports every public name, so
 * ``cascade``: the cascade by generation, and the segment mix of who joined;
 * ``sweeps``: swept parameters, the sweep scatter with its trend, Sobol indices;
 * ``tree``: the referral tree of a typical run;
-* ``value``: after the campaign: the payback curve, members' survival, value by source.
+* ``value``: after the campaign: the payback curve, members' survival, value by source;
+* ``risk``: money lost to fraud by design, the campaign's survival against the platform.
 
 The charts import neither the simulation engine nor the experiment runner.
 """
@@ -65,6 +66,14 @@ from sim.charts.daily import (
     joins_over_time,
     joins_small_multiples,
 )
+from sim.charts.risk import (
+    FRAUD_HINT,
+    PLATFORM_HINT,
+    fraud_loss_by_design,
+    fraud_loss_table,
+    platform_survival,
+    platform_survival_table,
+)
 from sim.charts.sweeps import (
     GRID_VALUES,
     SWEEP_OUTCOMES,
@@ -87,10 +96,12 @@ from sim.charts.value import (
 __all__ = [
     "BAND",
     "BANDS_AT_MOST",
+    "FRAUD_HINT",
     "GENERATIONS_HINT",
     "GRID_VALUES",
     "HORIZON_HINT",
     "MEMBERS_HINT",
+    "PLATFORM_HINT",
     "SEGMENTS",
     "SEGMENT_COLORS",
     "SWEEP_OUTCOMES",
@@ -104,6 +115,8 @@ __all__ = [
     "cumulative_margin",
     "daily_bands",
     "efficient_frontier",
+    "fraud_loss_by_design",
+    "fraud_loss_table",
     "generation_share",
     "generation_sizes",
     "generation_table",
@@ -116,6 +129,8 @@ __all__ = [
     "outcome_box",
     "parameter_label",
     "payback_curve",
+    "platform_survival",
+    "platform_survival_table",
     "referral_tree",
     "representative_run",
     "scenario_colors",

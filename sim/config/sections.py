@@ -17,6 +17,7 @@ from sim.family import Family
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
 from sim.rewards import REWARDS, RewardConfig
+from sim.risk import RISKS
 from sim.value import VALUE, ValueConfig
 
 # The config tables whose keys depend on a kind: the table, and the family that says.
@@ -436,10 +437,12 @@ class CampaignTables(_Section):
 
 # One campaign: everything a single simulation needs. Each join channel brings its own
 # table (``[external]`` for the outside channel), added from the registry
-# (``sim.channels.CHANNELS``), so that a new channel is one module and one line there.
+# (``sim.channels.CHANNELS``), so that a new channel is one module and one line there;
+# so does each risk mechanism (``[fraud]``, ``[collusion]``, ``[controls]``,
+# ``[platform]``: ``sim.risk.RISKS``).
 Config = create_model(
     "Config",
     __base__=CampaignTables,
     __doc__="One campaign: everything a single simulation needs.",
-    **{c.section: (c.Params, Field(default_factory=c.Params)) for c in CHANNELS},
+    **{c.section: (c.Params, Field(default_factory=c.Params)) for c in (*CHANNELS, *RISKS)},
 )

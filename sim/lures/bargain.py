@@ -26,10 +26,21 @@ class BargainLure(Lure):
     Params = BargainParams
     strength = (0.5, 1.0, 1.5)
     person_state = (("helps", "int32"),)  # cuts counted so far
+    platform_risk = 3.0  # bargaining (砍价) is named in WeChat's rules on links (§6)
+    farm_share = 1.0  # the cut item, free at the floor, is resold
+
+    def on_fakes(self, fronts: np.ndarray) -> list[Due]:
+        # a fake account's help counts like a friend's, up to max_helps per front
+        return self._helps(fronts)
 
     def on_join(self, view: JoinView) -> list[Due]:
-        order = np.argsort(view.inviters, kind="stable")
-        inviters = view.inviters[order]
+        return self._helps(view.inviters)
+
+    def _helps(self, helped: np.ndarray) -> list[Due]:
+        """Count a help for each entry of ``helped`` (a member, once per help) while they
+        are below ``max_helps``; each counted help costs ``value`` to that member."""
+        order = np.argsort(helped, kind="stable")
+        inviters = helped[order]
         first = np.searchsorted(inviters, inviters, side="left")
         nth = self.helps[inviters] + (np.arange(inviters.size) - first)
         counted = inviters[nth < self.params.max_helps]

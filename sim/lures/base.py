@@ -49,6 +49,14 @@ class Lure(Mechanism):
     strength: ClassVar[tuple[float, float, float]] = (0.0, 0.0, 0.0)
     # Pays the invitee cash on joining: reward hunters may take it and leave (value models).
     pays_cash: ClassVar[bool] = False
+    # How much this mechanic draws a platform's enforcement, per share (sim.risk.platform):
+    # WeChat's rules name bargaining and assistance mechanics (domain §6). 1 = ordinary.
+    platform_risk: ClassVar[float] = 1.0
+    # Share of the lure's worth a fake account turns into money for a farm (sim.risk), and
+    # whether cashing it needs an order (a coupon, credit, a group price), which a minimum
+    # order value makes costly.
+    farm_share: ClassVar[float] = 0.0
+    needs_order: ClassVar[bool] = False
 
     @property
     def half_value(self) -> float:
@@ -70,6 +78,29 @@ class Lure(Mechanism):
         custom = getattr(self.params, "appeal", None)
         strength = np.array(custom.as_tuple() if custom else self.strength)
         return 1.0 + strength * saturating(self.effective_value(), self.half_value)
+
+    def appeal_at(self, value_factor: float) -> np.ndarray:
+        """The appeal when the lure is worth ``value_factor`` of its value to a genuine
+        invitee (a minimum order value above their usual basket, sim.risk.controls)."""
+        if value_factor == 1.0:
+            return self.appeal()
+        custom = getattr(self.params, "appeal", None)
+        strength = np.array(custom.as_tuple() if custom else self.strength)
+        return 1.0 + strength * saturating(self.effective_value() * value_factor, self.half_value)
+
+    def fake_payout(self) -> float:
+        """Yuan the campaign pays on one fake account that passes (what ``on_fakes`` pays
+        each, before the budget): the lure's expected payment per referred joiner."""
+        return self.effective_value() if self.farm_share > 0 else 0.0
+
+    def on_fakes(self, fronts: np.ndarray) -> list[Due]:
+        """Payments due for fake accounts that signed up today, one per entry of
+        ``fronts``: the real member whose link each came through (the farm holds the fake
+        account, so the payment is booked to its front)."""
+        payout = self.fake_payout()
+        if payout <= 0 or fronts.size == 0:
+            return []
+        return [Due.each(fronts, payout, "lure")]
 
     def share_boost(self, view: SharingView) -> np.ndarray | float:
         """Multiplier on sharing for the pool's members (a pending deal motivates, §3.5)."""

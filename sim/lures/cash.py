@@ -21,6 +21,7 @@ class CashLure(Lure):
     Params = CashParams
     strength = CASH_STRENGTH
     pays_cash = True
+    farm_share = 1.0  # cash is cash
 
     def on_join(self, view: JoinView) -> list[Due]:
         return [Due.each(view.invitees, self.params.value, "lure")]

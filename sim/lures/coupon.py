@@ -24,6 +24,8 @@ class CouponLure(Lure):
     name = "coupon"
     Params = CouponParams
     strength = (2.0, 1.2, 0.3)
+    farm_share = 1.0
+    needs_order = True  # worth money only on an order
     person_state = (("holding", "bool"),)  # holds an unused coupon
 
     @property

@@ -18,6 +18,7 @@ class FreeContentLure(Lure):
     name = "free_content"
     Params = FreeContentParams
     strength = (1.0, 1.5, 1.5)
+    farm_share = 0.2  # a course or sample resells for little (assumption)
 
     def on_join(self, view: JoinView) -> list[Due]:
         return [Due.each(view.invitees, self.params.value, "lure")]

@@ -25,6 +25,9 @@ class GroupBuyLure(Lure):
     name = "group_buy"
     Params = GroupBuyParams
     strength = (1.5, 1.5, 1.0)
+    platform_risk = 2.0  # an assistance mechanic (助力), named in WeChat's rules (§6)
+    farm_share = 1.0
+    needs_order = True  # the group price is worth money only on an order
     person_state = (
         ("filled", "int32"),
         ("completed", "bool"),
@@ -42,6 +45,11 @@ class GroupBuyLure(Lure):
         done = done[self.filled[done] >= self.params.group_size - 1]
         self.completed[done] = True
         return [Due.each(done, self.params.value * self.params.group_size, "lure")]
+
+    def fake_payout(self) -> float:
+        # each fake fills one of the group_size − 1 places of its front's group
+        p = self.params
+        return p.value * p.group_size / (p.group_size - 1)
 
     def share_boost(self, view: SharingView) -> np.ndarray:
         is_open = self._open(view.day, view.active_from, view.pool)

@@ -26,6 +26,7 @@ class LotteryLure(Lure):
     name = "lottery"
     Params = LotteryParams
     strength = tuple(0.877 * s for s in CASH_STRENGTH)
+    farm_share = 1.0  # over many fake tickets a farm collects the expected prize
     streams = ("lottery",)
 
     def effective_value(self) -> float:

@@ -35,6 +35,8 @@ class StoredValueLure(Lure):
     name = "stored_value"
     Params = StoredValueParams
     strength = (2.0, 1.4, 0.4)
+    farm_share = 1.0
+    needs_order = True  # credit is spent on orders, never withdrawn
     person_state = (("credit", "float64"),)  # yuan left on each card
     outputs = (
         Output(

@@ -175,7 +175,8 @@ RUNS: tuple[Output, ...] = (
     _runs(
         "total_cost",
         "yuan",
-        "`reward_cost + lure_cost + kol_cost`",
+        "`reward_cost + lure_cost + kol_cost`, plus `check_cost` where risk checks are "
+        "modelled (docs/model.md §14)",
         label="total cost (yuan)",
         short="total cost (yuan)",
         fmt=",.0f",

@@ -51,6 +51,9 @@ class RewardRule(Mechanism):
 
     family = "reward"
     motivation_bonus: ClassVar[float] = 0.0  # relative extra motivation (lottery, §3.6)
+    # How much this rule draws a platform's enforcement, per share (sim.risk.platform);
+    # 1 = ordinary. Multiplies the lure's.
+    platform_risk: ClassVar[float] = 1.0
 
     @property
     def pay_on(self) -> str:
@@ -70,15 +73,26 @@ class RewardRule(Mechanism):
         told = getattr(self.params, "perceived_value", None)
         return self.default_perceived_value() if told is None else told
 
-    def pull(self) -> float:
+    def pull(self, discount: float = 1.0) -> float:
         """How strongly the reward draws an inviter, v / (v + half) in [0, 1) for the
-        perceived value v per invite (yuan): 0 without a reward."""
+        perceived value v per invite (yuan): 0 without a reward. ``discount`` scales v
+        (a reward that waits is worth less to a sharer: sim.risk.controls)."""
         half = getattr(self.params, "motivation_half_value", 2.0)
-        return saturating(self.perceived_value(), half)
+        value = self.perceived_value()
+        return saturating(value if discount == 1.0 else value * discount, half)
 
-    def motivation(self) -> float:
+    def motivation(self, discount: float = 1.0) -> float:
         """Saturating reward motivation in [0, 1 + bonus), before the segment's lift."""
-        return self.pull() * (1.0 + self.motivation_bonus)
+        return self.pull(discount) * (1.0 + self.motivation_bonus)
+
+    def fake_payout(self) -> float:
+        """Yuan a farm reckons to collect from the rule per fake account it signs up
+        through a member's link: the perceived value per invite plus the invitee's part,
+        when a referral counts on joining; nothing when it waits for a first order, which
+        a fake account never places (sim.risk)."""
+        if self.pay_on != "join":
+            return 0.0
+        return self.perceived_value() + self.invitee_value()
 
     def invitee_value(self) -> float:
         """Yuan the rule promises the invitee (adds appeal like a cash lure)."""

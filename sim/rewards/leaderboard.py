@@ -26,6 +26,8 @@ class LeaderboardReward(RewardRule):
     # which keeps results bit-identical).
     streams = ("payments",)
 
+    platform_risk = 1.5  # ranking by invites pushes mass sharing (assumption)
+
     def default_perceived_value(self) -> float:
         # A sharer reckons with about a one-in-ten chance of an average prize.
         return 0.1 * float(np.mean(self.params.prizes))

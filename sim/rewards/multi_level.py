@@ -34,6 +34,8 @@ class MultiLevelReward(RewardRule):
     name = "multi_level"
     Params = MultiLevelParams
 
+    platform_risk = 2.0  # multi-level distribution (多级分销) draws enforcement (assumption)
+
     def default_perceived_value(self) -> float:
         # Deeper levels are less certain to pay: weigh them by halves.
         return sum(a * 0.5**level for level, a in enumerate(self.params.level_amounts))

@@ -39,6 +39,8 @@ class TieredReward(RewardRule):
     name = "tiered"
     Params = TieredParams
 
+    platform_risk = 1.5  # collect-N-invites thresholds resemble 集赞 (§6; value assumption)
+
     def default_perceived_value(self) -> float:
         top = self.params.tiers[-1].invites
         return self.params.amount + sum(t.bonus for t in self.params.tiers) / top

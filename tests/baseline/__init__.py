@@ -37,6 +37,7 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
     "real_graph": ("real_graph.toml", {"experiment.replicates": 1, "experiment.days": 12}),
     "pilot": ("pilot.toml", {}),
     "bass": ("validation/bass.toml", {"graph.n": 500, "experiment.replicates": 2}),
+    "fraud": ("fraud.toml", {"graph.n": 2000, "experiment.replicates": 2}),
     "independent_cascade": (
         "validation/independent_cascade.toml",
         {"graph.n": 5000, "experiment.replicates": 3, "experiment.days": 60},
