@@ -92,9 +92,12 @@ class Results:
         return point_table(self.runs, params)
 
     def summary_table(self) -> pd.DataFrame:
-        """Mean and 90% interval (5th-95th percentile over runs) of the main outcomes."""
+        """Mean and 90% interval (5th-95th percentile over runs) of the main outcomes
+        these runs have (a mechanism's columns exist only where it is switched on)."""
         rows = []
         for metric in SUMMARY_METRICS:
+            if metric not in self.runs:
+                continue
             values = self.runs[metric].astype(float).dropna()
             empty = values.empty
             rows.append(
