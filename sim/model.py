@@ -21,6 +21,7 @@ from sim.agents import KOL, AgentObjects
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, build_graph, graph_seed, groups_of, require_people
+from sim.groups.state import GroupLife
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import (
     Appeal,
@@ -48,6 +49,7 @@ from sim.mechanism import (
 from sim.money import Due, Ledger
 from sim.outputs import DAILY, DAILY_COLUMNS
 from sim.people import People
+from sim.roles import CameBy
 from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
@@ -147,11 +149,23 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         # What members buy, during the campaign and over the horizon after it.
         self.value = make_value(config.value, n, config.behaviour, config.experiment.days)
         self.value.start(self.seed)
+        living = config.groups.lifecycle  # groups that live and die (sim.groups)
         declared = (*Ledger.STREAMS, *(s for m in self._mechanisms for s in m.streams))
-        self.streams = Streams(self.seed, declared)
+        self.streams = Streams(self.seed, declared + (GroupLife.STREAMS if living else ()))
 
         self._graph_seed = graph_seed(config, self.seed)
         self.groups = groups_of(config, self.graph, self._graph_seed)
+        self.group_life: GroupLife | None = None
+        if living and self.groups is not None:
+            self.group_life = GroupLife(
+                config.groups,
+                self.groups,
+                n,
+                self.days,
+                config.value.horizon_days,
+                self.streams,
+                self.graph.indices.dtype,
+            )
 
         self._init_people(n, starters)
         self._init_incentives(n)
@@ -194,15 +208,28 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         """The groups as the delivery kernel takes them (empty arrays when none)."""
         kind = self.graph.indices.dtype
         g = self.groups
+        no_screen = np.ones(3)
         if g is None:
             empty = np.zeros(0, dtype=np.int64)
-            return GroupLists(empty, empty.astype(kind), empty, empty.astype(kind), 1.0)
+            return GroupLists(
+                empty,
+                empty.astype(kind),
+                empty,
+                empty.astype(kind),
+                np.zeros(0),
+                empty,
+                no_screen,
+                False,
+            )
         return GroupLists(
             g.person_indptr,
             g.groups_of,
             g.indptr,
             g.members.astype(kind, copy=False),
-            self.config.groups.attention,
+            np.full(g.count, self.config.groups.attention),
+            np.zeros(g.count, dtype=np.int64),  # shares per group, counted and not read
+            no_screen,
+            False,
         )
 
     def _init_incentives(self, n: int) -> None:
@@ -217,6 +244,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
+        self._arrivals: list[tuple[Any, np.ndarray]] = []  # today's, by join channel
 
     # ------------------------------------------------------------------ the day
 
@@ -227,8 +255,11 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         funded = self.budget.funded
         self.today = dict.fromkeys(DAILY_COLUMNS, 0)
         self.today.update(day=day, reward_paid=0.0, lure_paid=0.0, revenue=0.0)
+        life = self.group_life
+        if life is not None:
+            life.start_day(day)
 
-        outside = self._outside_channel()
+        outside = self._outside_channel(funded)
         sharers = self._sharing(day, funded)
         invitations, invitees, inviters = self._deliver(sharers, funded)
         self._join(day, outside, invitees, inviters, funded)
@@ -244,6 +275,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.today["cumulative_joined"] = self._cumulative_joined
         self.today["budget_left"] = self.budget.left
         self._record(self.today)
+        if life is not None:
+            life.end_day(day, self.status)
         if day >= self.days:
             self.running = False
             self._after_campaign()
@@ -269,14 +302,26 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         """Yuan of KOL fees so far (outside the budget)."""
         return self.ledger.kol_cost
 
-    def _outside_channel(self) -> np.ndarray:
+    def _outside_channel(self, funded: bool) -> np.ndarray:
         """Phase 1: who joins through the join channels today."""
         active = [c for c in self.channels if c.active]
+        self._arrivals = []
         if not active:
             return np.zeros(0, dtype=np.int64)
         member = self.member
-        arrivals = [c.arrivals(ArrivalView(self.day, member, self._draws(c))) for c in active]
+        life = self.group_life
+        screen = self._screen if life is not None and life.screening else None
+        for c in active:
+            view = ArrivalView(self.day, member, self._draws(c), funded, screen)
+            self._arrivals.append((c, c.arrivals(view)))
+        arrivals = [people for _, people in self._arrivals]
         return arrivals[0] if len(arrivals) == 1 else np.unique(np.concatenate(arrivals))
+
+    def _screen(self, people: np.ndarray) -> np.ndarray:
+        """Whether each of ``people`` gets past the groups' entry rule (``screening``)."""
+        life = self.group_life
+        segment = self.population.segment(people)
+        return self.streams["screening"].random(people.size) < life.screen[segment]
 
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
         """Phase 2 (``sim.kernels.share_today``): today's sharers."""
@@ -326,7 +371,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 channel.direct, channel.direct + channel.feed, b.direct_count, b.feed_attention
             ),
             Friends(self.graph.indptr, self.graph.indices),
-            self._group_arrays,
+            self._group_arrays if self.group_life is None else self.group_life.lists(),
             Reached(self.status, self.seen, self.inviter, b.repeat_exposure_factor),
             chance,
             Appeal(
@@ -369,6 +414,17 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             joined_today = np.concatenate([invitees, outside])
         else:
             joined_today = invitees
+        self.came_by[invitees] = CameBy.REFERRAL
+        for channel, arrived in reversed(self._arrivals):  # the first channel's code wins
+            through = np.intersect1d(arrived, outside, assume_unique=True)
+            self.came_by[through] = channel.code
+            channel.joined_through(through)
+            if self.group_life is not None and channel.code == CameBy.STORE and through.size:
+                self.group_life.add_from_stores(
+                    through, channel.stores_of(through), channel.params.stores
+                )
+        if self.group_life is not None:
+            self.group_life.add_joiners(joined_today)
         self._joined_today = joined_today
         self.today["new_joins"] = joined = int(joined_today.size)
         self._daily_new_joins.append(joined)
@@ -421,6 +477,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         )
 
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
+        for channel, _ in self._arrivals:  # what arrivals cost (a store's gifts)
+            channel_dues = channel.dues(funded)
+            if channel_dues:
+                channel.paid(sum(self._settle(channel_dues, day)))
         dues: list[Due] = []
         if funded and invitees.size:
             dues += self.lure.on_join(self._join_view(day, invitees, inviters, self.lure))
@@ -445,12 +505,20 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         lure = self.lure
         if funded:  # the lure may lift the chance (a held coupon, credit on a card)
             lifted = lure.purchase_chance(self._purchase_view(day, buyers), chance)
+        life = self.group_life
+        if life is not None:  # an event in their group, or every group of theirs dead
+            factor = life.purchase_factor(day, buyers)
+            if factor is not None:
+                lifted = np.minimum(1.0, lifted * factor)
         counts = value.orders_today(view, chance, lifted)
         bought = counts > 0
         buyers, counts = buyers[bought], counts[bought]
         first = buyers[self.purchases[buyers] == 0]
         self.purchases[buyers] += counts
+        spent_before = value.spent[buyers] if life is not None else None
         revenue = value.book(day, buyers, counts, self.day_joined)
+        if life is not None:
+            life.on_orders(buyers, counts, value.spent[buyers] - spent_before)
         self.revenue += revenue
         self.today["revenue"] = revenue
         self.today["new_paying"] = int(first.size)
@@ -470,26 +538,46 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     def _after_campaign(self) -> None:
         """After the last day: members go on buying over the value horizon."""
         value = self.value
+        joiners = self._joiners[: self._cumulative_joined]
+        groups: dict[str, Any] = {}
+        life = self.group_life
+        if life is not None and value.horizon_days > 0:
+            orders_per_day = np.zeros(self.graph.n)
+            orders_per_day[joiners] = value.daily_orders(joiners, self._segment)
+            life.after_campaign(orders_per_day)
+            shape = life.week["purchases"].shape
+            groups = dict(
+                slow_from=life.slow_from(),
+                slow=self.config.groups.dead_purchase_factor,
+                home=life.home_group(),
+                week_orders=np.zeros(shape),
+                week_revenue=np.zeros(shape),
+            )
         value.after_campaign(
             HorizonView(
                 self.days,
-                self._joiners[: self._cumulative_joined],
+                joiners,
                 self._segment,
                 self.day_joined,
                 self.invites,
                 self._draws(value),
+                **groups,
             )
         )
+        if groups:
+            life.book_horizon(groups["week_orders"], groups["week_revenue"])
 
     def _purchase_view(self, day: int, buyers: np.ndarray) -> PurchaseView:
         revenue = self.config.behaviour.revenue_per_order
         return PurchaseView(day, buyers, self.purchases, revenue, self._draws(self.lure))
 
-    def _settle(self, dues: list[Due], day: int) -> None:
-        """Pay what is due (``sim.money.Ledger.settle``) and book it in today's record."""
+    def _settle(self, dues: list[Due], day: int) -> tuple[float, float]:
+        """Pay what is due (``sim.money.Ledger.settle``) and book it in today's record;
+        the yuan paid (rewards, lures)."""
         rewards, lures = self.ledger.settle(dues, day)
         self.today["reward_paid"] += rewards
         self.today["lure_paid"] += lures
+        return rewards, lures
 
     # ------------------------------------------------------------------ results
 
@@ -506,6 +594,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         may share, no join channel open, nobody who may buy. Such days draw no random
         number and change nothing but the day."""
         if self._may_share.size or any(channel.active for channel in self.channels):
+            return False
+        if self.group_life is not None:  # groups go on living, and cost money
             return False
         return not (self._anyone_buys and self._cumulative_joined)
 

@@ -15,6 +15,7 @@ import numpy as np
 
 from sim.agents import KOL, ROLE_NAMES, SEGMENT_NAMES, Role, Segment
 from sim.graphs import Graph
+from sim.groups import GROUPS_OUTPUTS, RUNS_OUTPUTS
 from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
@@ -26,7 +27,8 @@ class RunTables:
 
     def outputs(self) -> tuple[Output, ...]:
         """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
-        return tuple(o for m in self._mechanisms for o in m.outputs)
+        groups = RUNS_OUTPUTS + GROUPS_OUTPUTS if self.group_life is not None else ()
+        return tuple(o for m in self._mechanisms for o in m.outputs) + groups
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns
@@ -48,7 +50,9 @@ class RunTables:
         junk = int(by_segment[Segment.JUNK])
         deepest = int(self.generation[members].max(initial=-1))
         members = int(members.size)
-        total_cost = self.ledger.total_cost
+        life = self.group_life
+        # Group costs (owners, activities) on the campaign's days count in its cost.
+        total_cost = self.ledger.total_cost + (life.campaign_cost() if life else 0.0)
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
         return (
@@ -88,6 +92,7 @@ class RunTables:
                 )
             )
             | {key: value for m in self._mechanisms for key, value in m.results().items()}
+            | (life.results() if life else {})
         )
 
     def _cost_by_day(self) -> np.ndarray:
@@ -100,6 +105,10 @@ class RunTables:
             start = self.active_from[self.kols]
             start = start[start <= days]
             cost += np.bincount(start, minlength=days + 1) * KOL.fee(self.config)
+        life = self.group_life
+        if life is not None:  # the groups' costs, over the horizon too
+            cost = np.r_[cost, np.zeros(max(0, life.cost_by_day.size - cost.size))]
+            cost[: life.cost_by_day.size] += life.cost_by_day
         return cost
 
     def generations(self) -> Any:
@@ -174,6 +183,14 @@ class RunTables:
                 & (self.role[people] == Role.MEMBER),
             }
         )
+
+    def group_weeks(self) -> Any:
+        """The living groups week by week (``groups.parquet``); None without them."""
+        import pandas as pd
+
+        if self.group_life is None:
+            return None
+        return pd.DataFrame(self.group_life.weeks())
 
     def weeks(self) -> Any:
         """The value horizon by week (empty without one): orders, revenue, margin, the
