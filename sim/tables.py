@@ -19,6 +19,7 @@ from sim.groups import GROUPS_OUTPUTS, RUNS_OUTPUTS
 from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
+from sim.roles import CameBy
 from sim.value import ValueSummaryView
 
 
@@ -28,7 +29,11 @@ class RunTables:
     def outputs(self) -> tuple[Output, ...]:
         """The columns this run's mechanisms add to the core ones (``sim.outputs``)."""
         groups = RUNS_OUTPUTS + GROUPS_OUTPUTS if self.group_life is not None else ()
-        return tuple(o for m in self._mechanisms for o in m.outputs) + groups
+        # In the summary's order: the value model's first; a channel's only when open.
+        mechanisms = [self.value, *(m for m in self._mechanisms if m is not self.value)]
+        return (
+            tuple(o for m in mechanisms if getattr(m, "active", True) for o in m.outputs) + groups
+        )
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns
@@ -61,7 +66,8 @@ class RunTables:
                 "invited": int(np.count_nonzero(self.status & INVITED)),
                 "joined": joined,
                 "joined_via_referral": via_referral,
-                "joined_external": joined - via_referral,
+                # the outside channel's (a store's joiners have their own column)
+                "joined_external": int(np.count_nonzero(self.came_by[new] == CameBy.OUTSIDE)),
                 "paying": paying,
                 "junk_share": junk / joined if joined else math.nan,
                 "joined_payer": int(by_segment[Segment.PAYER]),

@@ -28,7 +28,7 @@ class ActivityParams(Section):
         "groups (false: fixed lists with one attention number, as before)",
     )
     activity_half_life_days: float = Field(
-        7.0, gt=0, description="a group's activity halves every this many days (days)"
+        5.0, gt=0, description="a group's activity halves every this many days (days)"
     )
     initial_activity_a: float = Field(
         0.6,

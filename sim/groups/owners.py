@@ -26,10 +26,10 @@ class OwnerParams(Section):
         description="activities one owner can hold per week, over all their groups",
     )
     owner_diligence: Probability = Field(
-        0.6, description="mean chance an owner holds a scheduled activity (probability)"
+        0.4, description="mean chance an owner holds a scheduled activity (probability)"
     )
     owner_diligence_spread: float = Field(
-        2.0,
+        1.0,
         gt=0,
         description="Beta concentration of diligence across owners (small: owners differ more)",
         json_schema_extra=ADVANCED,
