@@ -30,7 +30,8 @@ Modules, one subject each (this package re-exports every public name, so
 * ``cascade``: the cascade by generation, and the segment mix of who joined;
 * ``sweeps``: swept parameters, the sweep scatter with its trend, Sobol indices;
 * ``tree``: the referral tree of a typical run;
-* ``value``: after the campaign: the payback curve, members' survival, value by source.
+* ``value``: after the campaign: the payback curve, members' survival, value by source;
+* ``groups``: chat groups that live and die: their survival, activity, joins by channel.
 
 The charts import neither the simulation engine nor the experiment runner.
 """
@@ -65,6 +66,13 @@ from sim.charts.daily import (
     joins_over_time,
     joins_small_multiples,
 )
+from sim.charts.groups import (
+    GROUPS_HINT,
+    alive_share,
+    group_activity,
+    group_survival,
+    joins_by_channel,
+)
 from sim.charts.sweeps import (
     GRID_VALUES,
     SWEEP_OUTCOMES,
@@ -89,6 +97,7 @@ __all__ = [
     "BANDS_AT_MOST",
     "GENERATIONS_HINT",
     "GRID_VALUES",
+    "GROUPS_HINT",
     "HORIZON_HINT",
     "MEMBERS_HINT",
     "SEGMENTS",
@@ -97,6 +106,7 @@ __all__ = [
     "TEMPLATE",
     "TREE_MAX_MEMBERS",
     "ChartUnavailable",
+    "alive_share",
     "budget_burndown",
     "comparison_cells",
     "comparison_figure",
@@ -107,6 +117,9 @@ __all__ = [
     "generation_share",
     "generation_sizes",
     "generation_table",
+    "group_activity",
+    "group_survival",
+    "joins_by_channel",
     "joins_over_time",
     "joins_small_multiples",
     "k_by_generation",
