@@ -72,8 +72,11 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     Mechanisms act through hooks (docs/extending.md lists them and where they run); the
     phases name the hooks they call.
 
+    0. With living groups (``groups.lifecycle``, ``sim.groups``): members of dead groups
+       whose day has come drift out of them.
     1. Join channels (``arrivals``): the outside channel makes each non-member join on
-       their own with ``external.daily_rate``.
+       their own with ``external.daily_rate``; store visitors who scan a group QR code
+       join through the store channel (``[store]``), past the groups' entry rule.
     2. Sharing: each member on or after their first share day shares with probability
        min(1, propensity × motivation × lure boost × activity), where activity halves
        every ``behaviour.share_half_life_days`` since that first day. While the budget
@@ -83,8 +86,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        group-buy or bargain (a bargain is pending until the price hits the floor).
     3. Reach: a share goes one-to-one to up to ``direct_count`` random friends, as a feed
        post to every friend (each noticing it with ``feed_attention``), or into one of
-       the sharer's chat groups (each member noticing it with ``groups.attention``).
-       Only people who are not members get an invitation.
+       the sharer's chat groups (each member noticing it with ``groups.attention``, ×
+       the group's activity and 0 for a dead group when groups live and die). Only
+       people who are not members get an invitation.
     4. Acceptance: a person's invitations of the day are taken in random order; the
        k-th invitation they ever noticed converts with probability
        accept_probability × appeal(lure, segment) × sender weight × repeat_factor^(k-1)
@@ -102,7 +106,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        (``on_purchase``, ``on_first_purchase``) and rewards that pay on first purchase.
        On the last day, the rule's end payments (``at_end``: leaderboard prizes) are
        settled after the purchases.
-    8. Records: the day's metrics go to the Mesa ``DataCollector``.
+    8. Records: the day's metrics go to the Mesa ``DataCollector``. With living groups,
+       the groups' day ends (``GroupLife.end_day``: owners' activities, events, the
+       day's activity, deaths, their costs).
 
     Args:
         config: a ``Config``, plain data of the same shape, or None for the defaults.
