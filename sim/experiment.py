@@ -206,8 +206,10 @@ def _run(
             executor.close()
     if store is not None:
         return store.finish(description_of(workers, address))
-    runs, daily, generations, members, weeks = _tables(outputs)
-    results = Results(runs, daily, generations, members, weeks=weeks, config=study.to_dict())
+    runs, daily, generations, members, weeks, groups = _tables(outputs)
+    results = Results(
+        runs, daily, generations, members, weeks=weeks, groups=groups, config=study.to_dict()
+    )
     results.sensitivity = sensitivity(study, design, runs)
     return results
 
@@ -220,7 +222,14 @@ def description_of(workers: int, address: str | None) -> str:
 
 def _tables(
     outputs: list[RunOutput],
-) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame, pd.DataFrame | None, pd.DataFrame | None]:
+) -> tuple[
+    pd.DataFrame,
+    pd.DataFrame,
+    pd.DataFrame,
+    pd.DataFrame | None,
+    pd.DataFrame | None,
+    pd.DataFrame | None,
+]:
     outputs = sorted(outputs, key=lambda o: o.run_id)
     runs = pd.concat([o.summary for o in outputs], ignore_index=True)
     daily = pd.concat([o.daily for o in outputs], ignore_index=True)
@@ -231,4 +240,7 @@ def _tables(
     weeks = None
     if outputs and outputs[0].weeks is not None:
         weeks = pd.concat([o.weeks for o in outputs], ignore_index=True)
-    return runs, daily, generations, members, weeks
+    # Living groups may be on in some scenarios only: the tables of those that have them.
+    living = [o.groups for o in outputs if o.groups is not None]
+    groups = pd.concat(living, ignore_index=True) if living else None
+    return runs, daily, generations, members, weeks, groups

@@ -20,7 +20,7 @@ import numpy as np
 
 from sim.params import Section
 
-Table = Literal["runs", "daily", "members", "generations", "weeks"]
+Table = Literal["runs", "daily", "members", "generations", "weeks", "groups"]
 
 
 @dataclass(frozen=True)

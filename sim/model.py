@@ -21,6 +21,7 @@ from sim.agents import KOL, AgentObjects, Segment
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, build_graph, graph_seed, groups_of, require_people
+from sim.groups.state import GroupLife
 from sim.incentives import appeal_offered, make_lure, make_reward_rule
 from sim.kernels import (
     ACCEPTED,
@@ -50,6 +51,7 @@ from sim.money import Due, Ledger
 from sim.outputs import DAILY, DAILY_COLUMNS
 from sim.people import People
 from sim.risk import Abuse, SignUpView
+from sim.roles import CameBy
 from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
@@ -72,8 +74,11 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     Mechanisms act through hooks (docs/extending.md lists them and where they run); the
     phases name the hooks they call.
 
+    0. With living groups (``groups.lifecycle``, ``sim.groups``): members of dead groups
+       whose day has come drift out of them.
     1. Join channels (``arrivals``): the outside channel makes each non-member join on
-       their own with ``external.daily_rate``.
+       their own with ``external.daily_rate``; store visitors who scan a group QR code
+       join through the store channel (``[store]``), past the groups' entry rule.
     2. Sharing: each member on or after their first share day shares with probability
        min(1, propensity × motivation × lure boost × activity), where activity halves
        every ``behaviour.share_half_life_days`` since that first day. While the budget
@@ -83,8 +88,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        group-buy or bargain (a bargain is pending until the price hits the floor).
     3. Reach: a share goes one-to-one to up to ``direct_count`` random friends, as a feed
        post to every friend (each noticing it with ``feed_attention``), or into one of
-       the sharer's chat groups (each member noticing it with ``groups.attention``).
-       Only people who are not members get an invitation.
+       the sharer's chat groups (each member noticing it with ``groups.attention``, ×
+       the group's activity and 0 for a dead group when groups live and die). Only
+       people who are not members get an invitation.
     4. Acceptance: a person's invitations of the day are taken in random order; the
        k-th invitation they ever noticed converts with probability
        accept_probability × appeal(lure, segment) × sender weight × repeat_factor^(k-1)
@@ -109,7 +115,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        Then the platform draws whether it blocks the campaign (``sim.risk.platform``):
        after a block the link is dead (no sharing, no invitation, no fraud) or only
        one-to-one messages go out.
-    8. Records: the day's metrics go to the Mesa ``DataCollector``.
+    8. Records: the day's metrics go to the Mesa ``DataCollector``. With living groups,
+       the groups' day ends (``GroupLife.end_day``: owners' activities, events, the
+       day's activity, deaths, their costs).
 
     Args:
         config: a ``Config``, plain data of the same shape, or None for the defaults.
@@ -165,11 +173,23 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         # What members buy, during the campaign and over the horizon after it.
         self.value = make_value(config.value, n, config.behaviour, config.experiment.days)
         self.value.start(self.seed)
+        living = config.groups.lifecycle  # groups that live and die (sim.groups)
         declared = (*Ledger.STREAMS, *(s for m in self._mechanisms for s in m.streams))
-        self.streams = Streams(self.seed, declared)
+        self.streams = Streams(self.seed, declared + (GroupLife.STREAMS if living else ()))
 
         self._graph_seed = graph_seed(config, self.seed)
         self.groups = groups_of(config, self.graph, self._graph_seed)
+        self.group_life: GroupLife | None = None
+        if living and self.groups is not None:
+            self.group_life = GroupLife(
+                config.groups,
+                self.groups,
+                n,
+                self.days,
+                config.value.horizon_days,
+                self.streams,
+                self.graph.indices.dtype,
+            )
 
         self._init_people(n, starters)
         self._init_incentives(n)
@@ -212,15 +232,28 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         """The groups as the delivery kernel takes them (empty arrays when none)."""
         kind = self.graph.indices.dtype
         g = self.groups
+        no_screen = np.ones(3)
         if g is None:
             empty = np.zeros(0, dtype=np.int64)
-            return GroupLists(empty, empty.astype(kind), empty, empty.astype(kind), 1.0)
+            return GroupLists(
+                empty,
+                empty.astype(kind),
+                empty,
+                empty.astype(kind),
+                np.zeros(0),
+                empty,
+                no_screen,
+                False,
+            )
         return GroupLists(
             g.person_indptr,
             g.groups_of,
             g.indptr,
             g.members.astype(kind, copy=False),
-            self.config.groups.attention,
+            np.full(g.count, self.config.groups.attention),
+            np.zeros(g.count, dtype=np.int64),  # shares per group, counted and not read
+            no_screen,
+            False,
         )
 
     def _init_incentives(self, n: int) -> None:
@@ -237,6 +270,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
+        self._arrivals: list[tuple[Any, np.ndarray]] = []  # today's, by join channel
 
     # ------------------------------------------------------------------ the day
 
@@ -247,8 +281,11 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         funded = self.budget.funded
         self.today = dict.fromkeys(DAILY_COLUMNS, 0)
         self.today.update(day=day, reward_paid=0.0, lure_paid=0.0, revenue=0.0)
+        life = self.group_life
+        if life is not None:
+            life.start_day(day)
 
-        outside = self._outside_channel()
+        outside = self._outside_channel(funded)
         sharers = self._sharing(day, funded)
         invitations, invitees, inviters = self._deliver(sharers, funded)
         fakes = self._none
@@ -272,6 +309,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self.today["cumulative_joined"] = self._cumulative_joined
         self.today["budget_left"] = self.budget.left
         self._record(self.today)
+        if life is not None:
+            life.end_day(day, self.status)
         if day >= self.days:
             self.running = False
             self._after_campaign()
@@ -297,14 +336,26 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         """Yuan of KOL fees so far (outside the budget)."""
         return self.ledger.kol_cost
 
-    def _outside_channel(self) -> np.ndarray:
+    def _outside_channel(self, funded: bool) -> np.ndarray:
         """Phase 1: who joins through the join channels today."""
         active = [c for c in self.channels if c.active]
+        self._arrivals = []
         if not active:
             return np.zeros(0, dtype=np.int64)
         member = self.member
-        arrivals = [c.arrivals(ArrivalView(self.day, member, self._draws(c))) for c in active]
+        life = self.group_life
+        screen = self._entry_rule if life is not None and life.screening else None
+        for c in active:
+            view = ArrivalView(self.day, member, self._draws(c), funded, screen)
+            self._arrivals.append((c, c.arrivals(view)))
+        arrivals = [people for _, people in self._arrivals]
         return arrivals[0] if len(arrivals) == 1 else np.unique(np.concatenate(arrivals))
+
+    def _entry_rule(self, people: np.ndarray) -> np.ndarray:
+        """Whether each of ``people`` gets past the groups' entry rule (``screening``)."""
+        life = self.group_life
+        segment = self.population.segment(people)
+        return self.streams["screening"].random(people.size) < life.screen[segment]
 
     def _sharing(self, day: int, funded: bool) -> np.ndarray:
         """Phase 2 (``sim.kernels.share_today``): today's sharers."""
@@ -359,7 +410,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             sharers,
             Channels(cut_direct, cut_feed, b.direct_count, b.feed_attention),
             Friends(self.graph.indptr, self.graph.indices),
-            self._group_arrays,
+            self._group_arrays if self.group_life is None else self.group_life.lists(),
             Reached(self.status, self.seen, self.inviter, b.repeat_exposure_factor),
             chance,
             Appeal(
@@ -437,6 +488,17 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             joined_today = np.concatenate([invitees, outside])
         else:
             joined_today = invitees
+        self.came_by[invitees] = CameBy.REFERRAL
+        for channel, arrived in reversed(self._arrivals):  # the first channel's code wins
+            through = np.intersect1d(arrived, outside, assume_unique=True)
+            self.came_by[through] = channel.code
+            channel.joined_through(through)
+            if self.group_life is not None and channel.code == CameBy.STORE and through.size:
+                self.group_life.add_from_stores(
+                    through, channel.stores_of(through), channel.params.stores
+                )
+        if self.group_life is not None:
+            self.group_life.add_joiners(joined_today)
         self._joined_today = joined_today
         self.today["new_joins"] = joined = int(joined_today.size)
         self._daily_new_joins.append(joined)
@@ -489,6 +551,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         )
 
     def _rewards(self, day: int, invitees: np.ndarray, inviters: np.ndarray, funded: bool) -> None:
+        for channel, _ in self._arrivals:  # what arrivals cost (a store's gifts)
+            channel_dues = channel.dues(funded)
+            if channel_dues:
+                channel.paid(sum(self._settle(channel_dues, day)))
         dues: list[Due] = []
         if funded and invitees.size:
             dues += self.lure.on_join(self._join_view(day, invitees, inviters, self.lure))
@@ -513,12 +579,20 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         lure = self.lure
         if funded:  # the lure may lift the chance (a held coupon, credit on a card)
             lifted = lure.purchase_chance(self._purchase_view(day, buyers), chance)
+        life = self.group_life
+        if life is not None:  # an event in their group, or every group of theirs dead
+            factor = life.purchase_factor(day, buyers)
+            if factor is not None:
+                lifted = np.minimum(1.0, lifted * factor)
         counts = value.orders_today(view, chance, lifted)
         bought = counts > 0
         buyers, counts = buyers[bought], counts[bought]
         first = buyers[self.purchases[buyers] == 0]
         self.purchases[buyers] += counts
+        spent_before = value.spent[buyers] if life is not None else None
         revenue = value.book(day, buyers, counts, self.day_joined)
+        if life is not None:
+            life.on_orders(buyers, counts, value.spent[buyers] - spent_before)
         self.revenue += revenue
         self.today["revenue"] = revenue
         self.today["new_paying"] = int(first.size)
@@ -538,16 +612,34 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     def _after_campaign(self) -> None:
         """After the last day: members go on buying over the value horizon."""
         value = self.value
+        joiners = self._joiners[: self._cumulative_joined]
+        groups: dict[str, Any] = {}
+        life = self.group_life
+        if life is not None and value.horizon_days > 0:
+            orders_per_day = np.zeros(self.graph.n)
+            orders_per_day[joiners] = value.daily_orders(joiners, self._segment)
+            life.after_campaign(orders_per_day)
+            shape = life.week["purchases"].shape
+            groups = dict(
+                slow_from=life.slow_from(),
+                slow=self.config.groups.dead_purchase_factor,
+                home=life.home_group(),
+                week_orders=np.zeros(shape),
+                week_revenue=np.zeros(shape),
+            )
         value.after_campaign(
             HorizonView(
                 self.days,
-                self._joiners[: self._cumulative_joined],
+                joiners,
                 self._segment,
                 self.day_joined,
                 self.invites,
                 self._draws(value),
+                **groups,
             )
         )
+        if groups:
+            life.book_horizon(groups["week_orders"], groups["week_revenue"])
 
     def _purchase_view(self, day: int, buyers: np.ndarray) -> PurchaseView:
         revenue = self.config.behaviour.revenue_per_order
@@ -579,6 +671,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             return False
         platform = self.risk.platform
         if platform.active and not platform.blocked:  # its daily draw goes on
+            return False
+        if self.group_life is not None:  # groups go on living, and cost money
             return False
         return not (self._anyone_buys and self._cumulative_joined)
 

@@ -14,6 +14,7 @@ import numpy as np
 from sim.agents import ROLE_CLASSES, Role
 from sim.kernels import MEMBER
 from sim.population import Population
+from sim.roles import CameBy
 from sim.seeding import Starters, choose_kols, choose_seeds
 from sim.state import PeopleState
 
@@ -56,6 +57,9 @@ class People:
 
         self.role[self.seeds] = Role.SEED
         self.role[self.kols] = Role.KOL
+        self.came_by = records["came_by"]  # how each member came (sim.roles.CameBy)
+        self.came_by[self.seeds] = CameBy.SEED
+        self.came_by[self.kols] = CameBy.KOL
         starters = np.union1d(self.seeds, self.kols).astype(np.int64)
         # Segments and sharing propensities are drawn per person when first needed (at
         # joining, or when invited); ``segment`` and ``propensity`` draw everyone.

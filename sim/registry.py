@@ -10,6 +10,8 @@ from __future__ import annotations
 from sim import outputs
 from sim.channels import CHANNELS
 from sim.config import FAMILIES
+from sim.groups import GROUPS_OUTPUTS
+from sim.groups import RUNS_OUTPUTS as GROUP_RUNS_OUTPUTS
 from sim.lures import LURES
 from sim.mechanism import Output
 from sim.rewards import REWARDS
@@ -37,7 +39,15 @@ def mechanism_outputs() -> tuple[Output, ...]:
     """Every output a mechanism declares, in registry order (value models, lures,
     rewards, channels, risk): the value columns first, as planners read profit first."""
     channel_outputs = tuple(o for channel in CHANNELS for o in channel.outputs)
-    return VALUE.outputs() + LURES.outputs() + REWARDS.outputs() + channel_outputs + risk_outputs()
+    groups = GROUP_RUNS_OUTPUTS + GROUPS_OUTPUTS
+    return (
+        VALUE.outputs()
+        + LURES.outputs()
+        + REWARDS.outputs()
+        + channel_outputs
+        + risk_outputs()
+        + groups
+    )
 
 
 def decision_outcomes() -> tuple[Output, ...]:

@@ -47,6 +47,7 @@ SECTIONS = {
     "cascade": "The cascade",
     "quality": "Member quality",
     "risk": "Fraud and the platform",
+    "groups": "Chat groups and stores",
     "sweep": "Sweep",
     "tree": "Referral tree",
 }
@@ -196,6 +197,35 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
                 lambda: charts.platform_survival(runs, days),
             )
         )
+    groups = getattr(results, "groups", None)  # groups.parquet: groups that live and die
+    if groups is not None or "joined_store" in runs.columns:
+        entries += [
+            (
+                "group_survival",
+                "groups",
+                "The share of chat groups alive at each week's end, through the campaign "
+                "and the value horizon: median line, 90% band over runs. A group whose "
+                "activity stayed below the threshold for the set number of days is dead "
+                "(死群): shares into it reach nobody and its members drift out.",
+                lambda: charts.group_survival(groups, runs),
+            ),
+            (
+                "group_activity",
+                "groups",
+                "Activity (0-1) of a sample of groups in one run of each scenario: it "
+                "decays day by day and owners' activities, events, shares and purchases "
+                "lift it; members notice a share with the groups' attention × activity.",
+                lambda: charts.group_activity(groups, runs),
+            ),
+            (
+                "joins_by_channel",
+                "groups",
+                "Members joined by how they came: on a friend's invitation, on their own "
+                "(outside channel), or scanning a store's group QR code; mean over runs, "
+                "the whisker the 90% band of the total.",
+                lambda: charts.joins_by_channel(runs),
+            ),
+        ]
     params = charts.swept_parameters(runs, config)
     if params:
         entries.append(

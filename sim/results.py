@@ -36,6 +36,7 @@ class Results:
     members: pd.DataFrame | None = None
     sensitivity: pd.DataFrame | None = None
     weeks: pd.DataFrame | None = None  # the value horizon by week
+    groups: pd.DataFrame | None = None  # living groups by group and week
     config: dict[str, Any] = field(default_factory=dict)
     manifest: dict[str, Any] = field(default_factory=dict)
     path: Path | None = None
@@ -70,6 +71,7 @@ class Results:
             members=optional("members.parquet"),
             sensitivity=optional("sensitivity.parquet"),
             weeks=optional("weeks.parquet"),
+            groups=optional("groups.parquet"),
             config=tomllib.loads(config_file.read_text()) if config_file.is_file() else {},
             manifest=manifest,
             path=folder,

@@ -23,5 +23,17 @@ class Segment(IntEnum):
     JUNK = 2  # never buys; farms rewards
 
 
+class CameBy(IntEnum):
+    """How a member came (``came_by``): 0 for people who are not members."""
+
+    NOT_MEMBER = 0
+    SEED = 1
+    KOL = 2
+    REFERRAL = 3  # accepted an invitation
+    OUTSIDE = 4  # the outside channel ([external])
+    STORE = 5  # scanned a store's group QR code ([store])
+
+
 ROLE_NAMES = ("member", "seed", "kol")
+CAME_BY_NAMES = ("", "seed", "kol", "referral", "outside", "store")
 SEGMENT_NAMES = ("payer", "convertible", "junk")

@@ -42,6 +42,7 @@ class RunOutput:
     generations: pd.DataFrame
     members: pd.DataFrame | None
     weeks: pd.DataFrame | None = None  # with a value horizon
+    groups: pd.DataFrame | None = None  # with living groups (groups.lifecycle)
 
 
 def execute_run(task: RunTask) -> RunOutput:
@@ -96,7 +97,11 @@ def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
         weeks = model.weeks()
         for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
             weeks.insert(i, key, value)
-    return RunOutput(spec.run_id, summary, daily, generations, members, weeks)
+    groups = model.group_weeks()
+    if groups is not None:
+        for i, (key, value) in enumerate({**ident, "replicate": spec.replicate}.items()):
+            groups.insert(i, key, value)
+    return RunOutput(spec.run_id, summary, daily, generations, members, weeks, groups)
 
 
 def getattr_dotted(config: Config, key: str) -> Any:

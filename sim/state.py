@@ -46,9 +46,10 @@ PERSON = np.dtype(
             "role",
             "segment",
             "tally",  # converting invitations today (the delivery kernel's; kept 0)
+            "came_by",  # how a member came (sim.roles.CameBy), 0 for non-members
         ],
-        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "i4"],
-        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 56],
+        "formats": ["i8", "f8", "f8"] + ["i4"] * 7 + ["i1", "i1", "i4", "i1"],
+        "offsets": [0, 8, 16, 24, 28, 32, 36, 40, 44, 48, 52, 53, 56, 60],
         "itemsize": 64,
     }
 )

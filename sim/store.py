@@ -59,6 +59,7 @@ ENGINE_MODULES = (
     "experiment",
     "family",
     "graphs",
+    "groups",
     "incentives",
     "influence",
     "kernels",
@@ -135,10 +136,10 @@ def default_out_dir(study: Study, overrides: dict[str, Any] | None = None) -> Pa
 _NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
 STAGING = ".fission-staging"  # a --fresh run's new results, until they are complete
 SIGNATURE = "fission results"  # manifest.json's "format": Fission wrote this folder
-PART_KINDS = ("runs", "daily", "generations", "members", "weeks")  # runs: marks a run done
+PART_KINDS = ("runs", "daily", "generations", "members", "weeks", "groups")  # runs: marks done
 # Parts only some studies write: members with experiment.write_members, weeks with a
-# value horizon (value.horizon_days > 0).
-OPTIONAL_PARTS = ("members", "weeks")
+# value horizon (value.horizon_days > 0), groups with living groups (groups.lifecycle).
+OPTIONAL_PARTS = ("members", "weeks", "groups")
 _PART = re.compile(r"\d{8}\.parquet")
 _IMAGE = re.compile(r"[A-Za-z0-9_\-]+\.(?:png|svg)")
 
@@ -215,6 +216,7 @@ class ResultStore:
         "generations.parquet",
         "members.parquet",
         "weeks.parquet",
+        "groups.parquet",
         "sensitivity.parquet",
         "config.toml",
         "manifest.json",
@@ -344,6 +346,8 @@ class ResultStore:
             write_parquet(output.members, self.parts / "members" / name)
         if output.weeks is not None:
             write_parquet(output.weeks, self.parts / "weeks" / name)
+        if output.groups is not None:
+            write_parquet(output.groups, self.parts / "groups" / name)
         write_parquet(output.daily, self.parts / "daily" / name)
         write_parquet(output.generations, self.parts / "generations" / name)
         write_parquet(output.summary, self.parts / "runs" / name)
@@ -371,11 +375,16 @@ class ResultStore:
         if frames["weeks"]:
             weeks = pd.concat(frames["weeks"], ignore_index=True)
             weeks = weeks.sort_values(["run_id", "week"], kind="stable").reset_index(drop=True)
+        groups = None
+        if frames["groups"]:
+            groups = pd.concat(frames["groups"], ignore_index=True)
+            groups = groups.sort_values(["run_id", "group", "week"], kind="stable")
+            groups = groups.reset_index(drop=True)
         indices = sensitivity(self.study, self.design, runs)
         write_parquet(runs, self.work / "runs.parquet")
         write_parquet(daily, self.work / "daily.parquet")
         write_parquet(generations, self.work / "generations.parquet")
-        optional = {"members": members, "weeks": weeks, "sensitivity": indices}
+        optional = {"members": members, "weeks": weeks, "groups": groups, "sensitivity": indices}
         for name, table in ((f"{kind}.parquet", t) for kind, t in optional.items()):
             if table is not None:
                 write_parquet(table, self.work / name)

@@ -15,9 +15,11 @@ import numpy as np
 
 from sim.agents import KOL, ROLE_NAMES, SEGMENT_NAMES, Role, Segment
 from sim.graphs import Graph
+from sim.groups import GROUPS_OUTPUTS, RUNS_OUTPUTS
 from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
+from sim.roles import CameBy
 from sim.value import ValueSummaryView
 
 
@@ -25,10 +27,14 @@ class RunTables:
     """The output tables of a ``ReferralModel`` (a part of it; see the module docstring)."""
 
     def outputs(self) -> tuple[Output, ...]:
-        """The columns this run's mechanisms add to the core ones (``sim.outputs``); a risk
-        mechanism's only where it is modelled (``sim.risk``: off, it adds none)."""
-        used = [m for m in self._mechanisms if m.family != "risk" or m.active]
-        return tuple(o for m in used for o in m.outputs)
+        """The columns this run's mechanisms add to the core ones (``sim.outputs``), in
+        the summary's order: the value model's first; a channel's or a risk mechanism's
+        only where it is open or modelled (``sim.risk``: off, it adds none)."""
+        groups = RUNS_OUTPUTS + GROUPS_OUTPUTS if self.group_life is not None else ()
+        mechanisms = [self.value, *(m for m in self._mechanisms if m is not self.value)]
+        return (
+            tuple(o for m in mechanisms if getattr(m, "active", True) for o in m.outputs) + groups
+        )
 
     def summary(self) -> dict[str, Any]:
         """The run's outcome (one row of runs.parquet): the core columns
@@ -50,7 +56,9 @@ class RunTables:
         junk = int(by_segment[Segment.JUNK])
         deepest = int(self.generation[members].max(initial=-1))
         members = int(members.size)
-        total_cost = self.ledger.total_cost
+        life = self.group_life
+        # Group costs (owners, activities) on the campaign's days count in its cost.
+        total_cost = self.ledger.total_cost + (life.campaign_cost() if life else 0.0)
         daily = np.asarray(self._daily_new_joins)
         margin = self.config.behaviour.gross_margin
         return (
@@ -59,7 +67,8 @@ class RunTables:
                 "invited": int(np.count_nonzero(self.status & INVITED)),
                 "joined": joined,
                 "joined_via_referral": via_referral,
-                "joined_external": joined - via_referral,
+                # the outside channel's (a store's joiners have their own column)
+                "joined_external": int(np.count_nonzero(self.came_by[new] == CameBy.OUTSIDE)),
                 "paying": paying,
                 "junk_share": junk / joined if joined else math.nan,
                 "joined_payer": int(by_segment[Segment.PAYER]),
@@ -91,6 +100,7 @@ class RunTables:
             )
             | {key: value for m in self._mechanisms for key, value in m.results().items()}
             | self.risk.summary(joined, self.reward_cost + self.lure_cost)
+            | (life.results() if life else {})
         )
 
     def _cost_by_day(self) -> np.ndarray:
@@ -105,6 +115,10 @@ class RunTables:
             cost += np.bincount(start, minlength=days + 1) * KOL.fee(self.config)
         if self.risk.controls.checking:  # checks, outside the budget
             cost += self.risk.cost_by_day(days)
+        life = self.group_life
+        if life is not None:  # the groups' costs, over the horizon too
+            cost = np.r_[cost, np.zeros(max(0, life.cost_by_day.size - cost.size))]
+            cost[: life.cost_by_day.size] += life.cost_by_day
         return cost
 
     def generations(self) -> Any:
@@ -179,6 +193,14 @@ class RunTables:
                 & (self.role[people] == Role.MEMBER),
             }
         )
+
+    def group_weeks(self) -> Any:
+        """The living groups week by week (``groups.parquet``); None without them."""
+        import pandas as pd
+
+        if self.group_life is None:
+            return None
+        return pd.DataFrame(self.group_life.weeks())
 
     def weeks(self) -> Any:
         """The value horizon by week (empty without one): orders, revenue, margin, the

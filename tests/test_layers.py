@@ -23,6 +23,7 @@ SIM = ROOT / "sim"
 ENGINE = (
     "sim.config",
     "sim.graphs",
+    "sim.groups",
     "sim.agents",
     "sim.population",
     "sim.incentives",

@@ -85,9 +85,30 @@ def _family_keys(family: Family) -> tuple[str, ...]:
     return tuple(keys)
 
 
+# Tables whose keys the form writes only when the campaign says them or the planner
+# changed them (many keys, most left at their defaults).
+UNWRITTEN_DEFAULTS = ("groups", "store")
+
+
+def _section_keys(section: str) -> tuple[str, ...]:
+    """A table's keys as the form shows them, from its declaration (advanced keys and
+    those without a description left out)."""
+    fields = Config.model_fields[section].annotation.model_fields  # type: ignore[union-attr]
+    keys = []
+    for name, field in fields.items():
+        extra = field.json_schema_extra
+        if field.description and not (isinstance(extra, dict) and extra.get("advanced")):
+            keys.append(f"{section}.{name}")
+    return tuple(keys)
+
+
 PANELS["Lure (what the friend gets)"] = _family_keys(FAMILIES["lure"])
 PANELS["Reward (what the inviter gets)"] = _family_keys(FAMILIES["reward"])
 PANELS["Value (what members buy, after the campaign too)"] = _family_keys(FAMILIES["value"])
+# Chat groups (社群运营): who is in which, and with lifecycle, owners, activities, events,
+# screening; the store channel (门店引流). Every declared key, from sim.config.
+PANELS["Chat groups: owners, activities, rules"] = _section_keys("groups")
+PANELS["Store traffic (QR code in stores)"] = _section_keys("store")
 # Options the app cannot offer: an explicit id list has no control here.
 HIDDEN_OPTIONS = {"seeds.strategy": ("list",), "population.kol_strategy": ("list",)}
 # The choice that decides which of a section's keys apply.
@@ -386,7 +407,8 @@ def campaign_data(
             continue
         value = parse_value(control, values.get(key))
         kind = choices.get(SELECTORS.get(section, ""))
-        if name not in part and section in FAMILIES and _is_default(section, name, value, kind):
+        quiet = section in FAMILIES or section in UNWRITTEN_DEFAULTS
+        if name not in part and quiet and _is_default(section, name, value, kind):
             continue  # not written when the campaign did not say it and the form did not change it
         if control.kind == "edgelist":
             value = str(graph_file(graphs, value))
@@ -394,6 +416,9 @@ def campaign_data(
             part.pop(name, None)
         else:
             part[name] = value
+    for section in UNWRITTEN_DEFAULTS:  # a table the form left at its defaults
+        if data.get(section) == {}:
+            del data[section]
     graph = data["graph"]
     graph.pop("delimiter", None)
     if graph.get("kind") == "edgelist" and str(graph.get("path", "")).endswith(".csv"):
@@ -404,8 +429,11 @@ def campaign_data(
 def _is_default(section: str, name: str, value: Any, kind: str | None = None) -> bool:
     """Whether ``value`` is the key's default for the chosen kind (kinds may differ:
     ``value.spend`` is fixed for the daily model, gamma_gamma for bg_nbd)."""
-    family = FAMILIES[section]
-    field = family.field(name, kind if kind in family.members else None)
+    family = FAMILIES.get(section)
+    if family is not None:
+        field = family.field(name, kind if kind in family.members else None)
+    else:  # a table of its own (groups, store): its declared default
+        field = _section_model(section).model_fields[name]
     return not field.is_required() and value == field.get_default(call_default_factory=True)
 
 

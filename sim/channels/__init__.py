@@ -5,7 +5,8 @@ from __future__ import annotations
 
 from sim.channels.base import ArrivalView, JoinChannel
 from sim.channels.outside import OutsideChannel
+from sim.channels.store import StoreChannel
 
-CHANNELS: tuple[type[JoinChannel], ...] = (OutsideChannel,)
+CHANNELS: tuple[type[JoinChannel], ...] = (OutsideChannel, StoreChannel)
 
-__all__ = ["CHANNELS", "ArrivalView", "JoinChannel", "OutsideChannel"]
+__all__ = ["CHANNELS", "ArrivalView", "JoinChannel", "OutsideChannel", "StoreChannel"]

@@ -7,12 +7,15 @@ inviter and are generation 0.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
 
 from sim.mechanism import Draws, Mechanism
+from sim.money import Due
+from sim.roles import CameBy
 
 
 @dataclass(frozen=True)
@@ -22,11 +25,15 @@ class ArrivalView:
     day: int
     member: np.ndarray  # whether each person is a member at the start of the day (read only)
     draws: Draws
+    funded: bool = True  # whether the budget still funds incentives (a store's gift)
+    # The groups' entry rule: whether each of some people gets past it (None: no rule).
+    screen: Callable[[np.ndarray], np.ndarray] | None = None
 
 
 class JoinChannel(Mechanism):
     family = "channel"
     section: ClassVar[str]  # its config table
+    code: ClassVar[int] = CameBy.OUTSIDE  # how its joiners came (``came_by``)
 
     @property
     def active(self) -> bool:
@@ -36,3 +43,13 @@ class JoinChannel(Mechanism):
     def arrivals(self, view: ArrivalView) -> np.ndarray:
         """Who joins through this channel today (person numbers, not members)."""
         return np.zeros(0, dtype=np.int64)
+
+    def dues(self, funded: bool) -> list[Due]:
+        """What today's arrivals cost (settled in phase 6, before the lures' payments)."""
+        return []
+
+    def paid(self, yuan: float) -> None:
+        """What was paid of ``dues`` (yuan; the budget may cut it)."""
+
+    def joined_through(self, people: np.ndarray) -> None:
+        """Today's arrivals who joined through this channel (not on an invitation)."""

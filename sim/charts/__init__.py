@@ -32,6 +32,7 @@ Modules, one subject each (this package re-exports every public name, so
 * ``tree``: the referral tree of a typical run;
 * ``value``: after the campaign: the payback curve, members' survival, value by source;
 * ``risk``: money lost to fraud by design, the campaign's survival against the platform.
+* ``groups``: chat groups that live and die: their survival, activity, joins by channel.
 
 The charts import neither the simulation engine nor the experiment runner.
 """
@@ -66,6 +67,13 @@ from sim.charts.daily import (
     joins_over_time,
     joins_small_multiples,
 )
+from sim.charts.groups import (
+    GROUPS_HINT,
+    alive_share,
+    group_activity,
+    group_survival,
+    joins_by_channel,
+)
 from sim.charts.risk import (
     FRAUD_HINT,
     PLATFORM_HINT,
@@ -99,6 +107,7 @@ __all__ = [
     "FRAUD_HINT",
     "GENERATIONS_HINT",
     "GRID_VALUES",
+    "GROUPS_HINT",
     "HORIZON_HINT",
     "MEMBERS_HINT",
     "PLATFORM_HINT",
@@ -108,6 +117,7 @@ __all__ = [
     "TEMPLATE",
     "TREE_MAX_MEMBERS",
     "ChartUnavailable",
+    "alive_share",
     "budget_burndown",
     "comparison_cells",
     "comparison_figure",
@@ -120,6 +130,9 @@ __all__ = [
     "generation_share",
     "generation_sizes",
     "generation_table",
+    "group_activity",
+    "group_survival",
+    "joins_by_channel",
     "joins_over_time",
     "joins_small_multiples",
     "k_by_generation",

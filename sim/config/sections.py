@@ -14,6 +14,7 @@ from pydantic import BeforeValidator, Field, create_model, field_validator, mode
 
 from sim.channels import CHANNELS
 from sim.family import Family
+from sim.groups import ActivityParams, EventParams, OwnerParams, ScreeningParams
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
 from sim.rewards import REWARDS, RewardConfig
@@ -201,8 +202,9 @@ def _too_many_people(people: int, where: str = "") -> str:
     )
 
 
-class GroupsConfig(_Section):
-    """Chat groups (社群). A share into a group reaches every member, each with low attention."""
+class GroupStructure(_Section):
+    """Chat groups (社群): who is in which. A share into a group reaches every member,
+    each with low attention."""
 
     source: Literal["none", "hubs", "communities", "random"] = Field(
         "none",
@@ -215,6 +217,17 @@ class GroupsConfig(_Section):
     attention: Probability = Field(
         0.05, description="chance a group member notices one share into the group"
     )
+
+
+class GroupsConfig(ScreeningParams, EventParams, OwnerParams, ActivityParams, GroupStructure):
+    """Chat groups (社群): who is in which, and with ``lifecycle``, groups that live and
+    die: activity, owners, events, rules (``sim.groups``; docs/model.md §4)."""
+
+    @model_validator(mode="after")
+    def _events_fit(self) -> GroupsConfig:
+        if len(set(self.event_days)) != len(self.event_days):
+            raise ValueError("event_days lists a day twice")
+        return self
 
 
 class SegmentMix(_Section):
@@ -396,6 +409,8 @@ class CampaignTables(_Section):
     def _consistent(self) -> CampaignTables:
         if self.behaviour.channel.group > 0 and self.groups.source == "none":
             raise ValueError("behaviour.channel.group > 0 needs groups (groups.source)")
+        if self.groups.lifecycle and self.groups.source == "none":
+            raise ValueError("groups.lifecycle needs groups (groups.source)")
         if self.seeds.strategy == "kol" and self.population.kol_count == 0:
             raise ValueError("seeds.strategy 'kol' needs population.kol_count > 0")
         people = self.graph.people

@@ -114,7 +114,8 @@ def build_groups(
 def groups_of(config: Config, graph: Graph, graph_seed: int) -> Groups | None:
     """The chat groups of a campaign on this graph, built once per graph and settings
     and kept with the graph (``graph.community.groups``) for every replicate on it."""
-    key = f"{config.groups.model_dump_json()}:{graph_seed}"
+    g = config.groups  # only who is in which group: a group's life does not rebuild them
+    key = f"{g.source}:{g.mean_size}:{g.memberships}:{g.max_size}:{graph_seed}"
     kept = graph.community.groups
     if key not in kept:
         # the same community partition as community_spread seeding uses

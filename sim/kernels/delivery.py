@@ -114,9 +114,12 @@ def _deliver(
     Each sharer picks a channel (u < cut_direct: one-to-one; u < cut_feed: feed; else a
     group) and, in a group, one of their groups. One-to-one reaches ``direct_count``
     distinct random friends (all if fewer); a feed post every friend, each noticing with
-    ``feed_attention``; a group every other member, each noticing with the groups'
-    attention. Members get no invitation. The k-th invitation a person ever noticed
-    converts with probability chance[sharer] × appeal(segment) × repeat_factor^(k-1).
+    ``feed_attention``; a group every other member, each noticing with that group's
+    attention (0 for a dead group), and the group's share count goes up by one; an
+    invitation into a group converts with the entry rule's factor by segment too
+    (``screen``, when ``screening``). Members get no invitation. The k-th invitation a
+    person ever noticed converts with probability chance[sharer] × appeal(segment) ×
+    repeat_factor^(k-1).
     A person's inviter is the sender of the first converting invitation in a uniformly
     random order of their invitations: with saturation (repeat_factor < 1) sharers are
     taken in random order, which makes that order random; without it, whether an
@@ -143,7 +146,8 @@ def _deliver(
     # invitation (reference counting of the arrays it is passed); _appeal is inlined.
     cut_direct, cut_feed, direct_count, feed_attention = channels
     indptr, indices = graph
-    person_indptr, groups_of, group_indptr, group_members, group_attention = groups
+    person_indptr, groups_of, group_indptr, group_members, group_attention = groups[:5]
+    group_shares, screen, screening = groups[5:]
     status, seen, inviter, repeat_factor = people
     by_segment, offered, segment, everyone_drawn, segment_key, cuts = appeal
     invitees, tally = scratch
@@ -182,6 +186,7 @@ def _deliver(
         u = person_uniform(reach_key, reach_draws)
         reach_draws += 1
         attention = 1.0
+        screened = False  # the entry rule applies to invitations into a group
         first, degree = indptr[s], indptr[s + 1] - indptr[s]
         source, lo = indices, first  # today's reach: source[lo : lo + size]
         if u < cut_direct:  # some friends
@@ -209,9 +214,11 @@ def _deliver(
             u = person_uniform(reach_key, reach_draws)
             reach_draws += 1
             g = groups_of[person_indptr[s] + int(u * mine)]
+            group_shares[g] += 1
             size = group_indptr[g + 1] - group_indptr[g]
             source, lo = group_members, group_indptr[g]
-            attention = group_attention
+            attention = group_attention[g]
+            screened = screening
         # Which of these invitations need a look. Noticing (attention) and, once
         # noticed, converting without saturation are independent coin flips per
         # invitation, so the loop jumps from one "heads" to the next over a geometric
@@ -259,10 +266,13 @@ def _deliver(
             if state & MEMBER:
                 continue  # members get no invitation (the sharer too: a group holds them)
             if jumping_to_conversions:  # already counted and marked; this one converts at q
-                if by_segment:
-                    p = min(
-                        1.0, base * _appeal(t, offered, segment, everyone_drawn, segment_key, cuts)
-                    )
+                if by_segment or screened:
+                    p = base
+                    if by_segment:
+                        p *= _appeal(t, offered, segment, everyone_drawn, segment_key, cuts)
+                    p = min(1.0, p)
+                    if screened:  # a factor ≤ 1: q still bounds the chance
+                        p *= _appeal(t, screen, segment, everyone_drawn, segment_key, cuts)
                     converts = person_uniform(accept_key, accept_draws) * q < p
                     accept_draws += 1
                     if not converts:
@@ -279,6 +289,8 @@ def _deliver(
                     p = base
                 if by_segment:
                     p *= _appeal(t, offered, segment, everyone_drawn, segment_key, cuts)
+                if screened:
+                    p *= _appeal(t, screen, segment, everyone_drawn, segment_key, cuts)
                 status[t] = state | INVITED
                 converts = person_uniform(accept_key, accept_draws) < p
                 accept_draws += 1

@@ -54,7 +54,10 @@ class GroupLists(NamedTuple):
     groups_of: np.ndarray
     indptr: np.ndarray
     members: np.ndarray
-    attention: float  # chance a member notices one share into the group (probability)
+    attention: np.ndarray  # by group: chance a member notices one share into it (0: dead)
+    shares: np.ndarray  # by group: shares posted into it (counted here)
+    screen: np.ndarray  # by segment: the entry rule's factor on a group invitation's chance
+    screening: bool  # whether ``screen`` is not all 1 (sim.groups)
 
 
 class Reached(NamedTuple):

@@ -10,7 +10,7 @@ from sim.outputs.days import DAILY, DAILY_KEYS
 from sim.outputs.people import GENERATIONS, MEMBERS, MEMBERS_KEYS
 from sim.outputs.runs import IDENTIFIERS, RUNS
 
-TABLES = ("runs", "daily", "members", "generations", "weeks")
+TABLES = ("runs", "daily", "members", "generations", "weeks", "groups")
 
 # The key columns each table starts with (written by the experiment runner). The daily
 # and generations tables also carry `scenario`, `point` and `replicate`; docs/outputs.md
@@ -21,6 +21,7 @@ KEYS: dict[str, tuple[Output, ...]] = {
     "members": MEMBERS_KEYS,
     "generations": (),
     "weeks": (),
+    "groups": (),
 }
 
 CORE: dict[str, tuple[Output, ...]] = {
@@ -29,6 +30,7 @@ CORE: dict[str, tuple[Output, ...]] = {
     "members": MEMBERS,
     "generations": GENERATIONS,
     "weeks": (),  # every column comes from the value models (sim.value)
+    "groups": (),  # every column comes from the living groups (sim.groups)
 }
 
 DAILY_COLUMNS: tuple[str, ...] = tuple(o.name for o in DAILY)
@@ -77,7 +79,7 @@ def markdown_table(
     model's and the mechanisms'. ``after`` maps a column name to a ready row printed after
     its row (the runs table's *swept keys*). Ends with a newline."""
     after = after or {}
-    full = table not in ("generations", "weeks")  # no empty-when column: never empty
+    full = table not in ("generations", "weeks", "groups")  # no empty-when column: never empty
     head = ["column", "type", "unit", "definition"] + (["empty when"] if full else [])
     lines = ["| " + " | ".join(head) + " |", "| " + " | ".join(["---"] * len(head)) + " |"]
     for o in KEYS[table] + columns(table, extra):

@@ -115,8 +115,9 @@ RUNS: tuple[Output, ...] = (
     _runs(
         "joined_external",
         "people",
-        "`joined − joined_via_referral`: people who joined through the outside channel "
-        "(`external.daily_rate`) and accepted no invitation that day",
+        "people who joined through the outside channel (`external.daily_rate`) and accepted "
+        "no invitation that day: `joined − joined_via_referral − joined_store` (the store "
+        "channel's, when it is on)",
         type="int",
         label="joined through the outside channel (people)",
         fmt=",.0f",

@@ -12,7 +12,7 @@ From these come profit, customer lifetime value, the payback day and social valu
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
 import numpy as np
@@ -98,6 +98,14 @@ class HorizonView:
     day_joined: np.ndarray
     invites: np.ndarray
     draws: Draws
+    # Living groups (sim.groups): from day slow_from[i] on, every group of i's is dead and
+    # i buys × slow; i's orders are booked to group home[i] by week (week_orders,
+    # week_revenue: groups × weeks, added to). Empty arrays: no groups.
+    slow_from: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    slow: float = 1.0
+    home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
+    week_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    week_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
 
 
 @dataclass(frozen=True)
@@ -446,7 +454,15 @@ class ValueModel(Mechanism):
             (self.margin, self.discount),
             (self.orders, self.spent, self.worth),
             self.by_day,
+            (view.slow_from, view.slow, view.home, view.week_orders, view.week_revenue),
         )
+
+    def daily_orders(self, people: np.ndarray, segment: np.ndarray) -> np.ndarray:
+        """Each of ``people``'s expected orders per day after the campaign (0 once
+        dropped out): their segment's daily chance (the groups' horizon reads it)."""
+        b = self.behaviour.purchase_probability
+        chance = np.array([b.payer, b.convertible, 0.0])[segment[people]]
+        return np.where(self.dead[people], 0.0, chance)
 
     def _horizon_terms(
         self, view: HorizonView

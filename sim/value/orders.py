@@ -166,6 +166,7 @@ def horizon(
     money: tuple,
     books: tuple,
     by_day: tuple,
+    groups: tuple,
 ) -> None:
     """Every order of ``people`` in the ``days`` after ``last_day``, person by person.
 
@@ -182,29 +183,40 @@ def horizon(
         books: (orders, spent, worth) per person, added to.
         by_day: (orders, revenue, worth, dropouts) per horizon day (index 0 = the day
             after the campaign's last), added to.
+        groups: (slow_from, slow, home, week_orders, week_revenue): from day
+            ``slow_from[i]`` on (every group of i's dead) i's rate and chances are × ``slow``
+            (empty ``slow_from``: nobody slows); i's orders and revenue go to group
+            ``home[i]`` (−1: none; empty: no groups) in week ⌈t⌉ // 7 of the 2-d arrays.
+            With ``slow`` = 1 or no group dead, every draw is what it is without them.
     """
     customer, rate, segment, first_chance, dropout, dead = buying
     shape, scale, premium, decay, joined = spend
     margin, discount = money
     orders, spent, worth = books
     day_orders, day_revenue, day_worth, day_dropouts = by_day
+    slow_from, slow, home, week_orders, week_revenue = groups
     end = float(last_day + days)
     for k in range(people.size):
         i = people[k]
         if dead[i]:
             continue
+        # From this time on every group of i's is dead and i buys × slow (never: inf).
+        tau = slow_from[i] if slow_from.size and slow != 1.0 else math.inf
         counter = (last_day + 1) * DAY
         t = float(last_day)
         if not customer[i]:
             chance = first_chance[segment[i]]
             if chance <= 0.0:
                 continue
-            t += geometric(key, i, counter, chance)
+            if tau == math.inf:
+                t += geometric(key, i, counter, chance)
+            else:
+                t = _slowed_day(uniform(key, i, counter), t, chance, tau, slow)
             counter += 1
             if t > end:
                 continue
         else:
-            t = _next_order(key, i, counter, t, continuous, rate[i])
+            t = _next(key, i, counter, t, continuous, rate[i], tau, slow)
             counter += 1
         while t <= end:
             value, counter = order_value(
@@ -218,6 +230,10 @@ def horizon(
             day_orders[index] += 1
             day_revenue[index] += value
             day_worth[index] += worth_of
+            if home.size and home[i] >= 0:
+                week = (math.ceil(t) - 1) // 7
+                week_orders[home[i], week] += 1
+                week_revenue[home[i], week] += value
             if continuous and customer[i] and dropout[i] > 0.0:
                 if uniform(key, i, counter) < dropout[i]:
                     dead[i] = True
@@ -225,7 +241,7 @@ def horizon(
                     break
                 counter += 1
             customer[i] = True  # a convertible's first order makes them a customer
-            t = _next_order(key, i, counter, t, continuous, rate[i])
+            t = _next(key, i, counter, t, continuous, rate[i], tau, slow)
             counter += 1
 
 
@@ -239,3 +255,55 @@ def _next_order(
     if continuous:
         return t + exponential(key, person, counter, rate)
     return t + geometric(key, person, counter, rate)
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def _next(
+    key: np.uint64,
+    person: int,
+    counter: int,
+    t: float,
+    continuous: bool,
+    rate: float,
+    tau: float,
+    slow: float,
+) -> float:
+    """The next order after ``t``: at ``rate`` until ``tau`` and ``rate × slow`` after it,
+    from the one uniform the unslowed draw uses (the same order when it falls before tau)."""
+    if tau == math.inf:
+        return _next_order(key, person, counter, t, continuous, rate)
+    if rate <= 0.0:
+        return math.inf
+    u = uniform(key, person, counter)
+    if continuous:  # the exponential clock: −ln u of hazard spent at rate, then at rate × slow
+        need = -math.log(u)
+        before = rate * max(0.0, tau - t)
+        if need <= before:
+            return t + need / rate
+        if slow <= 0.0:
+            return math.inf
+        return max(t, tau) + (need - before) / (rate * slow)
+    return _slowed_day(u, t, rate, tau, slow)
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def _slowed_day(u: float, t: float, chance: float, tau: float, slow: float) -> float:
+    """The first day after ``t`` with a success, daily ``chance`` through day ``tau`` and
+    ``chance × slow`` after it, inverted from ``u`` as ``geometric`` does (the same day
+    when it falls by tau)."""
+    if chance >= 1.0 and tau > t:
+        return t + 1.0
+    m = max(0.0, math.floor(tau - t))  # days at the full chance
+    if chance < 1.0:
+        k = math.floor(math.log(u) / math.log1p(-chance)) + 1
+        if k <= m:
+            return t + k
+        spent = m * math.log1p(-chance)
+    else:
+        spent = 0.0
+    low = chance * slow
+    if low <= 0.0:
+        return math.inf
+    if low >= 1.0:
+        return t + m + 1
+    return t + m + math.floor((math.log(u) - spent) / math.log1p(-low)) + 1

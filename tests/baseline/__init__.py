@@ -1,8 +1,8 @@
 """The fixed-seed regression baseline: every shipped example config, run small.
 
 Each case is a shipped config with overrides that make it run in seconds (fewer people,
-replicates and sweep points); its tables (runs, daily, generations, and members where
-the config writes them) are stored as CSV under ``tests/baseline/<case>/``, floats
+replicates and sweep points); its tables (runs, daily, generations, and members and
+groups where the config writes them) are stored as CSV under ``tests/baseline/<case>/``, floats
 written with 17 significant digits so that reading them back gives the same bits.
 
 ``tests/test_baseline.py`` reruns every case and compares the tables exactly. Only
@@ -42,8 +42,17 @@ CASES: dict[str, tuple[str, dict[str, Any]]] = {
         "validation/independent_cascade.toml",
         {"graph.n": 5000, "experiment.replicates": 3, "experiment.days": 60},
     ),
+    "groups": (
+        "groups.toml",
+        {"graph.n": 2000, "experiment.replicates": 2, "value.horizon_days": 60},
+    ),
+    "store_traffic": (
+        "store_traffic.toml",
+        {"graph.n": 2000, "experiment.replicates": 2, "value.horizon_days": 60},
+    ),
 }
-TABLES = ("runs", "daily", "generations", "members")
+# groups: written only by the cases whose groups live and die
+TABLES = ("runs", "daily", "generations", "members", "groups")
 
 
 def run_case(name: str) -> dict[str, pd.DataFrame]:

@@ -1,0 +1,432 @@
+"""The groups of one run as things with a state: who is in each, its activity, whether
+it is alive, its owner, and the weekly record of it (docs/model.md §4).
+
+``GroupLife`` is driven by the model (``sim.model``): ``start_day`` before phase 1,
+``lists`` for delivery (phase 3), ``add_joiners`` after joining (phase 5),
+``purchase_factor`` and ``on_orders`` in phase 7, ``end_day`` after it; then
+``after_campaign`` carries the groups over the value horizon. It draws only from its own
+streams (``STREAMS``), and only when ``groups.lifecycle`` is on: without it the model
+never makes one.
+"""
+
+from __future__ import annotations
+
+import math
+from typing import Any
+
+import numpy as np
+
+from sim.graphs import Groups
+from sim.groups.activity import decay_per_day, median_lifetime, scheduled
+from sim.groups.owners import diligence, owner_count
+from sim.groups.screening import screen_factors
+from sim.kernels import MEMBER, GroupLists
+
+NEVER = np.iinfo(np.int64).max  # a leave day that never comes
+WEEK_COLUMNS = (
+    "members",
+    "campaign_members",
+    "activity",
+    "alive",
+    "shares",
+    "joins",
+    "purchases",
+    "commission",
+    "activity_costs",
+)
+
+
+class GroupLife:
+    """The living groups of one run.
+
+    Args:
+        params: the ``[groups]`` table (``sim.config.GroupsConfig``).
+        groups: the groups built on the graph (who is in each at the start).
+        days: the campaign's days; horizon: the value horizon's days after it.
+        draws: the run's generators by name (``STREAMS``).
+        index_dtype: the graph's person-number type (the delivery kernel's).
+    """
+
+    STREAMS = ("group_start", "group_owners", "group_drift", "screening")
+
+    def __init__(
+        self,
+        params: Any,
+        groups: Groups,
+        people: int,
+        days: int,
+        horizon: int,
+        draws: Any,
+        index_dtype: np.dtype,
+    ) -> None:
+        self.params = params
+        self.people = people
+        self.days = days
+        self.total_days = days + horizon
+        self.draws = draws
+        self.index_dtype = index_dtype
+        count = groups.count
+        self.count = count
+        # Memberships as pairs: kept when a member leaves (``listed`` False), so that
+        # "a member of a dead group" stays true after drifting out.
+        self.pair_group = np.repeat(np.arange(count, dtype=np.int64), groups.sizes())
+        self.pair_person = groups.members.astype(np.int64)
+        self.listed = np.ones(self.pair_person.size, dtype=bool)
+        self.leave_day = np.full(self.pair_person.size, NEVER, dtype=np.int64)
+        start = draws["group_start"]
+        self.activity = start.beta(params.initial_activity_a, params.initial_activity_b, count)
+        self.owners = owner_count(count, params.groups_per_owner)
+        self.owner_of = np.arange(count) // params.groups_per_owner
+        owner_diligence = diligence(params, self.owners, params.activities_per_week, start)
+        self.diligence = owner_diligence[self.owner_of]
+        self.alive = np.ones(count, dtype=bool)
+        self.quiet = np.zeros(count, dtype=np.int64)
+        self.died_day = np.full(count, math.inf)
+        self.decay = decay_per_day(params.activity_half_life_days)
+        self.screen = screen_factors(params)
+        self.screening = params.entry_screening > 0
+        self.events = frozenset(params.event_days)
+        weeks = max(1, -(-self.total_days // 7))
+        self.week = {name: np.zeros((count, weeks)) for name in WEEK_COLUMNS}
+        self.cost_by_day = np.zeros(self.total_days + 1)  # yuan, by day 0 … last
+        self.owner_cost = 0.0  # training, weekly pay and commission (yuan)
+        self.activity_spent = 0.0  # activities, events and revivals (yuan)
+        self.revivals = 0
+        self.shares = np.zeros(count, dtype=np.int64)  # today's, counted by the kernel
+        self.orders = np.zeros(count)  # today's orders by members
+        self.sales = np.zeros(count)  # today's revenue of members' orders (yuan)
+        self.joins = np.zeros(count)
+        self._lists: GroupLists | None = None
+        self._csr: Groups | None = None
+        self._dead_member: np.ndarray | None = None  # per person, when it changes
+        self._campaign = np.zeros(count)  # campaign members per group, at the last count
+        self._changed = True  # memberships or deaths changed since the horizon last looked
+
+    # -- the lists delivery reads -----------------------------------------------------
+
+    def _build(self) -> Groups:
+        if self._csr is None:
+            self._csr = Groups.from_pairs(
+                self.pair_person[self.listed],
+                self.pair_group[self.listed],
+                self.people,
+                self.count,
+            )
+        return self._csr
+
+    def attention(self) -> np.ndarray:
+        """Each group's attention today: groups.attention × activity (× the posting
+        rule's lift), at most 1; 0 for a dead group (a share into it reaches nobody)."""
+        p = self.params
+        lift = 1.0 + p.posting_attention_lift if p.posting_rule else 1.0
+        return np.where(self.alive, np.minimum(1.0, p.attention * self.activity * lift), 0.0)
+
+    def lists(self) -> GroupLists:
+        """The groups as the delivery kernel takes them today."""
+        if self._lists is None:
+            g = self._build()
+            self._lists = GroupLists(
+                g.person_indptr,
+                g.groups_of,
+                g.indptr,
+                g.members.astype(self.index_dtype, copy=False),
+                self.attention(),
+                self.shares,
+                self.screen,
+                self.screening,
+            )
+        return self._lists
+
+    # -- the day ----------------------------------------------------------------------
+
+    def start_day(self, day: int) -> None:
+        """Before phase 1: members of dead groups whose day has come leave them; today's
+        counts start at 0."""
+        leaving = self.leave_day == day
+        if leaving.any():
+            self.listed[leaving] = False
+            self._csr = None
+            self._changed = True
+        self._lists = None  # today's attention
+        self.shares.fill(0)
+        self.orders.fill(0)
+        self.sales.fill(0)
+        self.joins.fill(0)
+
+    def groups_of(self, people: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """(position in ``people``, group) for each group each of ``people`` is in now."""
+        g = self._build()
+        starts, ends = g.person_indptr[people], g.person_indptr[people + 1]
+        counts = ends - starts
+        which = np.repeat(np.arange(people.size), counts)
+        offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+        return which, g.groups_of[np.repeat(starts, counts) + offsets].astype(np.int64)
+
+    def add_to_groups(self, people: np.ndarray, group: np.ndarray) -> np.ndarray:
+        """Put ``people`` into ``group`` (one each) where it is alive and has room
+        (``max_size``); returns whether each got in."""
+        room = self.params.max_size - np.bincount(
+            self.pair_group[self.listed], minlength=self.count
+        )
+        got_in = np.zeros(people.size, dtype=bool)
+        for k in range(people.size):  # scanners of a day: a handful
+            g = group[k]
+            if g >= 0 and self.alive[g] and room[g] > 0:
+                room[g] -= 1
+                got_in[k] = True
+        if got_in.any():
+            self.pair_person = np.r_[self.pair_person, people[got_in]]
+            self.pair_group = np.r_[self.pair_group, group[got_in]]
+            self.listed = np.r_[self.listed, np.ones(int(got_in.sum()), dtype=bool)]
+            self.leave_day = np.r_[self.leave_day, np.full(int(got_in.sum()), NEVER)]
+            self._csr = None
+            self._lists = None
+            self._dead_member = None
+            self._changed = True
+        return got_in
+
+    def add_from_stores(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> None:
+        """Scanners join their store's group: group g belongs to store g mod
+        ``store_count``, and a scanner goes into the first of their store's groups that
+        is alive and has room; with none, they join the campaign only."""
+        self.add_to_groups(people, self._store_group(stores, store_count))
+
+    def _store_group(self, stores: np.ndarray, store_count: int) -> np.ndarray:
+        room = self.params.max_size - np.bincount(
+            self.pair_group[self.listed], minlength=self.count
+        )
+        open_group = self.alive & (room > 0)
+        chosen = np.full(stores.size, -1, dtype=np.int64)
+        for k in range(stores.size):
+            candidates = np.arange(stores[k], self.count, store_count)
+            usable = candidates[open_group[candidates]]
+            if usable.size:
+                chosen[k] = usable[0]
+        return chosen
+
+    def add_joiners(self, joined: np.ndarray) -> None:
+        """Count today's new campaign members in each group they are in (phase 5)."""
+        if joined.size:
+            _, groups = self.groups_of(joined)
+            self.joins += np.bincount(groups, minlength=self.count)
+
+    def purchase_factor(self, day: int, buyers: np.ndarray) -> np.ndarray | None:
+        """× each buyer's chance today: the event lift for members of a living group
+        with an event today, ``dead_purchase_factor`` for a member whose groups are all
+        dead. None when it is 1 for everyone."""
+        p = self.params
+        factor = None
+        if p.dead_purchase_factor != 1.0 and not self.alive.all():
+            dead = self.dead_members()[buyers]
+            if dead.any():
+                factor = np.where(dead, p.dead_purchase_factor, 1.0)
+        if day in self.events and p.event_purchase_lift != 1.0:
+            which, groups = self.groups_of(buyers)
+            lifted = np.zeros(buyers.size, dtype=bool)
+            lifted[which[self.alive[groups]]] = True
+            if lifted.any():
+                lift = np.where(lifted, p.event_purchase_lift, 1.0)
+                factor = lift if factor is None else factor * lift
+        return factor
+
+    def dead_members(self) -> np.ndarray:
+        """Per person: in at least one group, and every group they were ever in is dead."""
+        if self._dead_member is None:
+            ever = np.bincount(self.pair_person, minlength=self.people)
+            living = np.bincount(
+                self.pair_person, weights=self.alive[self.pair_group], minlength=self.people
+            )
+            self._dead_member = (ever > 0) & (living == 0)
+        return self._dead_member
+
+    def on_orders(self, buyers: np.ndarray, counts: np.ndarray, revenue: np.ndarray) -> None:
+        """Phase 7: orders count toward the activity of every group the buyer is in; their
+        revenue (yuan) is split evenly over those groups (the owners' commission base)."""
+        if buyers.size == 0:
+            return
+        which, groups = self.groups_of(buyers)
+        per_group = np.bincount(which, minlength=buyers.size)[which]
+        self.orders += np.bincount(groups, weights=counts[which], minlength=self.count)
+        self.sales += np.bincount(groups, weights=revenue[which] / per_group, minlength=self.count)
+
+    def end_day(
+        self, day: int, status: np.ndarray | None, expected_orders: np.ndarray | None = None
+    ) -> None:
+        """After phase 7 (and each horizon day): activities held, events, the day's
+        activity, deaths, costs and the weekly record. ``status``: everyone's status
+        bits (``sim.kernels``), for who is a member of the campaign (None keeps the last
+        count). ``expected_orders``: the horizon's orders per group per day, in place of
+        counted ones."""
+        p = self.params
+        week = (day - 1) // 7
+        costs = np.zeros(self.count)  # activities, events, revivals
+        lift = np.zeros(self.count)
+        if scheduled(day, p.activities_per_week):
+            u = self.draws["group_owners"].random(self.count)
+            held = u < self.diligence
+            revived = held & ~self.alive & p.revive_dead
+            held &= self.alive | revived
+            if revived.any():
+                self.alive[revived] = True
+                self.quiet[revived] = 0
+                self.died_day[revived] = math.inf
+                self.leave_day[np.isin(self.pair_group, np.flatnonzero(revived))] = NEVER
+                self.revivals += int(revived.sum())
+                self._changed = True
+                costs += revived * p.revival_cost_factor * p.activity_cost
+                self._lists = None
+                self._dead_member = None
+            costs += held * p.activity_cost
+            lift += held * p.activity_lift
+        if day in self.events:
+            costs += self.alive * p.event_cost
+            lift += self.alive * p.event_lift
+        orders = self.orders if expected_orders is None else expected_orders * self.alive
+        lift += p.share_lift * self.shares + p.purchase_lift * orders
+        self.activity = np.minimum(1.0, self.activity * self.decay + lift * self.alive)
+        self.quiet = np.where(self.activity < p.dead_threshold, self.quiet + 1, 0)
+        dying = self.alive & (self.quiet >= p.dead_after_days)
+        if dying.any():
+            self._die(day, dying)
+        commission = p.commission * self.sales
+        owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
+        owner_pay = p.owner_pay_per_week * int(owned.sum()) if day % 7 == 0 else 0.0
+        if day == 1:
+            owner_pay += p.training_cost * self.owners
+        self.owner_cost += owner_pay + float(commission.sum())
+        self.activity_spent += float(costs.sum())
+        self.cost_by_day[day] += owner_pay + float(commission.sum() + costs.sum())
+        w = self.week
+        w["shares"][:, week] += self.shares
+        w["joins"][:, week] += self.joins
+        w["purchases"][:, week] += self.orders
+        w["commission"][:, week] += commission
+        w["activity_costs"][:, week] += costs
+        if day % 7 == 0 or day == self.total_days:
+            listed = self.listed
+            w["members"][:, week] = np.bincount(self.pair_group[listed], minlength=self.count)
+            if status is not None:
+                member = (status[self.pair_person[listed]] & MEMBER) != 0
+                self._campaign = np.bincount(
+                    self.pair_group[listed],
+                    weights=member,
+                    minlength=self.count,
+                )
+            w["campaign_members"][:, week] = self._campaign
+            w["activity"][:, week] = self.activity
+            w["alive"][:, week] = self.alive
+
+    def _die(self, day: int, dying: np.ndarray) -> None:
+        """Groups die today: attention 0 from tomorrow, and each member drifts out after a
+        geometric number of days (``drift_rate`` per day)."""
+        self.alive[dying] = False
+        self.died_day[dying] = day
+        self._dead_member = None
+        self._changed = True
+        pairs = np.flatnonzero(dying[self.pair_group] & self.listed)
+        rate = self.params.drift_rate
+        if pairs.size and rate > 0:
+            self.leave_day[pairs] = day + self.draws["group_drift"].geometric(rate, pairs.size)
+
+    # -- after the campaign -----------------------------------------------------------
+
+    def after_campaign(self, orders_per_day: np.ndarray) -> None:
+        """Carry the groups over the value horizon, day by day (there are far fewer
+        groups than people): decay, owners' activities and events go on; members'
+        purchases lift activity at their expected daily orders (``orders_per_day``, per
+        person); nobody shares or joins. Sales and commission come in ``book_horizon``."""
+        expected = np.zeros(self.count)
+        for day in range(self.days + 1, self.total_days + 1):
+            self.start_day(day)
+            if self._changed:
+                self._changed = False
+                listed = self.listed
+                expected = np.bincount(
+                    self.pair_group[listed],
+                    weights=orders_per_day[self.pair_person[listed]],
+                    minlength=self.count,
+                )
+                dead = self.dead_members()
+                expected = expected - (1.0 - self.params.dead_purchase_factor) * np.bincount(
+                    self.pair_group[listed],
+                    weights=(orders_per_day * dead)[self.pair_person[listed]],
+                    minlength=self.count,
+                )
+            self.end_day(day, None, expected)
+
+    def slow_from(self) -> np.ndarray:
+        """Per person: the day from which every group they were ever in is dead (inf
+        when one lives to the end, or they are in none): they buy with
+        ``dead_purchase_factor`` from then on."""
+        last = np.full(self.people, -math.inf)
+        np.maximum.at(last, self.pair_person, self.died_day[self.pair_group])
+        return np.where(np.isfinite(last), last, math.inf)
+
+    def home_group(self) -> np.ndarray:
+        """Per person: the first group they are listed in (their orders' group), −1."""
+        home = np.full(self.people, -1, dtype=np.int64)
+        listed = np.flatnonzero(self.listed)[::-1]  # the first pair wins when written last
+        home[self.pair_person[listed]] = self.pair_group[listed]
+        return home
+
+    def book_horizon(self, orders: np.ndarray, revenue: np.ndarray) -> None:
+        """The horizon's orders and revenue (yuan) by group and week (from the value
+        model): purchases, and the owners' commission, booked on the week's last day."""
+        first_week = self.days // 7  # the week the horizon's first day falls in
+        p = self.params
+        w = self.week
+        w["purchases"][:, first_week:] += orders[:, first_week:]
+        commission = p.commission * revenue
+        commission[:, :first_week] = 0.0
+        w["commission"] += commission
+        by_week = commission.sum(axis=0)
+        for week in np.flatnonzero(by_week):
+            day = min((week + 1) * 7, self.total_days)
+            self.cost_by_day[day] += by_week[week]
+        self.owner_cost += float(by_week.sum())
+
+    # -- results ----------------------------------------------------------------------
+
+    def alive_on(self, day: int) -> float:
+        """Share of groups alive at the end of ``day``; NaN past the simulated days."""
+        if day > self.total_days or self.count == 0:
+            return math.nan
+        return float(np.mean(self.died_day > day))
+
+    def campaign_cost(self) -> float:
+        """Group costs paid on the campaign's days (yuan): in ``total_cost``."""
+        return float(self.cost_by_day[: self.days + 1].sum())
+
+    def results(self) -> dict[str, Any]:
+        """The groups' runs-table columns (``sim.groups.outputs.RUNS_OUTPUTS``)."""
+        lifetime = median_lifetime(self.died_day)
+        return {
+            "groups": self.count,
+            "group_owners": self.owners,
+            "groups_alive_end": int(np.count_nonzero(self.died_day > self.days)),
+            "groups_alive_horizon": int(np.count_nonzero(self.alive)),
+            "groups_alive_30": self.alive_on(30),
+            "groups_alive_90": self.alive_on(90),
+            "median_group_lifetime": lifetime,
+            "group_revivals": self.revivals,
+            "owner_cost": self.owner_cost,
+            "activity_cost": self.activity_spent,
+            "group_cost": self.campaign_cost(),
+        }
+
+    def weeks(self) -> dict[str, np.ndarray]:
+        """The groups week by week (``groups.parquet``): one row per group and week."""
+        count, weeks = self.week["members"].shape
+        table: dict[str, np.ndarray] = {
+            "group": np.repeat(np.arange(count), weeks),
+            "week": np.tile(np.arange(1, weeks + 1), count),
+            "last_day": np.tile(np.minimum(np.arange(1, weeks + 1) * 7, self.total_days), count),
+            "owner": np.repeat(self.owner_of, weeks),
+        }
+        for name in WEEK_COLUMNS:
+            table[name] = self.week[name].ravel()
+        for name in ("members", "campaign_members", "shares", "joins", "purchases"):
+            table[name] = table[name].astype(np.int64)
+        table["alive"] = table["alive"].astype(bool)
+        table["horizon"] = table["last_day"] > self.days
+        return table
