@@ -25,7 +25,9 @@ from sim.charts.common import (
     scenario_order,
     short_label,
 )
+from sim.lang import _
 from sim.registry import compared_outcomes
+from sim.wording import field_description, key_label
 
 # The outcomes a sweep is plotted against by default: those a planner decides on, from
 # the declarations (the same the Sobol indices are computed of).
@@ -80,22 +82,14 @@ GRID_VALUES = 12
 
 
 def parameter_label(key: str) -> str:
-    """A swept config key as an axis title, from its declaration in ``sim.config``:
-    "reward amount (yuan per successful invite)"; the key itself when undeclared."""
-    from sim.config import FAMILIES, Config
-
-    section, _, name = key.partition(".")
-    try:
-        family = FAMILIES.get(section)
-        if family is not None:
-            field = family.field(name)
-        else:
-            field = Config.model_fields[section].annotation.model_fields[name]  # type: ignore[union-attr]
-    except (KeyError, AttributeError):
+    """A swept config key as an axis title, in the planner's words (``sim.wording``) with
+    its declared description: "reward per friend brought in (yuan per successful invite)";
+    the key itself when the config does not declare it."""
+    description = field_description(key)
+    if description is None:
         return key
-    words = f"{section} {name.replace('_', ' ')}"
-    description = (field.description or "").split(";")[0].strip()
-    return f"{words} ({description})" if description else words
+    words = key_label(key)
+    return f"{words} ({_(description)})" if description else words
 
 
 def sweep_scatter(
