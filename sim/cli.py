@@ -657,7 +657,9 @@ def main(argv: list[str] | None = None) -> int:
             return seeds(args)
         return _validate(args)
     except ConfigError as err:
-        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
+        from sim.messages import shown
+
+        print(_("fission: error: {err}").format(err=shown(str(err))), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -261,7 +261,7 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
 
     def tree() -> go.Figure:
         if members is None:
-            raise ChartUnavailable(charts.MEMBERS_HINT)
+            raise ChartUnavailable(_(charts.MEMBERS_HINT))
         run_id = charts.representative_run(runs) if tree_run is None else tree_run
         return charts.referral_tree(members, run_id, runs=runs)
 

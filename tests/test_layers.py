@@ -60,6 +60,9 @@ FACES = (
     "sim.export",
     "sim.units",
     "sim.optimise",
+    "sim.lang",
+    "sim.wording",
+    "sim.messages",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",
