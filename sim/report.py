@@ -558,7 +558,7 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
     files beside the report it links to (the Excel workbook, the per-point table)."""
     name = str((results.config or {}).get("experiment", {}).get("name", "experiment"))
     name = str((results.manifest or {}).get("experiment", name))
-    title = _("Fission report: {name}").format(name=name)
+    page_title = _("Fission report: {name}").format(name=name)
     facts = "".join(
         f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(results)
     )
@@ -609,11 +609,11 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
         "<!DOCTYPE html>\n"
         f'<html lang="{HTML_LANG[current()]}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>{html.escape(title)}</title>"
+        f"<title>{html.escape(page_title)}</title>"
         f"<style>{_CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script>'
         "</head><body>"
-        f"<header><h1>{html.escape(title)}</h1>"
+        f"<header><h1>{html.escape(page_title)}</h1>"
         f'<dl class="facts">{facts}</dl><nav>{nav}</nav></header>'
         f"<main>{''.join(parts)}</main>"
         f"<script>{_LOADER % json.dumps(PLOTLY_CONFIG)}</script>"

@@ -413,7 +413,9 @@ def comparison_table(runs: pd.DataFrame) -> html.Div:
         for outcome in outcomes:
             text, mark = keyed.loc[(scenario, outcome), ["text", "mark"]]
             sign = {"best": " *", "indistinct": " ~"}.get(mark, "")
-            mean = float(table.loc[(scenario, outcome), "mean"])
+            r = table.loc[(scenario, outcome)]
+            mean = float(r["mean"])
+            text = units.interval(mean, r["p5"], r["p95"], units.unit_of(outcome))
             row.append(html.Td(text + sign, className=mark, **{"data-value": repr(mean)}))
         rows.append(html.Tr(row, **{"data-scenario": scenario}))
     legend = _(
