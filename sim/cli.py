@@ -3,7 +3,12 @@
 Bad input (a malformed or invalid config, a missing graph file, unknown ids) ends with a
 one-line error naming the field or file and line, exit code 2, and nothing written.
 
-Starting is cheap: this module imports only the standard library at the top, and each
+Texts are in the planner's language (``sim.lang``): ``--lang zh|en`` on every command,
+else the system locale. The language is read from the arguments before the parser is
+built, so ``--help`` speaks it too.
+
+Starting is cheap: this module imports only the standard library at the top (and
+``sim.lang``, which is standard library only), and each
 command imports what it uses when it runs (``--help`` loads nothing of the simulator;
 ``validate`` loads the config and study modules, numpy and pydantic, not the engine).
 """
@@ -14,6 +19,9 @@ import argparse
 import sys
 from collections.abc import Callable
 from pathlib import Path
+
+from sim import lang
+from sim.lang import _
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
@@ -63,152 +71,197 @@ EXAMPLES = {
 }
 
 
+def _examples(text: str) -> str:
+    """A command's examples with their heading in the current language."""
+    head, _sep, rest = text.partition("\n")
+    return {"examples:": _("examples:"), "example:": _("example:")}.get(head, head) + "\n" + rest
+
+
+def _add_lang(command: argparse.ArgumentParser) -> None:
+    command.add_argument(
+        "--lang",
+        choices=list(lang.LANGUAGES),
+        help=_(
+            "language of what is printed and written: zh (简体中文) or en (default: the "
+            "system locale, LANG)"
+        ),
+    )
+
+
+def language_of(argv: list[str]) -> str | None:
+    """The ``--lang`` the arguments ask for ("--lang zh" or "--lang=zh"), or None; an
+    unknown one is left to the parser to refuse."""
+    for i, arg in enumerate(argv):
+        value = None
+        if arg == "--lang" and i + 1 < len(argv):
+            value = argv[i + 1]
+        elif arg.startswith("--lang="):
+            value = arg.partition("=")[2]
+        if value in lang.LANGUAGES:
+            return value
+    return None
+
+
 def _parser() -> argparse.ArgumentParser:
     from sim.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="fission",
-        description="Rehearse a community referral campaign.",
-        epilog="`fission COMMAND --help` shows a command's options and examples.",
+        description=_("Rehearse a community referral campaign."),
+        epilog=_("`fission COMMAND --help` shows a command's options and examples."),
     )
     parser.add_argument("--version", action="version", version=f"fission {__version__}")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
 
     def command(name: str, **kw) -> argparse.ArgumentParser:
-        return commands.add_parser(
+        examples = EXAMPLES.get(name)
+        parser = commands.add_parser(
             name,
-            epilog=EXAMPLES.get(name),
+            epilog=_examples(examples) if examples else None,
             formatter_class=argparse.RawDescriptionHelpFormatter,
             **kw,
         )
+        _add_lang(parser)
+        return parser
 
-    run = command("run", help="run a study config and write its tables")
-    run.add_argument("config", type=Path, help="study config (TOML or YAML)")
-    run.add_argument("--out", type=Path, help="results folder (default results/<name>/)")
-    run.add_argument("--replicates", type=int, help="override experiment.replicates")
-    run.add_argument("--workers", type=int, default=1, help="1: in-process; N: local Dask")
-    run.add_argument("--address", help="a running Dask scheduler, e.g. tcp://host:8786")
-    run.add_argument("--fresh", action="store_true", help="replace results of another config")
+    run = command("run", help=_("run a study config and write its tables"))
+    run.add_argument("config", type=Path, help=_("study config (TOML or YAML)"))
+    run.add_argument("--out", type=Path, help=_("results folder (default results/<name>/)"))
+    run.add_argument("--replicates", type=int, help=_("override experiment.replicates"))
+    run.add_argument("--workers", type=int, default=1, help=_("1: in-process; N: local Dask"))
+    run.add_argument("--address", help=_("a running Dask scheduler, e.g. tcp://host:8786"))
+    run.add_argument("--fresh", action="store_true", help=_("replace results of another config"))
     run.add_argument(
         "--posterior",
         type=Path,
-        help="a calibration folder (its posterior.parquet): each replicate draws its behaviour",
+        help=_("a calibration folder (its posterior.parquet): each replicate draws its behaviour"),
     )
     run.add_argument(
-        "--xlsx", action="store_true", help="also write the Excel workbook results.xlsx"
+        "--xlsx", action="store_true", help=_("also write the Excel workbook results.xlsx")
     )
     _add_set(run)
 
-    validate = command("validate", help="check a config and show its runs")
+    validate = command("validate", help=_("check a config and show its runs"))
     validate.add_argument("config", type=Path)
     validate.add_argument("--replicates", type=int)
     _add_set(validate)
 
     app = command(
         "app",
-        help="start the live app (a web page on this machine)",
-        description="Start the live app. The page reads and writes only inside the folders "
-        "named here (graphs, save dir, results root), by name; beyond loopback every "
-        "request needs the token in the printed URL.",
+        help=_("start the live app (a web page on this machine)"),
+        description=_(
+            "Start the live app. The page reads and writes only inside the folders "
+            "named here (graphs, save dir, results root), by name; beyond loopback every "
+            "request needs the token in the printed URL."
+        ),
     )
-    app.add_argument("--port", type=int, default=8050, help="port (default 8050)")
+    app.add_argument("--port", type=int, default=8050, help=_("port (default 8050)"))
     app.add_argument(
         "--host",
         default="127.0.0.1",
-        help="address to listen on (default 127.0.0.1; 0.0.0.0: all, with a token)",
+        help=_("address to listen on (default 127.0.0.1; 0.0.0.0: all, with a token)"),
     )
     app.add_argument(
         "--allow-host",
         action="append",
         default=[],
         metavar="NAME",
-        help="a host name the page may be reached by beyond loopback (repeatable)",
+        help=_("a host name the page may be reached by beyond loopback (repeatable)"),
     )
     app.add_argument(
-        "--graphs", type=Path, help="folder of edge lists the app offers (default data/graphs)"
+        "--graphs", type=Path, help=_("folder of edge lists the app offers (default data/graphs)")
     )
     app.add_argument(
         "--save-dir",
         type=Path,
         default=Path("studies"),
-        help="folder Save as study writes in (default studies/)",
+        help=_("folder Save as study writes in (default studies/)"),
     )
     app.add_argument(
         "--results-root",
         type=Path,
         default=Path("results"),
-        help="folder whose results folders the app opens (default results/)",
+        help=_("folder whose results folders the app opens (default results/)"),
     )
-    app.add_argument("--results", type=Path, help="a results folder (in the root) to open at start")
-    app.add_argument("--workers", type=int, help="simulation processes (default: cores, max 4)")
     app.add_argument(
-        "--max-people", type=int, help="most people in a run's graph (default 1,000,000)"
+        "--results", type=Path, help=_("a results folder (in the root) to open at start")
     )
-    app.add_argument("--max-replicates", type=int, help="most replicates in a Run (default 1,000)")
+    app.add_argument("--workers", type=int, help=_("simulation processes (default: cores, max 4)"))
+    app.add_argument(
+        "--max-people", type=int, help=_("most people in a run's graph (default 1,000,000)")
+    )
+    app.add_argument(
+        "--max-replicates", type=int, help=_("most replicates in a Run (default 1,000)")
+    )
     app.add_argument(
         "--max-request-bytes",
         type=int,
-        help="largest request body, else 413 (default 32,000,000; pinned runs count)",
+        help=_("largest request body, else 413 (default 32,000,000; pinned runs count)"),
     )
 
-    report = command("report", help="(re)build report.html from a results folder")
-    report.add_argument("folder", type=Path, help="a results folder written by `fission run`")
+    report = command("report", help=_("(re)build report.html from a results folder"))
+    report.add_argument("folder", type=Path, help=_("a results folder written by `fission run`"))
     report.add_argument(
-        "--images", action="store_true", help="also export every chart to images/ (PNG, SVG)"
+        "--images", action="store_true", help=_("also export every chart to images/ (PNG, SVG)")
     )
 
-    export = command("export", help="write a results folder's numbers as an Excel workbook")
-    export.add_argument("folder", type=Path, help="a results folder written by `fission run`")
+    export = command("export", help=_("write a results folder's numbers as an Excel workbook"))
+    export.add_argument("folder", type=Path, help=_("a results folder written by `fission run`"))
     export.add_argument(
-        "--xlsx", action="store_true", required=True, help="write results.xlsx (Excel)"
+        "--xlsx", action="store_true", required=True, help=_("write results.xlsx (Excel)")
     )
 
     calibrate = command(
         "calibrate",
-        help="fit behaviour to a pilot's daily counts or observed cascades, or customer "
-        "value to orders",
+        help=_(
+            "fit behaviour to a pilot's daily counts or observed cascades, or customer "
+            "value to orders"
+        ),
     )
     calibrate.add_argument(
         "config",
         type=Path,
         nargs="?",
-        help="the pilot's config, with [calibration]; with --transactions, optional: a "
-        "config to write back with the fitted [value] (calibrated.toml)",
+        help=_(
+            "the pilot's config, with [calibration]; with --transactions, optional: a "
+            "config to write back with the fitted [value] (calibrated.toml)"
+        ),
     )
     data = calibrate.add_mutually_exclusive_group(required=True)
-    data.add_argument("--daily", type=Path, help="CSV: day, new_joins[, new_invites, ...]")
-    data.add_argument("--cascades", type=Path, help="cascades, one a line: user time,...")
+    data.add_argument("--daily", type=Path, help=_("CSV: day, new_joins[, new_invites, ...]"))
+    data.add_argument("--cascades", type=Path, help=_("cascades, one a line: user time,..."))
     data.add_argument(
         "--transactions",
         type=Path,
-        help="orders CSV: customer_id,date,amount (BG/NBD and Gamma-Gamma fit)",
+        help=_("orders CSV: customer_id,date,amount (BG/NBD and Gamma-Gamma fit)"),
     )
-    calibrate.add_argument("--min-size", type=int, default=1, help="cascades of >= N only")
+    calibrate.add_argument("--min-size", type=int, default=1, help=_("cascades of >= N only"))
     calibrate.add_argument(
-        "--until", help="with --transactions: the fit's last day, YYYY-MM-DD (default: last order)"
+        "--until",
+        help=_("with --transactions: the fit's last day, YYYY-MM-DD (default: last order)"),
     )
     calibrate.add_argument(
         "--out",
         type=Path,
-        help="fit folder (default fits/<name>/; fits/transactions/ with --transactions)",
+        help=_("fit folder (default fits/<name>/; fits/transactions/ with --transactions)"),
     )
     calibrate.add_argument(
-        "--workers", type=int, default=1, help="N > 1: parallel, faster, not bit-reproducible"
+        "--workers", type=int, default=1, help=_("N > 1: parallel, faster, not bit-reproducible")
     )
     calibrate.add_argument(
-        "--address", help="sample on a running Dask scheduler (not bit-reproducible)"
+        "--address", help=_("sample on a running Dask scheduler (not bit-reproducible)")
     )
     _add_set(calibrate)
 
     optimise = command(
-        "optimise", help="search the incentive design: what to launch, with its uncertainty"
+        "optimise", help=_("search the incentive design: what to launch, with its uncertainty")
     )
     optimise.fill = _optimise_arguments  # imported only for `fission optimise`
-    seeds = command("seeds", help="choose seed users (degree_discount, celf, imm)")
+    seeds = command("seeds", help=_("choose seed users (degree_discount, celf, imm)"))
     seeds.fill = _seeds_arguments  # they import sim.influence: only for `fission seeds`
 
-    completion = command("completion", help="print a shell completion script")
-    completion.add_argument("shell", choices=["bash"], help="the shell (bash)")
+    completion = command("completion", help=_("print a shell completion script"))
+    completion.add_argument("shell", choices=["bash"], help=_("the shell (bash)"))
     return parser
 
 
@@ -261,7 +314,7 @@ def _seeds_arguments(command: argparse.ArgumentParser) -> None:
 def _optimise_arguments(command: argparse.ArgumentParser) -> None:
     from sim.optimise.command import EXAMPLE, add_arguments
 
-    command.epilog = EXAMPLE
+    command.epilog = _examples(EXAMPLE)
     add_arguments(command)
     _add_set(command)
 
@@ -273,7 +326,7 @@ def _add_set(command: argparse.ArgumentParser) -> None:
         action="append",
         default=[],
         metavar="KEY=VALUE",
-        help="override a base config value, e.g. --set lure.value=8 (repeatable)",
+        help=_("override a base config value, e.g. --set lure.value=8 (repeatable)"),
     )
 
 
@@ -307,7 +360,11 @@ def _run(args: argparse.Namespace) -> int:
     name = study.base.experiment.name
     if args.out is None and overrides:
         changes = " ".join(f"{k}={v}" for k, v in overrides.items())
-        print(f"{name} with {changes}: results go to {out}/ (pass --out to choose)")
+        print(
+            _("{name} with {changes}: results go to {out}/ (pass --out to choose)").format(
+                name=name, changes=changes, out=out
+            )
+        )
     bar = tqdm(unit="run", desc=name, disable=not sys.stderr.isatty(), smoothing=0.05)
     progress = {"done": 0, "total": 0}
 
@@ -329,8 +386,11 @@ def _run(args: argparse.Namespace) -> int:
     except KeyboardInterrupt:
         bar.close()
         print(
-            "\nfission: stopped. {done} of {total} runs are saved in {out}/; run the same "
-            "command again to resume from there.".format(out=out, **progress),
+            "\n"
+            + _(
+                "fission: stopped. {done} of {total} runs are saved in {out}/; run the same "
+                "command again to resume from there."
+            ).format(out=out, **progress),
             file=sys.stderr,
         )
         return EXIT_INTERRUPTED
@@ -339,25 +399,36 @@ def _run(args: argparse.Namespace) -> int:
     scenarios = results.runs["scenario"].nunique()
     points = results.runs["point"].nunique()
     print(
-        f"{name}: {len(results.runs)} runs ({_count(scenarios, 'scenario')} x "
-        f"{_count(points, 'sweep point')} x {_count(study.replicates, 'replicate')}), "
-        f"{study.base.experiment.days} days"
+        _("{name}: {runs} runs ({scenarios} x {points} x {replicates}), {days} days").format(
+            name=name,
+            runs=len(results.runs),
+            scenarios=lang.ngettext("{n} scenario", "{n} scenarios", scenarios).format(n=scenarios),
+            points=lang.ngettext("{n} sweep point", "{n} sweep points", points).format(n=points),
+            replicates=lang.ngettext("{n} replicate", "{n} replicates", study.replicates).format(
+                n=study.replicates
+            ),
+            days=study.base.experiment.days,
+        )
     )
     if scenarios > 1:
         print(terminal.comparison_text(results.compare()))
         if points > 1:
-            print(f"Each scenario's numbers pool its {points} sweep points; point by point below.")
+            print(
+                _(
+                    "Each scenario's numbers pool its {points} sweep points; point by point below."
+                ).format(points=points)
+            )
     else:
         print(terminal.summary_text(results.runs, results.config))
     point_table = results.points()
     if point_table is not None:
-        print("\nPoint by point (each point's own runs, not pooled):")
+        print("\n" + _("Point by point (each point's own runs, not pooled):"))
         print(terminal.points_text(point_table, file=str(Path(out) / POINTS_FILE)))
     if args.xlsx:
         _write_workbook(Path(out), results)
     _write_report(Path(out), results)
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and p.name[0] != ".")
-    print(f"Results written to {out}/ ({', '.join(files)})")
+    print(_("Results written to {out}/ ({files})").format(out=out, files=", ".join(files)))
     return 0
 
 
@@ -368,7 +439,10 @@ def _write_report(out: Path, results) -> None:
     try:
         write_report(out, results=results)
     except Exception as err:
-        print(f"fission: warning: report.html not written: {err}", file=sys.stderr)
+        print(
+            _("fission: warning: report.html not written: {err}").format(err=err),
+            file=sys.stderr,
+        )
 
 
 def _write_workbook(out: Path, results) -> None:
@@ -378,7 +452,10 @@ def _write_workbook(out: Path, results) -> None:
     try:
         write_workbook(out, results=results)
     except Exception as err:
-        print(f"fission: warning: results.xlsx not written: {err}", file=sys.stderr)
+        print(
+            _("fission: warning: results.xlsx not written: {err}").format(err=err),
+            file=sys.stderr,
+        )
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -391,9 +468,9 @@ def _export(args: argparse.Namespace) -> int:
         if (args.folder / "report.html").is_file():
             write_report(args.folder)
     except FileNotFoundError as err:
-        print(f"fission: error: {err}", file=sys.stderr)
+        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
         return EXIT_BAD_INPUT
-    print(f"Workbook written to {path}")
+    print(_("Workbook written to {path}").format(path=path))
     return 0
 
 
@@ -403,14 +480,14 @@ def _report(args: argparse.Namespace) -> int:
     try:
         path = write_report(args.folder, images=args.images)
     except FileNotFoundError as err:
-        print(f"fission: error: {err}", file=sys.stderr)
+        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
         return EXIT_BAD_INPUT
     except RuntimeError as err:  # image export (kaleido and Chromium)
-        print(f"fission: error: {err}", file=sys.stderr)
+        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
         return 1
-    print(f"Report written to {path}")
+    print(_("Report written to {path}").format(path=path))
     if args.images:
-        print(f"Images written to {args.folder / 'images'}/")
+        print(_("Images written to {folder}/").format(folder=args.folder / "images"))
     return 0
 
 
@@ -429,10 +506,6 @@ def _posterior(folder: Path | None):
     return posterior_from_frame(pd.read_parquet(path), str(path))
 
 
-def _count(n: int, noun: str) -> str:
-    return f"{n} {noun}" + ("" if n == 1 else "s")
-
-
 def _validate(args: argparse.Namespace) -> int:
     """Check everything run would before running: the configs, the study's size, and the
     files they name (``sim.study.check_inputs``); the runs are counted, not listed."""
@@ -449,20 +522,40 @@ def _validate(args: argparse.Namespace) -> int:
     scenarios = [s.name for s in study.scenarios] or [BASE_SCENARIO]
     points = sweep_points(study.sweep, base.experiment.seed)
     runs = len(scenarios) * len(points) * study.replicates
-    print(f"{args.config}: valid. {runs} runs of {base.experiment.days} days")
-    print(f"  scenarios ({len(scenarios)}): {', '.join(scenarios)}")
-    method = study.sweep.method if study.sweep else "none"
-    print(f"  sweep: {method}, {len(points)} points")
+    print(
+        _("{config}: valid. {runs} runs of {days} days").format(
+            config=args.config, runs=runs, days=base.experiment.days
+        )
+    )
+    print(
+        "  "
+        + _("scenarios ({count}): {names}").format(count=len(scenarios), names=", ".join(scenarios))
+    )
+    method = study.sweep.method if study.sweep else _("none")
+    print("  " + _("sweep: {method}, {count} points").format(method=method, count=len(points)))
     for i, point in enumerate(points[:10]):
         if point:
-            print(f"    point {i}: " + ", ".join(f"{k} = {v!r}" for k, v in point))
+            values = ", ".join(f"{k} = {v!r}" for k, v in point)
+            print("    " + _("point {i}: {values}").format(i=i, values=values))
     if len(points) > 10:
-        print(f"    ... {len(points) - 10} more")
-    print(f"  replicates: {study.replicates}; root seed {base.experiment.seed}")
-    print(f"  graph: {base.graph.kind}; lure: {base.lure.kind}; reward: {base.reward.rule}")
+        print("    " + _("... {count} more").format(count=len(points) - 10))
+    print(
+        "  "
+        + _("replicates: {replicates}; root seed {seed}").format(
+            replicates=study.replicates, seed=base.experiment.seed
+        )
+    )
+    print(
+        "  "
+        + _("graph: {graph}; lure: {lure}; reward: {reward}").format(
+            graph=base.graph.kind, lure=base.lure.kind, reward=base.reward.rule
+        )
+    )
     switched = study.switched_away()
     if switched:
-        print("  keys dropped because a kind was switched (the new kind does not take them):")
+        print(
+            "  " + _("keys dropped because a kind was switched (the new kind does not take them):")
+        )
         for line in switched:
             print(f"    {line}")
     if space is not None:
@@ -501,14 +594,24 @@ def _app(args: argparse.Namespace) -> int:
             workers=args.workers,
         )
     except OSError as err:
-        print(f"fission: error: cannot listen on {args.host}:{args.port}: {err}", file=sys.stderr)
+        print(
+            _("fission: error: cannot listen on {host}:{port}: {err}").format(
+                host=args.host, port=args.port, err=err
+            ),
+            file=sys.stderr,
+        )
         return EXIT_BAD_INPUT
     signal.signal(signal.SIGTERM, lambda *_: sys.exit(0))  # stop the workers on SIGTERM too
-    print(f"Fission app on {server.url} (Ctrl-C to stop)")
+    print(_("Fission app on {url} (Ctrl-C to stop)").format(url=server.url))
     if server.token:
-        print("  Reachable beyond this machine: open the URL above (it carries the token).")
-    print(f"  Graphs from {graphs}/; studies saved in {args.save_dir}/")
-    print(f"  Results folders from {args.results_root}/")
+        print("  " + _("Reachable beyond this machine: open the URL above (it carries the token)."))
+    print(
+        "  "
+        + _("Graphs from {graphs}/; studies saved in {save}/").format(
+            graphs=graphs, save=args.save_dir
+        )
+    )
+    print("  " + _("Results folders from {root}/").format(root=args.results_root))
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
@@ -529,6 +632,8 @@ def _results_name(folder: Path | None, root: Path) -> str | None:
 
 
 def main(argv: list[str] | None = None) -> int:
+    argv = sys.argv[1:] if argv is None else list(argv)
+    lang.set_language(language_of(argv))  # before the parser: --help speaks it too
     args = _parser().parse_args(argv)
     from sim.config import ConfigError  # after parsing: `--help` needs no config
 
@@ -561,7 +666,9 @@ def main(argv: list[str] | None = None) -> int:
             return seeds(args)
         return _validate(args)
     except ConfigError as err:
-        print(f"fission: error: {err}", file=sys.stderr)
+        from sim.messages import shown
+
+        print(_("fission: error: {err}").format(err=shown(str(err))), file=sys.stderr)
         return EXIT_BAD_INPUT
 
 

@@ -31,26 +31,61 @@ from sim.charts import ChartUnavailable
 from sim.config import ConfigError
 from sim.extras import require
 from sim.files import FolderLock, commit, make_dirs, remove_leftovers, temp_dir, write_text
+from sim.lang import N_, _, current
 from sim.points import POINTS_FILE
 from sim.results import WORKBOOK_FILE, Results
+from sim.wording import option_label
 
 PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
 IMAGE_WIDTH = 1200  # px, for PNG and SVG export
 
-# Section id -> heading, in page order.
+# Section id -> heading (English; ``section_titles`` translates), in page order.
 SECTIONS = {
-    "comparison": "Scenarios compared",
-    "value": "Profit and value after the campaign",
-    "joins": "Joins over time",
-    "money": "Cost and return",
-    "budget": "Budget",
-    "cascade": "The cascade",
-    "quality": "Member quality",
-    "risk": "Fraud and the platform",
-    "groups": "Chat groups and stores",
-    "sweep": "Sweep",
-    "tree": "Referral tree",
+    "comparison": N_("Scenarios compared"),
+    "value": N_("Profit and value after the campaign"),
+    "joins": N_("Joins over time"),
+    "money": N_("Cost and return"),
+    "budget": N_("Budget"),
+    "cascade": N_("The cascade"),
+    "quality": N_("Member quality"),
+    "risk": N_("Fraud and the platform"),
+    "groups": N_("Chat groups and stores"),
+    "sweep": N_("Sweep"),
+    "tree": N_("Referral tree"),
 }
+# The page's language as HTML names it (fonts and line breaking follow it).
+HTML_LANG = {"en": "en", "zh": "zh-Hans"}
+
+
+# A chart's name where a note stands in for it (English; ``chart_name`` translates).
+CHART_NAMES = {
+    "payback": N_("payback"),
+    "survival": N_("survival"),
+    "value_by_source": N_("value by source"),
+    "cumulative_joins": N_("cumulative joins"),
+    "daily_joins": N_("daily joins"),
+    "cost_vs_paying": N_("cost vs paying"),
+    "roi": N_("ROI"),
+    "cost_per_paying": N_("cost per paying"),
+    "budget": N_("budget"),
+    "generation_sizes": N_("generation sizes"),
+    "generation_share": N_("generation share"),
+    "k_by_generation": N_("K by generation"),
+    "segment_mix": N_("segment mix"),
+    "sweep": N_("sweep"),
+    "sobol": N_("Sobol indices"),
+    "referral_tree": N_("referral tree"),
+}
+
+
+def chart_name(key: str) -> str:
+    """A chart's short name in the current language."""
+    return _(CHART_NAMES.get(key, key.replace("_", " ")))
+
+
+def section_titles() -> dict[str, str]:
+    """The sections' headings in the current language, in page order."""
+    return {key: _(title) for key, title in SECTIONS.items()}
 
 
 @dataclass(frozen=True)
@@ -78,99 +113,121 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
         (
             "payback",
             "value",
-            "Margin earned so far (undiscounted; median line, 90% band over runs) against "
-            "the campaign's total cost (dashed, mean). The diamond is the median payback "
-            "day, the day the margin first covers the cost; its whisker spans the 5th to "
-            "95th percentile of runs that paid back. After the campaign's last day the "
-            "curve is weekly.",
+            N_(
+                "Margin earned so far (undiscounted; median line, 90% band over runs) against "
+                "the campaign's total cost (dashed, mean). The diamond is the median payback "
+                "day, the day the margin first covers the cost; its whisker spans the 5th to "
+                "95th percentile of runs that paid back. After the campaign's last day the "
+                "curve is weekly."
+            ),
             lambda: charts.payback_curve(daily, weeks, runs, _gross_margin(config)),
         ),
         (
             "survival",
             "value",
-            "The share of joined members who may still buy, week by week after the "
-            "campaign: they drop out after orders (buy till you die); junk members and "
-            "reward hunters who left once paid are never counted.",
+            N_(
+                "The share of joined members who may still buy, week by week after the "
+                "campaign: they drop out after orders (buy till you die); junk members and "
+                "reward hunters who left once paid are never counted."
+            ),
             lambda: charts.survival_curve(weeks, runs),
         ),
         (
             "value_by_source",
             "value",
-            "Lifetime value (discounted margin over campaign + horizon) per member: each "
-            "group's own, and that of the people each group brought in (social value). "
-            "Seeds and KOLs buy nothing counted: their worth is who they bring.",
+            N_(
+                "Lifetime value (discounted margin over campaign + horizon) per member: each "
+                "group's own, and that of the people each group brought in (social value). "
+                "Seeds and KOLs buy nothing counted: their worth is who they bring."
+            ),
             lambda: charts.value_by_source(runs),
         ),
         (
             "cumulative_joins",
             "joins",
-            "Members who joined so far (seeds and KOLs not counted). Line: the median run; "
-            "shaded: the middle 90% of runs (5th to 95th percentile). With more than "
-            f"{charts.BANDS_AT_MOST} scenarios, one panel each.",
+            N_(
+                "Members who joined so far (seeds and KOLs not counted). Line: the median run; "
+                "shaded: the middle 90% of runs (5th to 95th percentile). With more than "
+                "{bands} scenarios, one panel each."
+            ),
             lambda: charts.joins_over_time(daily, cumulative=True),
         ),
         (
             "daily_joins",
             "joins",
-            "New members each day: median and 90% band over runs.",
+            N_("New members each day: median and 90% band over runs."),
             lambda: charts.joins_over_time(daily, cumulative=False),
         ),
         (
             "cost_vs_paying",
             "money",
-            "Each dot is one run, diamonds are scenario means. On the dashed efficient "
-            "frontier no other option is both cheaper and brings more paying members.",
+            N_(
+                "Each dot is one run, diamonds are scenario means. On the dashed efficient "
+                "frontier no other option is both cheaper and brings more paying members."
+            ),
             lambda: charts.cost_vs_paying(runs),
         ),
         (
             "roi",
             "money",
-            "ROI = (revenue × gross margin − total cost) ÷ total cost over the campaign "
-            "window; 0 is break-even. Box: middle half of runs; line: median; dashed: mean. "
-            "A scenario that spent nothing has no ROI and no box.",
+            N_(
+                "ROI = (revenue × gross margin − total cost) ÷ total cost over the campaign "
+                "window; 0 is break-even. Box: middle half of runs; line: median; dashed: mean. "
+                "A scenario that spent nothing has no ROI and no box."
+            ),
             lambda: charts.outcome_box(runs, "roi"),
         ),
         (
             "cost_per_paying",
             "money",
-            "Total cost ÷ paying members, per run. Runs with no paying member are left out.",
+            N_("Total cost ÷ paying members, per run. Runs with no paying member are left out."),
             lambda: charts.outcome_box(runs, "cost_per_paying"),
         ),
         (
             "budget",
             "budget",
-            "Top: budget left at the end of each day (lures and rewards; KOL fees are "
-            "outside it). Bottom: share of runs whose budget had run out by that day.",
+            N_(
+                "Top: budget left at the end of each day (lures and rewards; KOL fees are "
+                "outside it). Bottom: share of runs whose budget had run out by that day."
+            ),
             lambda: _budget_chart(daily, runs),
         ),
         (
             "generation_sizes",
             "cascade",
-            "Generation 0 is the seeds, KOLs and people who came by the outside channel; "
-            "generation g + 1 are the people generation g brought in.",
+            N_(
+                "Generation 0 is the seeds, KOLs and people who came by the outside channel; "
+                "generation g + 1 are the people generation g brought in."
+            ),
             lambda: charts.generation_sizes(runs, generations=generations, members=members),
         ),
         (
             "generation_share",
             "cascade",
-            "Where the joins came from: the share of joined members in each generation "
-            "(generation 0 here means the outside channel).",
+            N_(
+                "Where the joins came from: the share of joined members in each generation "
+                "(generation 0 here means the outside channel)."
+            ),
             lambda: charts.generation_share(runs, generations=generations, members=members),
         ),
         (
             "k_by_generation",
             "cascade",
-            "K-factor: people brought in per member. Left: ordinary members, generation by "
-            "generation (generation 1 was invited by the starters); below the dotted line "
-            "(K = 1) each generation is smaller than the one before. Right: what one seed "
-            "user and one KOL brought in, apart: starters share far more.",
+            N_(
+                "K-factor: people brought in per member. Left: ordinary members, generation by "
+                "generation (generation 1 was invited by the starters); below the dotted line "
+                "(K = 1) each generation is smaller than the one before. Right: what one seed "
+                "user and one KOL brought in, apart: starters share far more."
+            ),
             lambda: charts.k_by_generation(runs, generations=generations, members=members),
         ),
         (
             "segment_mix",
             "quality",
-            "Joined members by latent segment (the 271 rule): payers buy, convertible "
-            "members may, junk members (coupon hunters) never do.",
+            N_(
+                "Joined members by latent segment (the 271 rule): payers buy, convertible "
+                "members may, junk members (coupon hunters) never do."
+            ),
             lambda: charts.segment_mix(runs, members=members),
         ),
     ]
@@ -232,10 +289,12 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "sweep",
                 "sweep",
-                "A grid parameter: each sweep point's mean over its runs, the bar its middle "
-                "90% of runs, straight lines between points (nothing is smoothed between "
-                "grid values). A sampled parameter (lhs, sobol): every run a dot, the line "
-                "a local-linear trend (tricube weights over the nearest 60% of runs).",
+                N_(
+                    "A grid parameter: each sweep point's mean over its runs, the bar its middle "
+                    "90% of runs, straight lines between points (nothing is smoothed between "
+                    "grid values). A sampled parameter (lhs, sobol): every run a dot, the line "
+                    "a local-linear trend (tricube weights over the nearest 60% of runs)."
+                ),
                 lambda: charts.sweep_scatter(
                     runs, params, log_params=charts.log_parameters(config)
                 ),
@@ -246,15 +305,17 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "sobol",
                 "sweep",
-                "S1: share of an outcome's variance over the sweep explained by the "
-                "parameter alone; ST: including its interactions with the others.",
+                N_(
+                    "S1: share of an outcome's variance over the sweep explained by the "
+                    "parameter alone; ST: including its interactions with the others."
+                ),
                 lambda: charts.sobol_bars(results.sensitivity),
             )
         )
 
     def tree() -> go.Figure:
         if members is None:
-            raise ChartUnavailable(charts.MEMBERS_HINT)
+            raise ChartUnavailable(_(charts.MEMBERS_HINT))
         run_id = charts.representative_run(runs) if tree_run is None else tree_run
         return charts.referral_tree(members, run_id, runs=runs)
 
@@ -262,13 +323,16 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
         (
             "referral_tree",
             "tree",
-            "Who brought in whom in one typical run (the first scenario's run with the "
-            "median number joined). Colour: generation; size: people brought in.",
+            N_(
+                "Who brought in whom in one typical run (the first scenario's run with the "
+                "median number joined). Colour: generation; size: people brought in."
+            ),
             tree,
         )
     )
     out = []
     for key, section, caption, build in entries:
+        caption = _(caption).format(bands=charts.BANDS_AT_MOST)
         try:
             out.append(Chart(key, section, caption, figure=build()))
         except ChartUnavailable as why:
@@ -290,8 +354,9 @@ def _budget_chart(daily, runs) -> go.Figure:
     if never and "budget_left" in daily and daily["budget_left"].notna().any():
         left = float(daily.loc[daily["day"] == daily["day"].max(), "budget_left"].median())
         raise ChartUnavailable(
-            f"No run ran out of budget; a median of {units.number(left, 'yuan')} yuan "
-            "was left on the last day."
+            _("No run ran out of budget; a median of {left} yuan was left on the last day.").format(
+                left=units.number(left, "yuan")
+            )
         )
     return charts.budget_burndown(daily, runs)
 
@@ -320,22 +385,26 @@ def _table_html(results: Results) -> str:
             body.append("<tr>" + "".join(row) + "</tr>")
         points = results.runs["point"].nunique() if "point" in results.runs else 1
         pooled = (
-            f" Each scenario pools its {points} sweep points: the sweep section shows them "
-            "point by point."
+            " "
+            + _(
+                "Each scenario pools its {points} sweep points: the sweep section shows them "
+                "point by point."
+            ).format(points=points)
             if points > 1
             else ""
         )
-        legend = (
+        legend = _(
             "mean [5th, 95th percentile] over runs. <b>*</b> best scenario on the outcome; "
             "<b>~</b> its difference from the best is not distinguishable from noise "
             "(paired test, 95%, replicate r of every scenario shares random numbers). "
             "Total cost is shown, not ranked: a cost alone is no decision. – : undefined "
-            f"(nobody paid, or nothing was spent).{pooled}"
+            "(nobody paid, or nothing was spent)."
         )
         return (
-            '<table class="comparison" id="comparison-table"><thead><tr><th>scenario</th>'
+            '<table class="comparison" id="comparison-table"><thead><tr>'
+            f"<th>{html.escape(_('scenario'))}</th>"
             f"{head}</tr></thead><tbody>{''.join(body)}</tbody></table>"
-            f'<p class="legend">{legend}</p>'
+            f'<p class="legend">{legend}{html.escape(pooled)}</p>'
         )
     summary = results.summary_table()
     body = []
@@ -348,12 +417,18 @@ def _table_html(results: Results) -> str:
             f'<tr><th scope="row">{html.escape(charts.label(str(metric)))}</th>{values}'
             f"<td>{int(r['runs'])}</td></tr>"
         )
+    head = "".join(
+        f"<th>{html.escape(h)}</th>"
+        for h in (_("outcome"), _("mean"), _("5th percentile"), _("95th percentile"), _("runs"))
+    )
+    legend = _(
+        'Empty values are dropped first; "runs" says how many were left (e.g. the day the '
+        "budget ran out, over the runs where it did)."
+    )
     return (
-        '<table class="comparison" id="summary-table"><thead><tr><th>outcome</th>'
-        "<th>mean</th><th>5th percentile</th><th>95th percentile</th><th>runs</th></tr>"
+        f'<table class="comparison" id="summary-table"><thead><tr>{head}</tr>'
         f"</thead><tbody>{''.join(body)}</tbody></table>"
-        '<p class="legend">Empty values are dropped first; "runs" says how many were left '
-        "(e.g. the day the budget ran out, over the runs where it did).</p>"
+        f'<p class="legend">{html.escape(legend)}</p>'
     )
 
 
@@ -369,9 +444,12 @@ def _points_html(results: Results) -> str:
     outcomes = list(dict.fromkeys(points["outcome"]))
     several = points["scenario"].nunique() > 1
     keyed = points.set_index(["scenario", "point", "outcome"])
-    head = ("<th>scenario</th>" if several else "") + "<th>point</th>"
+    head = (f"<th>{html.escape(_('scenario'))}</th>" if several else "") + (
+        f"<th>{html.escape(_('point'))}</th>"
+    )
     head += "".join(f"<th>{html.escape(charts.parameter_label(p))}</th>" for p in params)
-    head += "<th>runs</th>" + "".join(f"<th>{html.escape(units.heading(o))}</th>" for o in outcomes)
+    head += f"<th>{html.escape(_('runs'))}</th>"
+    head += "".join(f"<th>{html.escape(units.heading(o))}</th>" for o in outcomes)
     body = []
     groups = list(points.groupby(["scenario", "point"], sort=False))
     for (s, point), part in groups[:POINT_ROWS]:
@@ -385,12 +463,23 @@ def _points_html(results: Results) -> str:
             cells.append(f"<td>{html.escape(text)}</td>")
         body.append("<tr>" + "".join(cells) + "</tr>")
     more = len(groups) - POINT_ROWS
-    note = f" The first {POINT_ROWS} of {len(groups)} points are shown." if more > 0 else ""
+    note = (
+        " "
+        + _("The first {shown} of {count} points are shown.").format(
+            shown=POINT_ROWS, count=len(groups)
+        )
+        if more > 0
+        else ""
+    )
+    legend = _(
+        "mean [5th, 95th percentile] over each sweep point's own runs (not pooled across "
+        "points). All points: {file}."
+    ).format(file=POINTS_FILE)
     return (
-        '<h3>Point by point</h3><div class="scroll"><table class="comparison" '
+        f"<h3>{html.escape(_('Point by point'))}</h3>"
+        '<div class="scroll"><table class="comparison" '
         f'id="points-table"><thead><tr>{head}</tr></thead><tbody>{"".join(body)}</tbody>'
-        '</table></div><p class="legend">mean [5th, 95th percentile] over each sweep '
-        f"point's own runs (not pooled across points). All points: {POINTS_FILE}.{note}</p>"
+        f'</table></div><p class="legend">{html.escape(legend + note)}</p>'
     )
 
 
@@ -400,33 +489,56 @@ def _facts(results: Results) -> list[tuple[str, str]]:
     graph = config.get("graph", {})
     sweep = config.get("sweep") or {}
     facts = [
-        ("runs", f"{len(runs):,}"),
-        ("scenarios", ", ".join(charts.scenario_order(runs))),
-        ("replicates", str(experiment.get("replicates", runs["replicate"].nunique()))),
-        ("days", str(experiment.get("days", int(results.daily["day"].max())))),
+        (_("runs"), f"{len(runs):,}"),
+        (_("scenarios"), ", ".join(charts.scenario_order(runs))),
+        (_("replicates"), str(experiment.get("replicates", runs["replicate"].nunique()))),
+        (_("days"), str(experiment.get("days", int(results.daily["day"].max())))),
     ]
     if sweep:
         points = runs["point"].nunique() if "point" in runs.columns else "?"
         over = ", ".join(sweep.get("params", {}))
-        facts.append(("sweep", f"{sweep.get('method')}, {points} points over {over}"))
+        facts.append(
+            (
+                _("sweep"),
+                _("{method}, {points} points over {over}").format(
+                    method=sweep.get("method"), points=points, over=over
+                ),
+            )
+        )
     if graph:
         size = f", n = {graph['n']:,}" if "n" in graph else ""
-        facts.append(("graph", f"{graph.get('kind')}{size}"))
+        kind = option_label("graph.kind", str(graph.get("kind")))
+        facts.append((_("graph"), f"{kind}{size}"))
     lure, reward = config.get("lure", {}), config.get("reward", {})
     if lure or reward:
         budget = reward.get("budget")
-        money = f"budget {budget:,.0f} yuan" if budget is not None else "no budget limit"
-        incentives = f"lure {lure.get('kind')}, reward {reward.get('rule')}, {money}"
+        money = (
+            _("budget {budget} yuan").format(budget=f"{budget:,.0f}")
+            if budget is not None
+            else _("no budget limit")
+        )
+        incentives = _("lure {lure}, reward {reward}, {money}").format(
+            lure=option_label("lure.kind", str(lure.get("kind"))),
+            reward=option_label("reward.rule", str(reward.get("rule"))),
+            money=money,
+        )
         varied = _varied_keys(config, ("lure.", "reward."))
         if varied:
-            incentives = (
-                f"vary by scenario or sweep point: {', '.join(varied)} (the base: {incentives})"
+            incentives = _("vary by scenario or sweep point: {keys} (the base: {base})").format(
+                keys=", ".join(varied), base=incentives
             )
-        facts.append(("incentives", incentives))
-    facts.append(("members table", "kept" if results.members is not None else "not kept"))
-    for key in ("finished", "fission_version", "config_hash", "root_seed"):
+        facts.append((_("incentives"), incentives))
+    kept = _("kept") if results.members is not None else _("not kept")
+    facts.append((_("members table"), kept))
+    names = {
+        "finished": N_("finished"),
+        "fission_version": N_("fission version"),
+        "config_hash": N_("config hash"),
+        "root_seed": N_("root seed"),
+    }
+    for key, name in names.items():
         if key in manifest:
-            facts.append((key.replace("_", " "), str(manifest[key])))
+            facts.append((_(name), str(manifest[key])))
     return facts
 
 
@@ -440,7 +552,8 @@ def _varied_keys(config: dict[str, Any], prefixes: tuple[str, ...]) -> list[str]
 
 
 _CSS = """
-body { font-family: system-ui, -apple-system, "Segoe UI", sans-serif; margin: 0;
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC",
+       "PingFang SC", "Microsoft YaHei", sans-serif; margin: 0;
        color: #222; background: #fafafa; }
 header, main { max-width: 1280px; margin: 0 auto; padding: 0 24px; }
 header { padding-top: 20px; }
@@ -499,26 +612,30 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
     files beside the report it links to (the Excel workbook, the per-point table)."""
     name = str((results.config or {}).get("experiment", {}).get("name", "experiment"))
     name = str((results.manifest or {}).get("experiment", name))
+    page_title = _("Fission report: {name}").format(name=name)
     facts = "".join(
         f"<dt>{html.escape(k)}</dt><dd>{html.escape(v)}</dd>" for k, v in _facts(results)
     )
     if files:
         links = ", ".join(f'<a href="{html.escape(f)}">{html.escape(f)}</a>' for f in files)
-        facts += f"<dt>files</dt><dd>{links}</dd>"
+        facts += f"<dt>{html.escape(_('files'))}</dt><dd>{links}</dd>"
     one = len(charts.scenario_order(results.runs)) == 1
-    first_title = "Outcomes" if one else SECTIONS["comparison"]
+    titles = section_titles()
+    first_title = _("Outcomes") if one else titles["comparison"]
     present = {"comparison"} | {c.section for c in chart_list}
-    titles = {**SECTIONS, "comparison": first_title}
+    titles["comparison"] = first_title
     nav = "".join(
         f'<a href="#{key}">{html.escape(title)}</a>'
         for key, title in titles.items()
         if key in present
     )
     parts = [
-        f'<section id="comparison"><h2>{first_title}</h2>'
+        f'<section id="comparison"><h2>{html.escape(first_title)}</h2>'
         f'<div class="scroll">{_table_html(results)}</div></section>'
     ]
-    for section, title in SECTIONS.items():
+    for section, title in titles.items():
+        if section == "comparison":
+            continue
         members = [c for c in chart_list if c.section == section]
         if not members:
             continue
@@ -531,7 +648,7 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
                 note = html.escape(chart.note or "").replace("`", "")
                 parts.append(
                     f'<figure class="chart" id="{chart.key}"><div class="note">'
-                    f"<b>{html.escape(chart.key.replace('_', ' '))}:</b> {note}</div>"
+                    f"<b>{html.escape(chart_name(chart.key))}:</b> {note}</div>"
                     f"{caption}</figure>"
                 )
                 continue
@@ -544,13 +661,13 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
         parts.append("</section>")
     return (
         "<!DOCTYPE html>\n"
-        '<html lang="en"><head><meta charset="utf-8">'
+        f'<html lang="{HTML_LANG[current()]}"><head><meta charset="utf-8">'
         '<meta name="viewport" content="width=device-width, initial-scale=1">'
-        f"<title>Fission report: {html.escape(name)}</title>"
+        f"<title>{html.escape(page_title)}</title>"
         f"<style>{_CSS}</style>"
         f'<script type="text/javascript">{get_plotlyjs()}</script>'
         "</head><body>"
-        f"<header><h1>Fission report: {html.escape(name)}</h1>"
+        f"<header><h1>{html.escape(page_title)}</h1>"
         f'<dl class="facts">{facts}</dl><nav>{nav}</nav></header>'
         f"<main>{''.join(parts)}</main>"
         f"<script>{_LOADER % json.dumps(PLOTLY_CONFIG)}</script>"

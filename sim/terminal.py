@@ -4,8 +4,8 @@ the sweep point by point, as plain-text tables that fit ``WIDTH`` columns.
 Widths are display widths (``display_width``): a Chinese character takes two columns in
 a terminal, so names like "优惠券 10" line up. A table wider than ``WIDTH`` is cut into
 blocks of columns, each repeating the key columns (scenario, point). Numbers are
-formatted by their declared unit (``sim.units``). Functions return text; the caller
-prints it.
+formatted by their declared unit (``sim.units``), texts are in the current language
+(``sim.lang``). Functions return text; the caller prints it.
 """
 
 from __future__ import annotations
@@ -18,6 +18,7 @@ import pandas as pd
 
 from sim import units
 from sim.compare import OUTCOMES
+from sim.lang import _
 from sim.results import SUMMARY_METRICS
 
 WIDTH = 100  # columns a table may take
@@ -112,15 +113,16 @@ def summary_text(runs: pd.DataFrame, config: dict | None = None) -> str:
             continue  # said in words below
         values = runs[metric].astype(float).dropna()
         unit = units.unit_of(metric)
-        name = units.heading(metric).split(" (")[0]
+        name = units.name(metric)
         if values.empty:
-            rows.append([name, units.UNDEFINED, "", f"0 of {len(runs)} runs"])
+            rows.append([name, units.UNDEFINED, "", _runs_of(0, len(runs))])
             continue
         low, high = values.quantile(0.05), values.quantile(0.95)
         span = f"{units.number(low, unit)} – {units.number(high, unit)}"
-        note = "" if len(values) == len(runs) else f"{len(values)} of {len(runs)} runs"
+        note = "" if len(values) == len(runs) else _runs_of(len(values), len(runs))
         rows.append([name, units.quantity(values.mean(), unit), span, note])
-    lines = [table(["outcome", "mean", "90% of runs", ""], rows, right=[False, True, True, False])]
+    header = [_("outcome"), _("mean"), _("90% of runs"), ""]
+    lines = [table(header, rows, right=[False, True, True, False])]
     lines.extend(budget_lines(runs, config))
     starters = starters_line(runs)
     if starters:
@@ -136,17 +138,19 @@ def budget_lines(runs: pd.DataFrame, config: dict | None = None) -> list[str]:
     if "budget_exhausted_day" in runs.columns:
         days = runs["budget_exhausted_day"].astype(float).dropna()
         if budget is None:
-            lines.append("budget: unlimited")
+            lines.append(_("budget: unlimited"))
         elif days.empty:
             lines.append(
-                "budget: {budget} yuan, lasted in every run".format(
+                _("budget: {budget} yuan, lasted in every run").format(
                     budget=units.number(float(budget), "yuan")
                 )
             )
         else:
             lines.append(
-                "budget: {budget} yuan, ran out in {out} of {runs} runs, "
-                "on day {day} on average".format(
+                _(
+                    "budget: {budget} yuan, ran out in {out} of {runs} runs, "
+                    "on day {day} on average"
+                ).format(
                     budget=units.number(float(budget), "yuan"),
                     out=len(days),
                     runs=len(runs),
@@ -158,10 +162,10 @@ def budget_lines(runs: pd.DataFrame, config: dict | None = None) -> list[str]:
         over = int((runs["total_cost"] > float(budget)).sum())
         if fees > 0 and over > 0:
             lines.append(
-                "KOL fees: {fees} yuan per run, paid outside the budget (total cost is over "
-                "it in {over} of {runs} runs)".format(
-                    fees=units.number(fees, "yuan"), over=over, runs=len(runs)
-                )
+                _(
+                    "KOL fees: {fees} yuan per run, paid outside the budget (total cost is "
+                    "over it in {over} of {runs} runs)"
+                ).format(fees=units.number(fees, "yuan"), over=over, runs=len(runs))
             )
     return lines
 
@@ -169,13 +173,18 @@ def budget_lines(runs: pd.DataFrame, config: dict | None = None) -> list[str]:
 def starters_line(runs: pd.DataFrame) -> str:
     """What one seed user and one KOL brought in on average (empty without the columns)."""
     parts = []
-    for column, phrase in (("k_seeds", "a seed user {k}"), ("k_kols", "a KOL {k}")):
+    phrases = (("k_seeds", _("a seed user {k}")), ("k_kols", _("a KOL {k}")))
+    for column, phrase in phrases:
         if column in runs.columns and runs[column].notna().any():
             k = units.number(float(runs[column].mean()), "people per member")
             parts.append(phrase.format(k=k))
     if not parts:
         return ""
-    return "starters: people brought in, on average: {list}".format(list=", ".join(parts))
+    return _("starters: people brought in, on average: {list}").format(list=_(", ").join(parts))
+
+
+def _runs_of(some: int, runs: int) -> str:
+    return _("{some} of {runs} runs").format(some=some, runs=runs)
 
 
 # ------------------------------------------------------------------ several scenarios
@@ -195,8 +204,8 @@ def comparison_text(compared: pd.DataFrame, *, width: int = WIDTH) -> str:
             mark = "*" if r["best"] else ("~" if r["indistinct"] else " ")
             row.append(units.interval(r["mean"], r["p5"], r["p95"], units.unit_of(o)) + mark)
         rows.append(row)
-    header = ["scenario", *(units.heading(o) for o in outcomes)]
-    legend = (
+    header = [_("scenario"), *(units.heading(o) for o in outcomes)]
+    legend = _(
         "mean [5th, 95th percentile] over runs. * best; ~ not distinguishable from the best\n"
         "(paired test, 95%). Total cost is shown, not ranked: a cost alone is no decision."
     )
@@ -225,13 +234,14 @@ def points_text(points: pd.DataFrame, *, width: int = WIDTH, file: str = "") -> 
             row.append(units.interval(r["mean"], r["p5"], r["p95"], units.unit_of(o)))
         rows.append(row)
     keys = (1 if several else 0) + 1 + len(params)
-    header = (["scenario"] if several else []) + ["point", *params, "runs"]
+    header = ([_("scenario")] if several else []) + [_("point"), *params, _("runs")]
     header += [units.heading(o) for o in outcomes]
     shown = rows[:MAX_POINT_ROWS]
     text = table(header, shown, keys=keys, width=width)
     if len(rows) > len(shown):
-        text += f"\n… {len(rows) - len(shown)} more rows in {file}"
-    return text + "\nmean [5th, 95th percentile] over each point's runs"
+        more = _("… {count} more rows in {file}").format(count=len(rows) - len(shown), file=file)
+        text += "\n" + more
+    return text + "\n" + _("mean [5th, 95th percentile] over each point's runs")
 
 
 def _param_text(value: object) -> str:

@@ -4,13 +4,16 @@ with one; "–" for a number that does not exist (nobody paid, nothing was spent
 
 The terminal, the report's tables and the Excel workbook format through here, so one
 outcome reads the same everywhere. Every text is a whole phrase with placeholders (no
-sentence built by concatenation), ready to be wrapped for translation.
+sentence built by concatenation), in the current language (``sim.lang``): declared
+labels are translated when shown, and so are the units.
 """
 
 from __future__ import annotations
 
 import math
+import re
 
+from sim.lang import N_, _
 from sim.registry import find
 
 UNDEFINED = "–"
@@ -18,18 +21,21 @@ UNDEFINED = "–"
 # How a unit is shown after a number, and as a table heading's unit. A share and the ROI
 # (declared as a ratio) are shown as percentages.
 _SHOWN_UNIT = {
-    "people": "people",
-    "yuan": "yuan",
-    "yuan per person": "yuan",
+    "people": N_("people"),
+    "yuan": N_("yuan"),
+    "yuan per person": N_("yuan"),
     "share": "%",
     "ratio": "%",
-    "people per member": "per member",
-    "day": "day",
-    "days": "days",
-    "orders": "orders",
-    "invitations": "invitations",
-    "generations": "generations",
+    "people per member": N_("per member"),
+    "day": N_("day"),
+    "days": N_("days"),
+    "orders": N_("orders"),
+    "invitations": N_("invitations"),
+    "generations": N_("generations"),
+    "probability": N_("probability"),
 }
+# A label's trailing unit, in ASCII or full-width brackets: "joined (people)", "加入（人）".
+_TRAILING_UNIT = re.compile(r"\s*[(（][^()（）]*[)）]\s*$")
 
 
 def unit_of(outcome: str) -> str:
@@ -39,8 +45,27 @@ def unit_of(outcome: str) -> str:
 
 
 def shown_unit(unit: str) -> str:
-    """The unit as a heading shows it: "%" for shares and ratios, "yuan" for money."""
-    return _SHOWN_UNIT.get(unit, unit)
+    """The unit as a heading shows it, translated: "%" for shares and ratios, "yuan"
+    (元) for money."""
+    return _(_SHOWN_UNIT.get(unit, unit))
+
+
+def without_unit(label: str) -> str:
+    """A label without its trailing unit: "joined (people)" -> "joined"."""
+    return _TRAILING_UNIT.sub("", label)
+
+
+def name(outcome: str) -> str:
+    """An outcome's short name without its unit, translated: "joined", "已加入"."""
+    declared = find(outcome, table="runs") or find(outcome)
+    if declared is None:
+        return outcome
+    return without_unit(_(declared.short or declared.label or outcome))
+
+
+def with_unit(name: str, unit: str) -> str:
+    """A heading: a name and its (shown, translated) unit, "joined (people)"."""
+    return _("{name} ({unit})").format(name=name, unit=unit) if unit else name
 
 
 def heading(outcome: str) -> str:
@@ -48,10 +73,7 @@ def heading(outcome: str) -> str:
     declared = find(outcome, table="runs") or find(outcome)
     if declared is None:
         return outcome
-    name = declared.short or declared.label or outcome
-    name = name.split(" (")[0]
-    unit = shown_unit(declared.unit)
-    return f"{name} ({unit})" if unit else name
+    return with_unit(name(outcome), shown_unit(declared.unit))
 
 
 def number(value: float | None, unit: str) -> str:
@@ -83,8 +105,8 @@ def quantity(value: float | None, unit: str) -> str:
     if text == UNDEFINED or unit in ("share", "ratio", ""):
         return text
     if unit == "day":
-        return f"day {text}"
-    return f"{text} {shown_unit(unit)}"
+        return _("day {n}").format(n=text)
+    return _("{n} {unit}").format(n=text, unit=shown_unit(unit))
 
 
 def interval(mean: float, low: float, high: float, unit: str) -> str:

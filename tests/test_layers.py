@@ -62,6 +62,9 @@ FACES = (
     "sim.export",
     "sim.units",
     "sim.optimise",
+    "sim.lang",
+    "sim.wording",
+    "sim.messages",
 )
 EXPERIMENT_LAYER = (
     "sim.experiment",

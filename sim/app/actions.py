@@ -24,6 +24,8 @@ from sim.app.limits import DEFAULT_LIMITS, Limits
 from sim.app.store import frame_from_store, frame_to_store, summary_to_store
 from sim.config import ConfigError
 from sim.files import make_dirs, write_text
+from sim.lang import _
+from sim.messages import field_of, problem_text, shown
 from sim.results import Results
 from sim.study import expand
 
@@ -33,10 +35,14 @@ SAVED_HEADER = "# Saved by the Fission app"
 
 @dataclass(frozen=True)
 class Message:
-    """A line for the planner: ``kind`` is "ok", "error" or "" (neutral)."""
+    """A line for the planner: ``kind`` is "ok", "error" or "" (neutral); ``field`` the
+    dotted key an error is about (shown under its control too), ``problem`` the error
+    without the key."""
 
     text: str
     kind: str = ""
+    field: str | None = None
+    problem: str = ""
 
     @property
     def css(self) -> str:
@@ -60,15 +66,21 @@ def start_run(
         total = len(expand(study).runs)
         job_id = board.submit(data, BASE_DIR, total, tab)
     except (ConfigError, TabBusy) as err:
-        return None, Message(str(err), "error")
-    return {"id": job_id, "data": data, "total": total}, Message("Starting…")
+        return None, error_message(str(err))
+    return {"id": job_id, "data": data, "total": total}, Message(_("Starting…"))
+
+
+def error_message(text: str) -> Message:
+    """An error in the current language, with the field it names (if any)."""
+    key, problem = field_of(text)
+    return Message(shown(text), "error", key, problem_text(problem) if key else "")
 
 
 def cancel_run(board: JobBoard, job: dict[str, Any] | None, tab: str | None = None) -> Message:
     """Stop the tab's job: no more of its runs start (``JobBoard.cancel``)."""
     if job and board.cancel(job.get("id"), tab):
-        return Message("Cancelling…")
-    return Message("Nothing to cancel.")
+        return Message(_("Cancelling…"))
+    return Message(_("Nothing to cancel."))
 
 
 @dataclass(frozen=True)
@@ -89,15 +101,19 @@ def poll_job(board: JobBoard, job: dict[str, Any]) -> Poll:
     total = status.total or job["total"]
     if status.state in ("queued", "running"):
         if status.state == "queued" and not status.done:
-            text = "Waiting for a free worker…"
+            text = _("Waiting for a free worker…")
         else:
-            text = f"Running: {status.done} of {total} runs ({status.seconds:.1f} s)"
+            text = _("Running: {done} of {total} runs ({seconds} s)").format(
+                done=status.done, total=total, seconds=f"{status.seconds:.1f}"
+            )
         return Poll(False, None, Message(text), status.done, total)
     if status.state == "cancelled":
-        text = f"Cancelled after {status.done} of {total} runs."
+        text = _("Cancelled after {done} of {total} runs.").format(done=status.done, total=total)
         return Poll(True, None, Message(text), status.done, total)
     if status.state != "done" or status.result is None:
-        error = status.error or "the run was lost (the server restarted?); click Run again"
+        if status.error:
+            return Poll(True, None, error_message(status.error), 0, total)
+        error = _("the run was lost (the server restarted?); click Run again")
         return Poll(True, None, Message(error, "error"), 0, total)
     result = status.result
     current = {
@@ -110,7 +126,9 @@ def poll_job(board: JobBoard, job: dict[str, Any]) -> Poll:
         "seconds": status.seconds,
     }
     days = job["data"]["experiment"]["days"]
-    text = f"Done: {total} runs of {days} days in {status.seconds:.1f} s."
+    text = _("Done: {runs} runs of {days} days in {seconds} s.").format(
+        runs=total, days=days, seconds=f"{status.seconds:.1f}"
+    )
     return Poll(True, current, Message(text, "ok"), total, total)
 
 
@@ -120,15 +138,17 @@ def pin_run(
     """Add the current run to the pinned scenarios under ``name`` (default "scenario N");
     None (nothing changed) when there is no run or the name is taken."""
     if not current:
-        return None, Message("Run a campaign before pinning it.", "error")
-    name = (name or "").strip() or f"scenario {len(pins) + 1}"
+        return None, Message(_("Run a campaign before pinning it."), "error")
+    name = (name or "").strip() or _("scenario {n}").format(n=len(pins) + 1)
     if any(p["name"] == name for p in pins):
-        return None, Message(f"A scenario is already named {name!r}.", "error")
-    return [*pins, {**current, "name": name}], Message(f"Pinned {name!r}.", "ok")
+        return None, Message(_("A scenario is already named {name!r}.").format(name=name), "error")
+    return [*pins, {**current, "name": name}], Message(
+        _("Pinned {name!r}.").format(name=name), "ok"
+    )
 
 
 def unpin(pins: list[dict[str, Any]], name: str) -> tuple[list[dict[str, Any]], Message]:
-    return [p for p in pins if p["name"] != name], Message(f"Removed {name!r}.")
+    return [p for p in pins if p["name"] != name], Message(_("Removed {name!r}.").format(name=name))
 
 
 def pinned_results(pins: list[dict[str, Any]]) -> Results:
@@ -237,10 +257,15 @@ def save_study(
         make_dirs(Path(folder))
         write_text(target, text)
     except (ConfigError, OSError) as err:
-        return None, Message(str(err), "error")
+        return None, error_message(str(err))
     counts = sorted({p["data"]["experiment"]["replicates"] for p in pins})
     note = ""
     if len(counts) > 1:
-        note = f" The pins ran {counts} replicates; the study runs {counts[-1]} of each."
-    text = f"Saved {len(pins)} scenarios to {target}. Run it: fission run {target}.{note}"
+        note = " " + _("The pins ran {counts} replicates; the study runs {most} of each.").format(
+            counts=counts, most=counts[-1]
+        )
+    text = _("Saved {count} scenarios to {target}. Run it: fission run {target}.").format(
+        count=len(pins), target=target
+    )
+    text += note
     return target, Message(text, "ok")

@@ -7,7 +7,10 @@ dotted keys the planner sees, and when a key applies (a graph generator's own fi
 come from ``sim.config.GRAPH_FIELDS``; a lure's or reward rule's own fields from its
 module's parameters, through the family registry ``sim.config.FAMILIES``).
 
-It also turns the form's text back into a campaign's data, validated as a study by
+Labels are the planner's words (``sim.wording``: "friends each newcomer links to", not
+"m"), units and ranges are said in the current language (``sim.lang``). It also turns
+the form's text back into a campaign's data (errors in English, naming the key: the
+faces translate them, ``sim.messages``), validated as a study by
 ``sim.study.parse_study`` (so errors name the field). Pure functions: no Dash, no I/O
 except reading the starting campaign (the graphs folder is ``sim.app.folders``'s).
 """
@@ -36,15 +39,18 @@ from sim.config import (
     read_config_file,
 )
 from sim.family import Family
+from sim.lang import N_, _
 from sim.study import Study, parse_study
+from sim.wording import key_label
 
 ROOT = Path(__file__).resolve().parents[2]
 START_CAMPAIGN = ROOT / "experiments" / "default.toml"
 APP_REPLICATES = 10  # replicates in the app's starting campaign (the file has 20)
 
-# The dotted keys a planner edits in the app, by panel, in the order shown.
+# The dotted keys a planner edits in the app, by panel (titles marked for the catalogue,
+# translated when shown), in the order shown.
 PANELS: dict[str, tuple[str, ...]] = {
-    "Graph": (
+    N_("Graph"): (
         "graph.kind",
         "graph.path",
         "graph.directed",
@@ -59,7 +65,7 @@ PANELS: dict[str, tuple[str, ...]] = {
         "graph.p_in",
         "graph.p_out",
     ),
-    "Seeds and KOLs": (
+    N_("Seeds and KOLs"): (
         "seeds.strategy",
         "seeds.count",
         "population.kol_count",
@@ -67,11 +73,11 @@ PANELS: dict[str, tuple[str, ...]] = {
         "population.kol_fee",
     ),
     # Every key some lure kind or reward rule takes, from their modules' declarations.
-    "Lure (what the friend gets)": (),
-    "Reward (what the inviter gets)": (),
+    N_("Lure (what the friend gets)"): (),
+    N_("Reward (what the inviter gets)"): (),
     # The root seed stays the starting campaign's: pinned scenarios then share random
     # numbers replicate by replicate, as the scenarios of a saved study do.
-    "Campaign": ("experiment.days", "experiment.replicates"),
+    N_("Campaign"): ("experiment.days", "experiment.replicates"),
 }
 
 
@@ -104,16 +110,24 @@ def _section_keys(section: str) -> tuple[str, ...]:
 
 PANELS["Lure (what the friend gets)"] = _family_keys(FAMILIES["lure"])
 PANELS["Reward (what the inviter gets)"] = _family_keys(FAMILIES["reward"])
-PANELS["Value (what members buy, after the campaign too)"] = _family_keys(FAMILIES["value"])
+PANELS[N_("Value (what members buy, after the campaign too)")] = _family_keys(FAMILIES["value"])
 # Chat groups (社群运营): who is in which, and with lifecycle, owners, activities, events,
 # screening; the store channel (门店引流). Every declared key, from sim.config.
-PANELS["Chat groups: owners, activities, rules"] = _section_keys("groups")
-PANELS["Store traffic (QR code in stores)"] = _section_keys("store")
+PANELS[N_("Chat groups: owners, activities, rules")] = _section_keys("groups")
+PANELS[N_("Store traffic (QR code in stores)")] = _section_keys("store")
 # Options the app cannot offer: an explicit id list has no control here.
 HIDDEN_OPTIONS = {"seeds.strategy": ("list",), "population.kol_strategy": ("list",)}
 # The choice that decides which of a section's keys apply.
 SELECTORS = {"graph": "graph.kind", **{s: f"{s}.{f.tag}" for s, f in FAMILIES.items()}}
-UNIT_WORDS = ("yuan", "days", "people", "per day", "edges")
+# Units a control's description may name (the first found is shown beside its label).
+UNIT_WORDS = ("yuan", "days", "people", "per day")
+UNIT_NAMES = {
+    "yuan": N_("yuan"),
+    "days": N_("days"),
+    "people": N_("people"),
+    "per day": N_("per day"),
+    "probability": N_("probability"),
+}
 
 ControlKind = Literal["choice", "int", "float", "bool", "list", "tiers", "edgelist"]
 
@@ -135,7 +149,13 @@ class Control:
 
     @property
     def label(self) -> str:
-        return self.key.split(".", 1)[1].replace("_", " ")
+        """The control's name in the planner's words, in the current language."""
+        return key_label(self.key)
+
+    @property
+    def shown_unit(self) -> str:
+        """The unit in the current language ("" without one)."""
+        return _(UNIT_NAMES.get(self.unit, self.unit))
 
     @property
     def unit(self) -> str:
@@ -150,7 +170,8 @@ class Control:
 
     @property
     def allowed(self) -> str:
-        """The allowed range in words: "0 – 1", "≥ 0", "> 0", "1 – 3650"."""
+        """The allowed range in words, in the current language: "0 – 1", "≥ 0", "> 0",
+        "1 – 3650, whole number"."""
         if self.kind in ("choice", "bool", "edgelist"):
             return ""
         low, high = self.minimum, self.maximum
@@ -165,15 +186,15 @@ class Control:
         elif high is not None:
             text = f"{'<' if self.max_exclusive else '≤'} {_g(high)}"
         else:
-            text = "any"
+            text = _("any")
         if self.kind == "int":
-            text += ", whole number"
+            text = _("{range}, whole number").format(range=text)
         if self.kind == "list":
-            text = f"comma-separated, each {text}"
+            text = _("comma-separated, each {range}").format(range=text)
         if self.kind == "tiers":
-            text = "invites:bonus pairs, e.g. 3:10, 10:50"
+            text = _("invites:bonus pairs, e.g. 3:10, 10:50")
         if self.optional:
-            text += "; empty = none"
+            text = _("{range}; empty = none").format(range=text)
         return text
 
 

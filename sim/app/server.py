@@ -6,6 +6,10 @@ waits for, its last finished run, its pinned scenarios. The server keeps only th
 board (running simulations, by id), so tabs never see each other's runs, and a run in
 one tab never blocks another tab's callbacks (they only submit, poll or cancel). One server process
 (threaded) per app: the board lives in that process.
+
+Each tab has its language (``ui.page_language``, kept in the ``lang`` store): every
+callback that writes text writes it inside ``lang.using`` of the tab's language, so two
+tabs may speak two languages at once.
 """
 
 from __future__ import annotations
@@ -19,13 +23,36 @@ from typing import Any
 from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
+from sim import lang
 from sim.app import actions, guard, params, ui
 from sim.app.folders import DEFAULT_FOLDERS, Folders, results_folder
 from sim.app.jobs import JobBoard
 from sim.app.limits import Limits
 from sim.config import ConfigError
+from sim.messages import shown
 
 PARAMS = {"type": "param", "key": ALL}
+FIELD_ERRORS = {"type": "field-error", "key": ALL}
+LANG = State("lang", "data")  # the tab's language, for every callback that writes text
+
+# The language switch: remember the choice (a cookie for a year, this site only) and
+# build the page again in it.
+SWITCH_LANGUAGE = (
+    "function (code, shown) {"
+    "  if (!code || code === shown) { return window.dash_clientside.no_update; }"
+    f"  document.cookie = '{ui.LANG_COOKIE}=' + code +"
+    "    '; path=/; max-age=31536000; SameSite=Strict';"
+    "  window.location.reload();"
+    "  return code;"
+    "}"
+)
+# The document's language (fonts and line breaking follow it).
+DOCUMENT_LANGUAGE = (
+    "function (code) {"
+    "  document.documentElement.lang = code === 'zh' ? 'zh-Hans' : (code || 'en');"
+    "  return window.dash_clientside.no_update;"
+    "}"
+)
 
 
 def create_app(
@@ -44,6 +71,16 @@ def create_app(
     app.layout = functools.partial(ui.layout, folders, results_name)
     # A chunked body has no Content-Length for the guard to see: Flask stops it too.
     app.server.config["MAX_CONTENT_LENGTH"] = limits.max_request_bytes
+    app.clientside_callback(
+        SWITCH_LANGUAGE,
+        Output("lang", "data", allow_duplicate=True),
+        Input("lang-switch", "value"),
+        State("lang", "data"),
+        prevent_initial_call=True,
+    )
+    app.clientside_callback(
+        DOCUMENT_LANGUAGE, Output("lang-applied", "data"), Input("lang", "data")
+    )
     _campaign_callbacks(app, board, folders.graphs, limits)
     _pin_callbacks(app, folders.save)
     _results_callbacks(app, folders.results)
@@ -69,27 +106,34 @@ def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits:
         Output("message", "children"),
         Output("message", "className"),
         Output("poll", "disabled"),
+        Output(FIELD_ERRORS, "children"),
         Input("run", "n_clicks"),
         State(PARAMS, "value"),
         State("tab", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def run(_clicks: int, values: list[Any], tab: str | None) -> tuple[Any, ...]:
+    def run(_clicks: int, values: list[Any], tab: str | None, code: str | None) -> tuple:
         keys = [s["id"]["key"] for s in ctx.states_list[0]]
         form = dict(zip(keys, values, strict=True))
-        job, message = actions.start_run(board, form, graphs, limits, tab)
-        return job, message.text, message.css, job is None
+        with lang.using(code):
+            job, message = actions.start_run(board, form, graphs, limits, tab)
+        shown_keys = [o["id"]["key"] for o in ctx.outputs_list[4]]
+        errors = ui.field_errors(shown_keys, message.field, message.problem)
+        return job, message.text, message.css, job is None, errors
 
     @app.callback(
         Output("message", "children", allow_duplicate=True),
         Input("cancel", "n_clicks"),
         State("job", "data"),
         State("tab", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None) -> str:
+    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None, code: str | None) -> str:
         # The next poll reports "Cancelled after N of M runs" and unlocks the form.
-        return actions.cancel_run(board, job, tab).text
+        with lang.using(code):
+            return actions.cancel_run(board, job, tab).text
 
     @app.callback(
         Output("current-run", "data"),
@@ -101,12 +145,14 @@ def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits:
         Output("progress", "max"),
         Input("poll", "n_intervals"),
         State("job", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def poll(_ticks: int, job: dict[str, Any] | None) -> tuple[Any, ...]:
+    def poll(_ticks: int, job: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
         if not job:
             return no_update, no_update, no_update, no_update, True, no_update, no_update
-        step = actions.poll_job(board, job)
+        with lang.using(code):
+            step = actions.poll_job(board, job)
         current = step.current if step.current is not None else no_update
         return (
             current,
@@ -135,32 +181,37 @@ def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits:
         Output("kpis", "children"),
         Output("run-title", "children"),
         Input("current-run", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def show_kpis(current: dict[str, Any] | None) -> tuple[Any, ...]:
-        if not current:
-            return "Set up a campaign and click Run.", "This run"
-        experiment = current["data"]["experiment"]
-        title = (
-            f"This run: {_people(current['data'])}, {experiment['replicates']} replicates, "
-            f"{experiment['days']} days"
-        )
-        cards = html.Div(
-            ui.kpi_cards(current["summary"]), className="kpis", **{"data-run": current["job"]}
-        )
-        return cards, title
+    def show_kpis(current: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
+        with lang.using(code):
+            if not current:
+                return lang._("Set up a campaign and click Run."), lang._("This run")
+            experiment = current["data"]["experiment"]
+            title = lang._("This run: {people}, {replicates} replicates, {days} days").format(
+                people=_people(current["data"]),
+                replicates=experiment["replicates"],
+                days=experiment["days"],
+            )
+            cards = html.Div(
+                ui.kpi_cards(current["summary"]), className="kpis", **{"data-run": current["job"]}
+            )
+            return cards, title
 
     @app.callback(
         Output("run-charts", "children"),
         Input("current-run", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def show_run_charts(current: dict[str, Any] | None) -> list[Any]:
+    def show_run_charts(current: dict[str, Any] | None, code: str | None) -> list[Any]:
         # A callback of its own, so the KPI cards do not wait for the figures.
         if not current:
             return []
-        results = actions.pinned_results([{"name": "this run", **current}])
-        return ui.chart_views(results, ui.RUN_CHARTS, notes=False)
+        with lang.using(code):
+            results = actions.pinned_results([{"name": lang._("this run"), **current}])
+            return ui.chart_views(results, ui.RUN_CHARTS, notes=False)
 
 
 def _people(data: dict[str, Any]) -> str:
@@ -168,8 +219,8 @@ def _people(data: dict[str, Any]) -> str:
     if graph.get("kind") == "edgelist":
         return Path(graph["path"]).name
     if graph.get("kind") == "stochastic_block":
-        return f"{sum(graph['sizes']):,} people"
-    return f"{graph.get('n', 0):,} people"
+        return lang._("{n} people").format(n=f"{sum(graph['sizes']):,}")
+    return lang._("{n} people").format(n=f"{graph.get('n', 0):,}")
 
 
 def _pin_callbacks(app: Dash, save_dir: Path) -> None:
@@ -183,11 +234,21 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
         State("pin-name", "value"),
         State("current-run", "data"),
         State("pins", "data"),
+        LANG,
         prevent_initial_call=True,
     )
     def pin_or_unpin(
-        _pin: int, _unpin: list[int | None], name: str | None, current: Any, pins: list
+        _pin: int,
+        _unpin: list[int | None],
+        name: str | None,
+        current: Any,
+        pins: list,
+        code: str | None,
     ) -> tuple[Any, ...]:
+        with lang.using(code):
+            return _pin_or_unpin(name, current, pins)
+
+    def _pin_or_unpin(name: str | None, current: Any, pins: list) -> tuple[Any, ...]:
         trigger = ctx.triggered_id
         if isinstance(trigger, dict):  # an unpin button (also fires when one is drawn)
             if not ctx.triggered[0]["value"]:
@@ -203,10 +264,15 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
         Output("pins-list", "children"),
         Output("comparison", "children"),
         Input("pins", "data"),
+        LANG,
     )
-    def show_pins(pins: list | None) -> tuple[Any, ...]:
+    def show_pins(pins: list | None, code: str | None) -> tuple[Any, ...]:
+        with lang.using(code):
+            return _show_pins(pins)
+
+    def _show_pins(pins: list | None) -> tuple[Any, ...]:
         if not pins:
-            return "Nothing pinned yet.", []
+            return lang._("Nothing pinned yet."), []
         chips = [
             html.Span(
                 [
@@ -216,7 +282,7 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
                         id={"type": "unpin", "name": p["name"]},
                         n_clicks=0,
                         className="small",
-                        title=f"unpin {p['name']}",
+                        title=lang._("unpin {name}").format(name=p["name"]),
                     ),
                 ],
                 className="pin",
@@ -225,12 +291,13 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
         ]
         return chips, ui.comparison_table(actions.pinned_results(pins).runs)
 
-    @app.callback(Output("comparison-charts", "children"), Input("pins", "data"))
-    def show_comparison_charts(pins: list | None) -> list[Any]:
+    @app.callback(Output("comparison-charts", "children"), Input("pins", "data"), LANG)
+    def show_comparison_charts(pins: list | None, code: str | None) -> list[Any]:
         # A callback of its own, so the table does not wait for the figures.
         if not pins:
             return []
-        return ui.chart_views(actions.pinned_results(pins), notes=False)
+        with lang.using(code):
+            return ui.chart_views(actions.pinned_results(pins), notes=False)
 
     @app.callback(
         Output("save-message", "children", allow_duplicate=True),
@@ -238,10 +305,12 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
         Input("save", "n_clicks"),
         State("save-path", "value"),
         State("pins", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def save(_clicks: int, name: str | None, pins: list | None) -> tuple[str, str]:
-        _, message = actions.save_study(pins or [], name or "", save_dir)
+    def save(_clicks: int, name: str | None, pins: list | None, code: str | None) -> tuple:
+        with lang.using(code):
+            _path, message = actions.save_study(pins or [], name or "", save_dir)
         return message.text, message.css
 
     @app.callback(
@@ -251,14 +320,18 @@ def _pin_callbacks(app: Dash, save_dir: Path) -> None:
         Input("download-button", "n_clicks"),
         State("save-path", "value"),
         State("pins", "data"),
+        LANG,
         prevent_initial_call=True,
     )
-    def download(_clicks: int, path: str | None, pins: list | None) -> tuple[Any, ...]:
+    def download(
+        _clicks: int, path: str | None, pins: list | None, code: str | None
+    ) -> tuple[Any, ...]:
         name = Path(path or "app_study.toml").name
         try:
             text = actions.study_text(pins or [], Path(name).stem)
         except ConfigError as err:
-            message = actions.Message(str(err), "error")
+            with lang.using(code):
+                message = actions.error_message(str(err))
             return no_update, message.text, message.css
         return dcc.send_string(text, name), no_update, no_update
 
@@ -271,16 +344,21 @@ def _results_callbacks(app: Dash, root: Path) -> None:
         Input("open-results", "n_clicks"),
         Input("results-to-open", "data"),
         State("results-dir", "value"),
+        LANG,
     )
-    def open_results(clicks: int | None, initial: str | None, name: str | None) -> tuple:
+    def open_results(
+        clicks: int | None, initial: str | None, name: str | None, code: str | None
+    ) -> tuple:
         if ctx.triggered_id != "open-results":
             name = initial
-        if not name:
-            return [], f"Type the name of a results folder in {root} and click Open.", "message"
-        try:
-            view, text = ui.results_view(str(results_folder(root, name)))
-        except (ConfigError, FileNotFoundError, OSError, ValueError) as err:
-            return [], str(err), "message error"
+        with lang.using(code):
+            if not name:
+                text = lang._("Type the name of a results folder in {root} and click Open.")
+                return [], text.format(root=root), "message"
+            try:
+                view, text = ui.results_view(str(results_folder(root, name)))
+            except (ConfigError, FileNotFoundError, OSError, ValueError) as err:
+                return [], shown(str(err)), "message error"
         return view, text, "message ok"
 
 

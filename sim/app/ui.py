@@ -3,13 +3,19 @@ run, the pinned scenarios' comparison and the results-folder browser.
 
 Layout and rendering only; callbacks live in ``sim.app.server``. Numbers on the page
 carry their exact value in a ``data-value`` attribute, so tests can compare them with
-the engine's without parsing formatted text.
+the engine's without parsing formatted text; they are shown as the terminal and the
+report show them (``sim.units``).
+
+The page speaks the tab's language (``sim.lang``): the switch in the header stores the
+choice in a cookie (``LANG_COOKIE``) and reloads the page, which is then built in that
+language; without a choice, the server's (``fission app --lang``, else its locale).
+Rendering functions use the current language: callbacks call them inside
+``lang.using(the tab's language)``.
 """
 
 from __future__ import annotations
 
 import math
-import re
 import uuid
 from pathlib import Path
 from typing import Any
@@ -17,22 +23,26 @@ from typing import Any
 import pandas as pd
 from dash import dcc, html
 
-from sim import charts
+from sim import charts, lang, units
 from sim.app import folders, params
 from sim.app.store import summary_to_store
 from sim.compare import compare
+from sim.lang import _
 from sim.registry import headline_outcomes
+from sim.wording import option_label
 
-# The outcomes shown as cards: the headline outputs (profit and payback first), named
-# without their unit ("cost per paying (yuan)" -> "cost per paying"), each with its unit.
-KPI_UNITS: dict[str, tuple[str, str]] = {
-    o.name: (re.sub(r"\s*\(.*\)$", "", o.short or o.label or o.name), o.unit)
-    for o in headline_outcomes()
-}
+# The outcomes shown as cards: the headline outputs (profit and payback first), each
+# with its declared unit (named in the current language when shown: ``units.name``).
+KPI_UNITS: dict[str, str] = {o.name: o.unit for o in headline_outcomes()}
+LANG_COOKIE = "fission_lang"  # the tab's chosen language (the header's switch)
 
 CSS = """
-body { font-family: system-ui, sans-serif; margin: 0; color: #1d2733; background: #f4f6f8; }
-header { background: #1d3557; color: white; padding: 10px 20px; }
+body { font-family: system-ui, -apple-system, "Segoe UI", "Noto Sans CJK SC", "PingFang SC",
+  "Microsoft YaHei", sans-serif; margin: 0; color: #1d2733; background: #f4f6f8; }
+header { background: #1d3557; color: white; padding: 10px 20px; display: flex;
+  align-items: center; gap: 16px; flex-wrap: wrap; }
+header .title { flex: 1; min-width: 240px; }
+header .lang { width: 140px; color: #1d2733; font-size: 13px; }
 header h1 { font-size: 20px; margin: 0; }
 header p { margin: 2px 0 0; opacity: .8; font-size: 13px; }
 .layout { display: flex; gap: 16px; padding: 12px; align-items: flex-start; }
@@ -43,6 +53,8 @@ header p { margin: 2px 0 0; opacity: .8; font-size: 13px; }
 .field .unit { font-weight: 400; color: #5a6b7d; }
 .field small { display: block; color: #6b7b8c; font-size: 11px; }
 .field input { width: 100%; box-sizing: border-box; padding: 4px 6px; font-size: 13px; }
+.field .field-error { color: #a4161a; font-size: 12px; font-weight: 600; }
+.field .field-error:empty { display: none; }
 main { flex: 1; min-width: 0; }
 section.card { background: white; border-radius: 8px; padding: 10px 16px; margin-bottom: 12px; }
 section.card h2 { font-size: 16px; margin: 4px 0 8px; }
@@ -59,7 +71,11 @@ button.small { padding: 2px 8px; font-size: 12px; background: #8d99ae; }
 .message.error { color: #a4161a; background: #fde8e8; padding: 6px 8px; border-radius: 4px; }
 .message.ok { color: #2b6a30; }
 progress { width: 100%; }
-.charts { display: grid; grid-template-columns: repeat(auto-fill, minmax(480px, 1fr)); gap: 8px; }
+/* One chart per row: each gets the width it needs (two side by side only on wide screens) */
+.charts { display: grid; grid-template-columns: minmax(0, 1fr); gap: 14px; }
+@media (min-width: 1800px) { .charts { grid-template-columns: repeat(2, minmax(0, 1fr)); } }
+@media (max-width: 900px) { .layout { flex-direction: column; align-items: stretch; }
+  .controls { width: auto; } }
 figure.chart { margin: 0; min-width: 0; border: 1px solid #e4e4e4; border-radius: 4px;
   padding: 4px; }
 figure.chart figcaption { font-size: 12px; color: #555; margin: 2px 8px; }
@@ -93,13 +109,32 @@ def field_id(key: str) -> dict[str, str]:
     return {"type": "field", "key": key}
 
 
+def error_id(key: str) -> dict[str, str]:
+    """The element under a control where its validation error is shown."""
+    return {"type": "field-error", "key": key}
+
+
+def field_errors(keys: list[str], key: str | None, problem: str) -> list[str]:
+    """The text under each control: ``problem`` under the one ``key`` names (or the
+    control of which ``key`` is a part: ``reward.tiers.0.bonus`` is ``reward.tiers``'s),
+    empty under the others."""
+    owner = None
+    if key is not None:
+        owner = next(
+            (k for k in sorted(keys, key=len, reverse=True) if key == k or key.startswith(k + ".")),
+            None,
+        )
+    return [problem if k == owner else "" for k in keys]
+
+
 def control_component(control: params.Control, value: Any, edge_lists: list[str]) -> Any:
     """The Dash component editing one control (a dropdown or a text box)."""
     if control.kind in ("choice", "bool"):
-        yes_no = [{"label": "yes", "value": True}, {"label": "no", "value": False}]
+        yes_no = [{"label": _("yes"), "value": True}, {"label": _("no"), "value": False}]
+        choices = [{"label": option_label(control.key, o), "value": o} for o in control.options]
         return dcc.Dropdown(
             id=param_id(control.key),
-            options=yes_no if control.kind == "bool" else list(control.options),
+            options=yes_no if control.kind == "bool" else choices,
             value=value,
             clearable=False,
             searchable=False,
@@ -110,7 +145,7 @@ def control_component(control: params.Control, value: Any, edge_lists: list[str]
             options=edge_lists,
             value=value if value in edge_lists else (edge_lists[0] if edge_lists else None),
             clearable=False,
-            placeholder="no edge lists in the graphs folder",
+            placeholder=_("no edge lists in the graphs folder"),
         )
     return dcc.Input(
         id=param_id(control.key),
@@ -123,9 +158,10 @@ def control_component(control: params.Control, value: Any, edge_lists: list[str]
 
 
 def field(control: params.Control, value: Any, edge_lists: list[str]) -> html.Div:
-    """A control with its label, unit, allowed range and description."""
-    unit = f" ({control.unit})" if control.unit else ""
-    notes = [n for n in (control.allowed, control.description) if n]
+    """A control with its label (the planner's words), unit, allowed range, description
+    and the place its validation error shows."""
+    unit = _(" ({unit})").format(unit=control.shown_unit) if control.unit else ""
+    notes = [n for n in (control.allowed, _(control.description)) if n]
     return html.Div(
         id=field_id(control.key),
         className="field",
@@ -133,6 +169,7 @@ def field(control: params.Control, value: Any, edge_lists: list[str]) -> html.Di
         children=[
             html.Label([control.label, html.Span(unit, className="unit")]),
             control_component(control, value, edge_lists),
+            html.Div(id=error_id(control.key), className="field-error", role="alert"),
             html.Small(" · ".join(notes), className="allowed"),
         ],
     )
@@ -144,15 +181,34 @@ def form(values: dict[str, Any], graphs_dir: Path | None) -> list[Any]:
     edge_lists = folders.edge_lists(graphs_dir)
     children: list[Any] = []
     for title, keys in params.PANELS.items():
-        children.append(html.H3(title))
+        children.append(html.H3(_(title)))
         children.extend(field(table[k], values.get(k), edge_lists) for k in keys)
     return children
 
 
+def page_language() -> str:
+    """The language a page is built in: the tab's choice (its cookie) when the page is
+    requested, else the server's (``lang.current()``)."""
+    try:
+        from flask import has_request_context, request
+    except ImportError:  # pragma: no cover - Flask comes with Dash
+        return lang.current()
+    if has_request_context():
+        chosen = request.cookies.get(LANG_COOKIE, "")
+        if chosen in lang.LANGUAGES:
+            return chosen
+    return lang.current()
+
+
 def layout(places: folders.Folders, results_name: str | None = None) -> html.Div:
-    """The whole page: two tabs (the campaign, a results folder) and the per-tab stores.
-    Called for every page load: each browser tab gets its own id (the job board takes
-    turns between tabs)."""
+    """The whole page: two tabs (the campaign, a results folder) and the per-tab stores,
+    in the page's language (``page_language``). Called for every page load: each
+    browser tab gets its own id (the job board takes turns between tabs)."""
+    with lang.using(page_language()) as code:
+        return _layout(places, results_name, code)
+
+
+def _layout(places: folders.Folders, results_name: str | None, code: str) -> html.Div:
     graphs_dir = places.graphs
     values = params.form_values(params.start_data())
     campaign = html.Div(
@@ -162,13 +218,13 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                 className="controls",
                 children=[
                     *form(values, graphs_dir),
-                    html.Button("Run", id="run"),
+                    html.Button(_("Run"), id="run"),
                     html.Div(
                         id="progress-box",
                         style={"display": "none"},
                         children=[
                             html.Progress(id="progress", value="0", max="1"),
-                            html.Button("Cancel", id="cancel", className="small"),
+                            html.Button(_("Cancel"), id="cancel", className="small"),
                         ],
                     ),
                     html.Div(id="message", className="message"),
@@ -179,17 +235,17 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                     html.Section(
                         className="card",
                         children=[
-                            html.H2("This run", id="run-title"),
-                            html.Div("Set up a campaign and click Run.", id="kpis"),
+                            html.H2(_("This run"), id="run-title"),
+                            html.Div(_("Set up a campaign and click Run."), id="kpis"),
                             html.Div(
                                 className="row pin-row",
                                 children=[
                                     dcc.Input(
                                         id="pin-name",
                                         type="text",
-                                        placeholder="scenario name, e.g. coupon 10",
+                                        placeholder=_("scenario name, e.g. coupon 10"),
                                     ),
-                                    html.Button("Pin this run", id="pin", disabled=True),
+                                    html.Button(_("Pin this run"), id="pin", disabled=True),
                                 ],
                             ),
                             html.Div(id="run-charts"),
@@ -198,8 +254,8 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                     html.Section(
                         className="card",
                         children=[
-                            html.H2("Pinned scenarios"),
-                            html.Div("Nothing pinned yet.", id="pins-list"),
+                            html.H2(_("Pinned scenarios")),
+                            html.Div(_("Nothing pinned yet."), id="pins-list"),
                             html.Div(id="comparison"),
                             html.Div(id="comparison-charts"),
                             html.Div(
@@ -210,11 +266,13 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                                         type="text",
                                         value="app_study.toml",
                                     ),
-                                    html.Button("Save as study", id="save"),
-                                    html.Button("Download", id="download-button"),
+                                    html.Button(_("Save as study"), id="save"),
+                                    html.Button(_("Download"), id="download-button"),
                                 ],
                             ),
-                            html.Small(f"Studies are saved in {places.save}/."),
+                            html.Small(
+                                _("Studies are saved in {folder}/.").format(folder=places.save)
+                            ),
                             html.Div(id="save-message", className="message"),
                         ],
                     ),
@@ -230,7 +288,7 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                     html.Section(
                         className="card",
                         children=[
-                            html.H2("Open a results folder"),
+                            html.H2(_("Open a results folder")),
                             html.Div(
                                 className="row",
                                 children=[
@@ -239,10 +297,12 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
                                         type="text",
                                         value=results_name or "default",
                                     ),
-                                    html.Button("Open", id="open-results"),
+                                    html.Button(_("Open"), id="open-results"),
                                 ],
                             ),
-                            html.Small(f"Results folders in {places.results}/."),
+                            html.Small(
+                                _("Results folders in {folder}/.").format(folder=places.results)
+                            ),
                             html.Div(id="results-message", className="message"),
                         ],
                     ),
@@ -255,18 +315,33 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
         [
             html.Header(
                 [
-                    html.H1("Fission — rehearse a referral campaign"),
-                    html.P("Simulate, pin and compare campaigns; save them as a study."),
+                    html.Div(
+                        [
+                            html.H1(_("Fission — rehearse a referral campaign")),
+                            html.P(_("Simulate, pin and compare campaigns; save them as a study.")),
+                        ],
+                        className="title",
+                    ),
+                    dcc.Dropdown(
+                        id="lang-switch",
+                        options=[{"label": n, "value": c} for c, n in lang.LANGUAGES.items()],
+                        value=code,
+                        clearable=False,
+                        searchable=False,
+                        className="lang",
+                    ),
                 ]
             ),
             dcc.Tabs(
                 id="tabs",
                 value="results" if results_name else "campaign",
                 children=[
-                    dcc.Tab(label="Campaign", value="campaign", children=campaign),
-                    dcc.Tab(label="Results folder", value="results", children=browser),
+                    dcc.Tab(label=_("Campaign"), value="campaign", children=campaign),
+                    dcc.Tab(label=_("Results folder"), value="results", children=browser),
                 ],
             ),
+            dcc.Store(id="lang", data=code),
+            dcc.Store(id="lang-applied"),
             dcc.Store(id="tab", data=uuid.uuid4().hex),
             dcc.Store(id="job"),
             dcc.Store(id="current-run"),
@@ -282,36 +357,35 @@ def layout(places: folders.Folders, results_name: str | None = None) -> html.Div
 
 
 def number(value: float | None, metric: str = "") -> str:
-    """A number as the page shows it: thousands separated, shares as %, '–' for none."""
+    """A number as the page shows it: as the terminal and the report show the outcome
+    (``sim.units``, by its declared unit): people whole, yuan, shares and ROI in %, "–"
+    for none."""
     if value is None or not math.isfinite(value):
-        return "–"
-    if KPI_UNITS.get(metric, ("", ""))[1] == "share":
-        return f"{value:.1%}"
-    if metric == "roi":
-        return f"{value:+.2f}"
-    if abs(value) >= 100:
-        return f"{value:,.0f}"
-    if abs(value) >= 10:
-        return f"{value:,.1f}"
-    return f"{value:,.2f}"
+        return units.UNDEFINED
+    return units.number(value, units.unit_of(metric))
 
 
 def kpi_cards(summary: dict[str, dict[str, float | None]]) -> list[html.Div]:
     """One card per outcome: the mean over replicates and its 90% interval."""
     cards = []
-    for metric, (name, unit) in KPI_UNITS.items():
+    for metric, unit in KPI_UNITS.items():
         row = summary.get(metric)
         if row is None:
             continue
-        interval = f"90%: {number(row['p5'], metric)} – {number(row['p95'], metric)}"
+        interval = _("90%: {low} – {high}").format(
+            low=number(row["p5"], metric), high=number(row["p95"], metric)
+        )
         if metric == "budget_exhausted_day":
-            interval += f" (in {int(row['runs'] or 0)} runs)"
+            interval += _(" (in {runs} runs)").format(runs=int(row["runs"] or 0))
         cards.append(
             html.Div(
                 className="kpi",
                 id=f"kpi-{metric}",
                 children=[
-                    html.Div(f"{name} ({unit})", className="name"),
+                    html.Div(
+                        units.with_unit(units.name(metric), units.shown_unit(unit)),
+                        className="name",
+                    ),
                     html.Div(
                         number(row["mean"], metric),
                         className="value",
@@ -332,17 +406,19 @@ def comparison_table(runs: pd.DataFrame) -> html.Div:
     table = compare(runs).set_index(["scenario", "outcome"])
     outcomes = list(dict.fromkeys(cells["outcome"]))
     keyed = cells.set_index(["scenario", "outcome"])
-    header = html.Tr([html.Th("scenario"), *[html.Th(charts.label(o)) for o in outcomes]])
+    header = html.Tr([html.Th(_("scenario")), *[html.Th(units.heading(o)) for o in outcomes]])
     rows = []
     for scenario in charts.scenario_order(runs):
         row = [html.Td(scenario)]
         for outcome in outcomes:
             text, mark = keyed.loc[(scenario, outcome), ["text", "mark"]]
             sign = {"best": " *", "indistinct": " ~"}.get(mark, "")
-            mean = float(table.loc[(scenario, outcome), "mean"])
+            r = table.loc[(scenario, outcome)]
+            mean = float(r["mean"])
+            text = units.interval(mean, r["p5"], r["p95"], units.unit_of(outcome))
             row.append(html.Td(text + sign, className=mark, **{"data-value": repr(mean)}))
         rows.append(html.Tr(row, **{"data-scenario": scenario}))
-    legend = (
+    legend = _(
         "mean [5th, 95th percentile] over runs. * best scenario on the outcome; ~ its "
         "difference from the best is not distinguishable from noise (paired test, 95%)."
     )
@@ -369,11 +445,11 @@ def chart_views(results: Any, keys: tuple[str, ...] | None = None, notes: bool =
     """The report's charts (``sim.report.report_charts``, drawn by ``sim.charts``) as
     Dash graphs, grouped under the report's section headings; ``keys`` keeps only those
     charts; ``notes`` shows why an unavailable chart is missing (else it is skipped)."""
-    from sim.report import SECTIONS, report_charts
+    from sim.report import report_charts, section_titles
 
     chosen = [c for c in report_charts(results) if keys is None or c.key in keys]
     children: list[Any] = []
-    for section, title in SECTIONS.items():
+    for section, title in section_titles().items():
         part = [c for c in chosen if c.section == section and (notes or c.figure is not None)]
         if not part:
             continue
@@ -383,10 +459,12 @@ def chart_views(results: Any, keys: tuple[str, ...] | None = None, notes: bool =
             if chart.figure is None:
                 body: Any = html.Div(chart.note, className="note")
             else:
+                height = int(chart.figure.layout.height or 450)
                 body = dcc.Graph(
                     figure=chart.figure,
-                    config={"displaylogo": False},
+                    config={"displaylogo": False, "responsive": True},
                     id={"type": "chart", "key": chart.key},
+                    style={"height": f"{height}px"},
                 )
             figures.append(
                 html.Figure(
@@ -413,9 +491,11 @@ def results_view(folder: str) -> tuple[list[Any], str]:
         table = html.Div(kpi_cards(summary_to_store(results.summary_table())), className="kpis")
     name = results.manifest.get("experiment", Path(folder).name)
     points = runs["point"].nunique() if "point" in runs else 1
-    note = f"{name}: {len(runs)} runs; scenarios: {', '.join(scenarios)}; {points} sweep points."
+    note = _("{name}: {runs} runs; scenarios: {scenarios}; {points} sweep points.").format(
+        name=name, runs=len(runs), scenarios=", ".join(scenarios), points=points
+    )
     children = [
-        html.Section([html.H2(f"Results: {name}"), table], className="card"),
+        html.Section([html.H2(_("Results: {name}").format(name=name)), table], className="card"),
         html.Section(chart_views(results), className="card"),
     ]
     return children, note

@@ -7,6 +7,7 @@ from pathlib import Path
 
 from sim.config import ConfigError, parse_assignment
 from sim.extras import require
+from sim.lang import _
 
 
 def calibrate(args: argparse.Namespace) -> int:
@@ -45,17 +46,34 @@ def calibrate(args: argparse.Namespace) -> int:
         )
     write_fit(fit, out)
     print(
-        f"{problem.config.experiment.name}: ABC-SMC on {fit.kind}, {fit.generations} "
-        f"generations, {fit.simulations} simulations, final threshold {fit.epsilon:.4g}, "
-        f"distance {fit.distance:.4g}"
+        _(
+            "{name}: ABC-SMC on {kind}, {generations} generations, {simulations} simulations, "
+            "final threshold {epsilon}, distance {distance}"
+        ).format(
+            name=problem.config.experiment.name,
+            kind=fit.kind,
+            generations=fit.generations,
+            simulations=fit.simulations,
+            epsilon=f"{fit.epsilon:.4g}",
+            distance=f"{fit.distance:.4g}",
+        )
     )
     table = fit.table[["parameter", "estimate", "low", "high"]].rename(
-        columns={"estimate": "estimate (median)", "low": "90% low", "high": "90% high"}
+        columns={
+            "parameter": _("parameter"),
+            "estimate": _("estimate (median)"),
+            "low": _("90% low"),
+            "high": _("90% high"),
+        }
     )
     print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
     for key, value in fit.checks.items():
         print(f"  {key}: {value:.4g}")
-    print(f"Fit written to {out}/ (posterior.parquet, summary.json, report.html, ...)")
+    print(
+        _("Fit written to {out}/ (posterior.parquet, summary.json, report.html, ...)").format(
+            out=out
+        )
+    )
     if args.workers > 1 or args.address is not None:
-        print("  (parallel sampling: this fit is not bit-reproducible; --workers 1 is)")
+        print("  " + _("(parallel sampling: this fit is not bit-reproducible; --workers 1 is)"))
     return 0

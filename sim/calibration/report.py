@@ -1,5 +1,6 @@
 """Writing a fit: posterior.parquet, summary.json, predictive.parquet, config.toml and
-report.html (plotly, offline), all into a temporary folder moved into place at the end."""
+report.html (plotly, offline; in the current language, ``sim.lang``), all into a
+temporary folder moved into place at the end."""
 
 from __future__ import annotations
 
@@ -16,9 +17,11 @@ import pandas as pd
 from sim.calibration.fit import BAND, Fit
 from sim.config import ConfigError
 from sim.files import make_dirs, sync_dir, temp_dir, write_parquet, write_text
+from sim.lang import N_, _, current
 
 FILES = ("posterior.parquet", "summary.json", "predictive.parquet", "config.toml", "report.html")
 COLORS = {"posterior": "#1f77b4", "prior": "#b0b0b0", "observed": "#d62728"}
+SOURCE_NAMES = {"posterior": N_("posterior"), "prior": N_("prior"), "observed": N_("observed")}
 
 
 def check_out(out: str | Path) -> Path:
@@ -75,14 +78,16 @@ def _figures(fit: Fit) -> list:
                     x=days,
                     y=np.cumsum(fit.observed[column]),
                     mode="markers+lines",
-                    name="observed",
+                    name=_("observed"),
                     line={"color": COLORS["observed"]},
                 )
             )
             fig.update_layout(
                 template=TEMPLATE,
-                title=f"Cumulative {column}: pilot against the model's 90% bands",
-                xaxis_title="day",
+                title=_("Cumulative {column}: pilot against the model's 90% bands").format(
+                    column=column
+                ),
+                xaxis_title=_("day"),
                 yaxis_title=column,
             )
             figures.append(fig)
@@ -105,15 +110,15 @@ def _figures(fit: Fit) -> list:
                 x=grid,
                 y=[(observed >= g).mean() for g in grid],
                 mode="lines",
-                name="observed",
+                name=_("observed"),
                 line={"color": COLORS["observed"], "width": 2},
             )
         )
         fig.update_layout(
             template=TEMPLATE,
-            title="Cascade sizes: share of cascades with at least x adopters",
-            xaxis={"type": "log", "title": "adopters"},
-            yaxis={"type": "log", "title": "share of cascades"},
+            title=_("Cascade sizes: share of cascades with at least x adopters"),
+            xaxis={"type": "log", "title": _("adopters")},
+            yaxis={"type": "log", "title": _("share of cascades")},
         )
         figures.append(fig)
     return figures
@@ -134,31 +139,48 @@ def report_html(fit: Fit) -> str:
         for row in table.itertuples(index=False)
     )
     head = "".join(
-        f"<th>{h}</th>"
+        f"<th>{html.escape(h)}</th>"
         for h in (
-            "parameter",
-            "estimate (weighted median)",
-            "90% low",
-            "90% high",
-            "prior low",
-            "prior high",
+            _("parameter"),
+            _("estimate (weighted median)"),
+            _("90% low"),
+            _("90% high"),
+            _("prior low"),
+            _("prior high"),
         )
     )
     checks = "".join(f"<li>{html.escape(k)}: {v:.4g}</li>" for k, v in fit.checks.items())
     plots = "".join(pio.to_html(f, include_plotlyjs=False, full_html=False) for f in _figures(fit))
-    name = html.escape(fit.problem.config.experiment.name)
+    name = fit.problem.config.experiment.name
+    kind = {"daily": _("daily counts"), "cascades": _("cascades")}.get(fit.kind, fit.kind)
+    title = html.escape(_("Calibration: {name}").format(name=name))
+    heading = html.escape(_("Calibration of {name} to {kind}").format(name=name, kind=kind))
+    summary = html.escape(
+        _(
+            "ABC-SMC (pyabc): {generations} generations, {particles} particles, "
+            "{simulations} simulations; final threshold {epsilon}, weighted median distance "
+            "of the posterior particles {distance}."
+        ).format(
+            generations=fit.generations,
+            particles=len(fit.samples),
+            simulations=fit.simulations,
+            epsilon=f"{fit.epsilon:.4g}",
+            distance=f"{fit.distance:.4g}",
+        )
+    )
+    check = html.escape(_("Posterior-predictive check"))
+    code = "zh-Hans" if current() == "zh" else "en"
     return f"""<!DOCTYPE html>
-<html><head><meta charset="utf-8"><title>Calibration: {name}</title>
+<html lang="{code}"><head><meta charset="utf-8"><title>{title}</title>
 <script>{get_plotlyjs()}</script>
-<style>body{{font-family:system-ui,sans-serif;margin:2em;max-width:1100px}}
+<style>body{{font-family:system-ui,"Noto Sans CJK SC","PingFang SC","Microsoft YaHei",sans-serif;
+margin:2em;max-width:1100px}}
 table{{border-collapse:collapse}}td,th{{border:1px solid #ddd;padding:4px 8px;text-align:right}}
 </style></head><body>
-<h1>Calibration of {name} to {fit.kind}</h1>
-<p>ABC-SMC (pyabc): {fit.generations} generations, {len(fit.samples)} particles,
-{fit.simulations} simulations; final threshold {fit.epsilon:.4g}, weighted median
-distance of the posterior particles {fit.distance:.4g}.</p>
+<h1>{heading}</h1>
+<p>{summary}</p>
 <table><tr>{head}</tr>{rows}</table>
-<h2>Posterior-predictive check</h2><ul>{checks}</ul>{plots}
+<h2>{check}</h2><ul>{checks}</ul>{plots}
 </body></html>
 """
 
@@ -212,12 +234,16 @@ def _add_band(fig: Any, x: np.ndarray, draws: np.ndarray, label: str) -> None:
             y=lo,
             fill="tonexty",
             fillcolor=_rgba(color, 0.2),
-            name=f"{label} 90% band",
+            name=_("{source} 90% band").format(source=_(SOURCE_NAMES[label])),
             **edge,
         )
     )
     fig.add_trace(
         go.Scatter(
-            x=x, y=mid, mode="lines", line={"color": color, "width": 2}, name=f"{label} median"
+            x=x,
+            y=mid,
+            mode="lines",
+            line={"color": color, "width": 2},
+            name=_("{source} median").format(source=_(SOURCE_NAMES[label])),
         )
     )

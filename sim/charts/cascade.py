@@ -21,6 +21,7 @@ from sim.charts.common import (
     scenario_colors,
     scenario_order,
 )
+from sim.lang import N_, _
 
 # -------------------------------------------------------------------------- cascade
 
@@ -58,7 +59,7 @@ def generation_table(
             .reset_index()
         )
     else:
-        raise ChartUnavailable(GENERATIONS_HINT)
+        raise ChartUnavailable(_(GENERATIONS_HINT))
     scenario = pd.Series(_scenarios(runs).to_numpy(), index=runs["run_id"])
     per_run["scenario"] = per_run["run_id"].map(scenario)
     n_runs = scenario.groupby(scenario, sort=False).size()
@@ -106,9 +107,10 @@ def generation_sizes(
                 ),
             )
         )
-    fig.update_xaxes(title_text="generation (0 = seeds, KOLs, outside joiners)", dtick=1)
-    fig.update_yaxes(title_text="members per run (people)")
-    return _layout(fig, "Cascade: members in each generation", height=450, barmode="group")
+    fig.update_xaxes(title_text=_("generation (0 = seeds, KOLs, outside joiners)"), dtick=1)
+    fig.update_yaxes(title_text=_("members per run (people)"))
+    title = _("Cascade: members in each generation")
+    return _layout(fig, title, height=450, barmode="group")
 
 
 def generation_share(
@@ -131,7 +133,7 @@ def generation_share(
                 y=scenarios,
                 x=part["join_share"].fillna(0.0),
                 orientation="h",
-                name=f"generation {g}",
+                name=_("generation {g}").format(g=g),
                 marker_color=color,
                 customdata=part["joins"].fillna(0),
                 hovertemplate=(
@@ -140,10 +142,11 @@ def generation_share(
                 ),
             )
         )
-    fig.update_xaxes(title_text="share of joins (share)", range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(title_text="scenario", autorange="reversed")
+    fig.update_xaxes(title_text=_("share of joins (share)"), range=[0, 1], tickformat=".0%")
+    fig.update_yaxes(title_text=_("scenario"), autorange="reversed")
     height = max(160 + 40 * len(scenarios), 300)
-    return _layout(fig, "Cascade: share of joins by generation", height=height, barmode="stack")
+    title = _("Cascade: share of joins by generation")
+    return _layout(fig, title, height=height, barmode="stack")
 
 
 def k_by_generation(
@@ -166,7 +169,7 @@ def k_by_generation(
         cols=2,
         column_widths=[0.68, 0.32],
         horizontal_spacing=0.1,
-        subplot_titles=["members, by generation", "starters (mean per starter)"],
+        subplot_titles=[_("members, by generation"), _("starters (mean per starter)")],
     )
     for s in scenarios:
         part = table[(table["scenario"] == s) & (table["generation"] >= 1)]
@@ -188,12 +191,13 @@ def k_by_generation(
             row=1,
             col=1,
         )
-    kinds = [(c, t) for c, t in (("k_seeds", "per seed"), ("k_kols", "per KOL")) if c in runs]
+    starters = (("k_seeds", _("per seed")), ("k_kols", _("per KOL")))
+    kinds = [(c, t) for c, t in starters if c in runs]
     for s in scenarios:
-        values = [float(runs.loc[names == s, c].astype(float).mean()) for c, _ in kinds]
+        values = [float(runs.loc[names == s, c].astype(float).mean()) for c, _t in kinds]
         fig.add_trace(
             go.Bar(
-                x=[t for _, t in kinds],
+                x=[t for _c, t in kinds],
                 y=values,
                 name=s,
                 legendgroup=s,
@@ -207,14 +211,16 @@ def k_by_generation(
             col=2,
         )
     fig.add_hline(y=1, line={"color": "grey", "dash": "dot", "width": 1}, row=1, col=1)
-    fig.update_xaxes(title_text="generation (1 = invited by the starters)", dtick=1, row=1, col=1)
-    fig.update_yaxes(
-        title_text="K (people brought in per member)", rangemode="tozero", row=1, col=1
+    fig.update_xaxes(
+        title_text=_("generation (1 = invited by the starters)"), dtick=1, row=1, col=1
     )
-    fig.update_yaxes(title_text="people brought in per starter", row=1, col=2)
+    fig.update_yaxes(
+        title_text=_("K (people brought in per member)"), rangemode="tozero", row=1, col=1
+    )
+    fig.update_yaxes(title_text=_("people brought in per starter"), row=1, col=2)
     return _layout(
         fig,
-        "Cascade: K-factor, members by generation and starters apart",
+        _("Cascade: K-factor, members by generation and starters apart"),
         height=450,
         barmode="group",
     )
@@ -224,6 +230,8 @@ def k_by_generation(
 
 SEGMENTS = ("payer", "convertible", "junk")
 SEGMENT_COLORS = {"payer": "#2a9d8f", "convertible": "#8ab6d6", "junk": "#c4c4c4"}
+# The segments in the planner's words (the 271 rule, domain.md §2), for legends.
+SEGMENT_NAMES = {"payer": N_("payer"), "convertible": N_("convertible"), "junk": N_("junk")}
 
 
 def segment_table(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) -> pd.DataFrame:
@@ -244,7 +252,7 @@ def segment_table(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) ->
             .reindex(scenario_order(runs), fill_value=0)
         )
     else:
-        raise ChartUnavailable(MEMBERS_HINT)
+        raise ChartUnavailable(_(MEMBERS_HINT))
     n_runs = names.groupby(names, sort=False).size()
     rows = []
     for s in scenario_order(runs):
@@ -276,16 +284,19 @@ def segment_mix(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) -> g
                 y=scenarios,
                 x=part["share"].fillna(0.0),
                 orientation="h",
-                name=seg,
+                name=_(SEGMENT_NAMES[seg]),
                 marker_color=SEGMENT_COLORS[seg],
                 customdata=part["per_run"],
                 hovertemplate=(
-                    f"<b>%{{y}}</b>: {seg}<br>%{{x:.1%}} of joined members"
+                    f"<b>%{{y}}</b>: {_(SEGMENT_NAMES[seg])}<br>%{{x:.1%}} of joined members"
                     "<br>%{customdata:,.1f} people per run (mean)<extra></extra>"
                 ),
             )
         )
-    fig.update_xaxes(title_text="share of joined members (share)", range=[0, 1], tickformat=".0%")
-    fig.update_yaxes(title_text="scenario", autorange="reversed")
+    fig.update_xaxes(
+        title_text=_("share of joined members (share)"), range=[0, 1], tickformat=".0%"
+    )
+    fig.update_yaxes(title_text=_("scenario"), autorange="reversed")
     height = max(160 + 40 * len(scenarios), 300)
-    return _layout(fig, "Member quality: who joined, by segment", height=height, barmode="stack")
+    title = _("Member quality: who joined, by segment")
+    return _layout(fig, title, height=height, barmode="stack")

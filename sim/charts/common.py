@@ -13,16 +13,18 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from sim.lang import N_, _
 from sim.registry import find
 
 TEMPLATE = "plotly_white"
 BAND = (0.05, 0.95)  # the 90% band over replicates
-MEMBERS_HINT = (
+# Hints are English (marked for the catalogue); raise them translated: _(MEMBERS_HINT).
+MEMBERS_HINT = N_(
     "This chart needs the per-member table (members.parquet). Set "
     "`write_members = true` in the config's [experiment] section (or add "
     "`--set experiment.write_members=true`) and run the experiment again."
 )
-GENERATIONS_HINT = (
+GENERATIONS_HINT = N_(
     "This chart needs the cascade table (generations.parquet, written by every run of "
     "this version of Fission) or the per-member table (members.parquet). Run the "
     "experiment again to get it."
@@ -40,13 +42,13 @@ def label(outcome: str) -> str:
     """An outcome's axis title with its unit, as its declaration says (``sim.outputs``
     and the mechanisms'); the column name for undeclared columns."""
     declared = find(outcome)
-    return declared.label if declared is not None and declared.label else outcome
+    return _(declared.label) if declared is not None and declared.label else outcome
 
 
 def short_label(outcome: str) -> str:
     """A short heading with the unit, for table columns and small panels."""
     declared = find(outcome)
-    return declared.short if declared is not None and declared.short else label(outcome)
+    return _(declared.short) if declared is not None and declared.short else label(outcome)
 
 
 def _fmt(outcome: str) -> str:

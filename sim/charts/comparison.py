@@ -10,6 +10,7 @@ import plotly.graph_objects as go
 
 from sim.charts.common import _layout, short_label
 from sim.compare import format_interval
+from sim.lang import _
 
 
 def comparison_cells(table: pd.DataFrame) -> pd.DataFrame:
@@ -45,12 +46,15 @@ def comparison_figure(table: pd.DataFrame) -> go.Figure:
         fills.append(fill)
     fig = go.Figure(
         go.Table(
-            header={"values": ["scenario"] + [short_label(o) for o in outcomes], "align": "left"},
+            header={
+                "values": [_("scenario")] + [short_label(o) for o in outcomes],
+                "align": "left",
+            },
             cells={"values": values, "fill_color": fills, "align": "left", "height": 26},
             columnwidth=[1.2] + [1.0] * len(outcomes),
         )
     )
     height = 150 + 32 * len(scenarios)
-    title = "Scenarios compared: mean [5th, 95th percentile]; * best, ~ not distinguishable"
+    title = _("Scenarios compared: mean [5th, 95th percentile]; * best, ~ not distinguishable")
     fig = _layout(fig, title, height=height, width=1400)
     return fig.update_layout(margin={"l": 15, "r": 15, "t": 50, "b": 15})

@@ -20,6 +20,7 @@ from sim.charts.common import (
     scenario_colors,
     scenario_order,
 )
+from sim.lang import _
 
 
 def efficient_frontier(cost: Sequence[float], paying: Sequence[float]) -> np.ndarray:
@@ -76,7 +77,7 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
             x=means["cost"],
             y=means["paying"],
             mode="markers",
-            name="scenario mean",
+            name=_("scenario mean"),
             text=list(means.index),
             customdata=means["runs"],
             marker={
@@ -93,11 +94,11 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
     )
     if len(scenarios) > 1:
         cost, paying, text = means["cost"], means["paying"], list(means.index)
-        basis = "scenario means"
+        basis = _("scenario means")
     else:
         cost, paying = runs["total_cost"], runs["paying"]
-        text = [f"run {i}" for i in runs["run_id"]]
-        basis = "runs"
+        text = [_("run {id}").format(id=i) for i in runs["run_id"]]
+        basis = _("runs")
     on = efficient_frontier(cost, paying)
     order = np.argsort(np.asarray(cost, dtype=float)[on], kind="stable")
     fig.add_trace(
@@ -106,7 +107,7 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
             y=np.asarray(paying, dtype=float)[on][order],
             text=np.asarray(text, dtype=object)[on][order],
             mode="lines",
-            name=f"efficient frontier ({basis})",
+            name=_("efficient frontier ({basis})").format(basis=basis),
             line={"color": "black", "dash": "dash", "width": 1.5},
             hovertemplate=(
                 "efficient: <b>%{text}</b><br>cost %{x:,.1f} yuan"
@@ -114,9 +115,10 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
             ),
         )
     )
-    fig.update_xaxes(title_text="total cost (yuan)")
-    fig.update_yaxes(title_text="paying members (people)")
-    return _layout(fig, "Cost against paying members, with the efficient frontier", height=500)
+    fig.update_xaxes(title_text=_("total cost (yuan)"))
+    fig.update_yaxes(title_text=_("paying members (people)"))
+    title = _("Cost against paying members, with the efficient frontier")
+    return _layout(fig, title, height=500)
 
 
 def outcome_box(runs: pd.DataFrame, outcome: str) -> go.Figure:
@@ -143,9 +145,12 @@ def outcome_box(runs: pd.DataFrame, outcome: str) -> go.Figure:
     if outcome == "roi":
         fig.add_hline(y=0, line={"color": "grey", "dash": "dot", "width": 1})
     fig.update_yaxes(title_text=label(outcome))
-    fig.update_xaxes(title_text="scenario")
-    title = {
-        "roi": "ROI by scenario: (margin − cost) ÷ cost, over replicates",
-        "cost_per_paying": "Cost per paying member by scenario, over replicates",
-    }.get(outcome, f"{label(outcome)} by scenario, over replicates")
+    fig.update_xaxes(title_text=_("scenario"))
+    titles = {
+        "roi": _("ROI by scenario: (margin − cost) ÷ cost, over replicates"),
+        "cost_per_paying": _("Cost per paying member by scenario, over replicates"),
+    }
+    title = titles.get(outcome) or _("{outcome} by scenario, over replicates").format(
+        outcome=label(outcome)
+    )
     return _layout(fig, title, height=450, showlegend=False)

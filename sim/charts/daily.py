@@ -22,6 +22,7 @@ from sim.charts.common import (
     scenario_colors,
     scenario_order,
 )
+from sim.lang import _
 
 
 def daily_bands(daily: pd.DataFrame, column: str, band: tuple[float, float] = BAND) -> pd.DataFrame:
@@ -62,7 +63,7 @@ def _band_traces(
                 legendgroup=s,
                 showlegend=False,
                 hoverinfo="skip",
-                name=f"{s} 95th percentile",
+                name=_("{scenario} 95th percentile").format(scenario=s),
             ),
             **at,
         )
@@ -77,7 +78,7 @@ def _band_traces(
                 legendgroup=s,
                 showlegend=False,
                 hoverinfo="skip",
-                name=f"{s} 5th percentile",
+                name=_("{scenario} 5th percentile").format(scenario=s),
             ),
             **at,
         )
@@ -115,12 +116,16 @@ def joins_over_time(daily: pd.DataFrame, *, cumulative: bool = True) -> go.Figur
     bands = daily_bands(daily, column)
     fig = go.Figure()
     _band_traces(fig, bands, scenarios, "people", ",.0f")
-    what = "Members joined so far" if cumulative else "New members per day"
-    fig.update_xaxes(title_text="campaign day (day)")
-    fig.update_yaxes(title_text=f"{'members joined' if cumulative else 'new joins'} (people)")
-    return _layout(
-        fig, f"{what}: median and 90% band over replicates", height=450, hovermode="x unified"
+    title = (
+        _("Members joined so far: median and 90% band over replicates")
+        if cumulative
+        else _("New members per day: median and 90% band over replicates")
     )
+    fig.update_xaxes(title_text=_("campaign day (day)"))
+    fig.update_yaxes(
+        title_text=_("members joined (people)") if cumulative else _("new joins (people)")
+    )
+    return _layout(fig, title, height=450, hovermode="x unified")
 
 
 def joins_small_multiples(
@@ -161,28 +166,34 @@ def joins_small_multiples(
                 col=col,
             )
         _band_traces(fig, bands, [s], "people", ",.0f", row, col)
-    what = "Members joined so far" if cumulative else "New members per day"
+    title = (
+        _(
+            "Members joined so far: median and 90% band over replicates, one panel per "
+            "scenario (grey: the others)"
+        )
+        if cumulative
+        else _(
+            "New members per day: median and 90% band over replicates, one panel per "
+            "scenario (grey: the others)"
+        )
+    )
     for col in range(1, columns + 1):
-        fig.update_xaxes(title_text="campaign day (day)", row=rows, col=col)
+        fig.update_xaxes(title_text=_("campaign day (day)"), row=rows, col=col)
     for row in range(1, rows + 1):
         fig.update_yaxes(
-            title_text="members joined (people)" if cumulative else "new joins (people)",
+            title_text=_("members joined (people)") if cumulative else _("new joins (people)"),
             row=row,
             col=1,
         )
     fig.update_layout(showlegend=False)
-    return _layout(
-        fig,
-        f"{what}: median and 90% band over replicates, one panel per scenario (grey: the others)",
-        height=260 * rows + 120,
-    )
+    return _layout(fig, title, height=260 * rows + 120)
 
 
 def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
     """The budget left each day (yuan; median and 90% band over runs) above, and below
     the share of runs whose budget had run out by each day (``budget_exhausted_day``)."""
     if "budget_left" not in daily.columns or daily["budget_left"].isna().all():
-        raise ChartUnavailable("The budget is unlimited in every run: nothing burns down.")
+        raise ChartUnavailable(_("The budget is unlimited in every run: nothing burns down."))
     scenarios = scenario_order(runs)
     colors = scenario_colors(scenarios)
     fig = make_subplots(
@@ -218,7 +229,7 @@ def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
             row=2,
             col=1,
         )
-    fig.update_yaxes(title_text="budget left (yuan)", rangemode="tozero", row=1, col=1)
-    fig.update_yaxes(title_text="runs out of budget (share)", range=[0, 1.05], row=2, col=1)
-    fig.update_xaxes(title_text="campaign day (day)", row=2, col=1)
-    return _layout(fig, "Budget burning down, and the day it ran out", height=600)
+    fig.update_yaxes(title_text=_("budget left (yuan)"), rangemode="tozero", row=1, col=1)
+    fig.update_yaxes(title_text=_("runs out of budget (share)"), range=[0, 1.05], row=2, col=1)
+    fig.update_xaxes(title_text=_("campaign day (day)"), row=2, col=1)
+    return _layout(fig, _("Budget burning down, and the day it ran out"), height=600)

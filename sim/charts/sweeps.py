@@ -25,7 +25,9 @@ from sim.charts.common import (
     scenario_order,
     short_label,
 )
+from sim.lang import _
 from sim.registry import compared_outcomes
+from sim.wording import field_description, key_label
 
 # The outcomes a sweep is plotted against by default: those a planner decides on, from
 # the declarations (the same the Sobol indices are computed of).
@@ -80,22 +82,14 @@ GRID_VALUES = 12
 
 
 def parameter_label(key: str) -> str:
-    """A swept config key as an axis title, from its declaration in ``sim.config``:
-    "reward amount (yuan per successful invite)"; the key itself when undeclared."""
-    from sim.config import FAMILIES, Config
-
-    section, _, name = key.partition(".")
-    try:
-        family = FAMILIES.get(section)
-        if family is not None:
-            field = family.field(name)
-        else:
-            field = Config.model_fields[section].annotation.model_fields[name]  # type: ignore[union-attr]
-    except (KeyError, AttributeError):
+    """A swept config key as an axis title, in the planner's words (``sim.wording``) with
+    its declared description: "reward per friend brought in (yuan per successful invite)";
+    the key itself when the config does not declare it."""
+    description = field_description(key)
+    if description is None:
         return key
-    words = f"{section} {name.replace('_', ' ')}"
-    description = (field.description or "").split(";")[0].strip()
-    return f"{words} ({description})" if description else words
+    words = key_label(key)
+    return f"{words} ({_(description)})" if description else words
 
 
 def sweep_scatter(
@@ -114,7 +108,7 @@ def sweep_scatter(
     log-scale parameters fitted on log x)."""
     params = list(params)
     if not params:
-        raise ChartUnavailable("This study has no sweep: there is no parameter to plot against.")
+        raise ChartUnavailable(_("This study has no sweep: there is no parameter to plot against."))
     outcomes = [o for o in outcomes if o in runs.columns]
     log_params = set(log_params)
     scenarios = scenario_order(runs)
@@ -146,7 +140,7 @@ def sweep_scatter(
         fig.update_yaxes(title_text=short_label(outcome), row=i, col=1)
     return _layout(
         fig,
-        "Sweep: each outcome against each swept parameter",
+        _("Sweep: each outcome against each swept parameter"),
         height=220 * len(outcomes) + 140,
     )
 
@@ -257,7 +251,7 @@ def _cloud_traces(
             x=gx,
             y=gy,
             mode="lines",
-            name=f"{scenario} trend",
+            name=_("{scenario} trend").format(scenario=scenario),
             legendgroup=scenario,
             showlegend=False,
             line={"color": color, "width": 2.5},
@@ -278,7 +272,7 @@ def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
     parameter explains alone; ST includes its interactions."""
     if sensitivity is None or sensitivity.empty:
         raise ChartUnavailable(
-            'No Sobol indices: they are computed for a sweep with method = "sobol".'
+            _('No Sobol indices: they are computed for a sweep with method = "sobol".')
         )
     scenarios = [str(s) for s in dict.fromkeys(sensitivity["scenario"])]
     outcomes = list(dict.fromkeys(sensitivity["outcome"]))
@@ -295,7 +289,7 @@ def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
         horizontal_spacing=0.02,
         vertical_spacing=0.12 if len(scenarios) > 1 else 0.0,
     )
-    kinds = {"S1": ("first order S1", "#1f77b4"), "ST": ("total ST", "#ff7f0e")}
+    kinds = {"S1": (_("first order S1"), "#1f77b4"), "ST": (_("total ST"), "#ff7f0e")}
     for i, s in enumerate(scenarios, 1):
         for j, outcome in enumerate(outcomes, 1):
             part = sensitivity[(sensitivity["scenario"] == s) & (sensitivity["outcome"] == outcome)]
@@ -318,11 +312,11 @@ def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
                     row=i,
                     col=j,
                 )
-        fig.update_yaxes(title_text="Sobol index (share of variance)", row=i, col=1)
+        fig.update_yaxes(title_text=_("Sobol index (share of variance)"), row=i, col=1)
     fig.update_xaxes(tickangle=-30)
     return _layout(
         fig,
-        "Sensitivity: Sobol indices of each outcome (bars ± 95% confidence)",
+        _("Sensitivity: Sobol indices of each outcome (bars ± 95% confidence)"),
         height=380 * len(scenarios) + 80,
         barmode="group",
     )

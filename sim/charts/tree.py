@@ -20,6 +20,7 @@ from sim.charts.common import (
     _scenarios,
     scenario_order,
 )
+from sim.lang import _
 
 TREE_MAX_MEMBERS = 3000  # referral trees with more members are not drawn
 
@@ -30,7 +31,7 @@ def representative_run(runs: pd.DataFrame, scenario: str | None = None) -> int:
     scenario = scenario_order(runs)[0] if scenario is None else scenario
     part = runs[_scenarios(runs) == scenario]
     if part.empty:
-        raise ChartUnavailable(f"No runs in scenario {scenario!r}.")
+        raise ChartUnavailable(_("No runs in scenario {name!r}.").format(name=scenario))
     distance = (part["joined"].astype(float) - part["joined"].median()).abs()
     best = part.assign(_d=distance.to_numpy()).sort_values(["_d", "run_id"], kind="stable")
     return int(best["run_id"].iloc[0])
@@ -91,10 +92,10 @@ def referral_tree(
     run's scenario and replicate in the title. Raises ``ChartUnavailable`` without
     ``members`` or when the run has more than ``max_members`` members."""
     if members is None:
-        raise ChartUnavailable(MEMBERS_HINT)
+        raise ChartUnavailable(_(MEMBERS_HINT))
     run = members[members["run_id"] == run_id].reset_index(drop=True)
     if run.empty:
-        raise ChartUnavailable(f"Run {run_id} has no rows in members.parquet.")
+        raise ChartUnavailable(_("Run {id} has no rows in members.parquet.").format(id=run_id))
     if len(run) > max_members:
         raise ChartUnavailable(
             f"Run {run_id} has {len(run):,} members; the referral tree is drawn only for "
@@ -114,7 +115,7 @@ def referral_tree(
             mode="lines",
             line={"color": "rgba(120, 120, 120, 0.45)", "width": 1},
             hoverinfo="skip",
-            name="invitation",
+            name=_("invitation"),
         )
     )
     gens = sorted(int(g) for g in np.unique(generation))
@@ -129,7 +130,7 @@ def referral_tree(
                 x=generation[rows],
                 y=position[rows],
                 mode="markers",
-                name=f"generation {g}",
+                name=_("generation {g}").format(g=g),
                 marker={
                     "color": color,
                     "size": 5 + 3 * np.sqrt(invites),
@@ -152,15 +153,19 @@ def referral_tree(
                 ),
             )
         )
-    fig.update_xaxes(title_text="generation (0 = seeds, KOLs, outside joiners)", dtick=1)
+    fig.update_xaxes(title_text=_("generation (0 = seeds, KOLs, outside joiners)"), dtick=1)
     fig.update_yaxes(
-        title_text="members (one row per end of a branch)",
+        title_text=_("members (one row per end of a branch)"),
         showticklabels=False,
         autorange="reversed",
     )
-    which = f"run {run_id}"
+    which = _("run {id}").format(id=run_id)
     if runs is not None and (runs["run_id"] == run_id).any():
         row = runs[runs["run_id"] == run_id].iloc[0]
-        which += f" ({row.get('scenario', 'base')}, replicate {row['replicate']})"
-    title = f"Referral tree of {which}: {len(run):,} members, {has_parent.size:,} referrals"
+        which = _("run {id} ({scenario}, replicate {replicate})").format(
+            id=run_id, scenario=row.get("scenario", "base"), replicate=row["replicate"]
+        )
+    title = _("Referral tree of {which}: {members} members, {referrals} referrals").format(
+        which=which, members=f"{len(run):,}", referrals=f"{has_parent.size:,}"
+    )
     return _layout(fig, title, height=700)

@@ -22,19 +22,20 @@ from sim.charts.common import (
     scenario_colors,
     scenario_order,
 )
+from sim.lang import N_, _
 
-HORIZON_HINT = (
+HORIZON_HINT = N_(
     "This chart needs a value horizon: set `horizon_days` in the config's [value] section "
     "(say 365, a year of buying after the campaign) and run the experiment again."
 )
 # Value per member by how members came: the runs-table columns, in bar order.
 SOURCES = {
-    "clv_referral": "own value: referred",
-    "clv_outside": "own value: came on their own",
-    "social_value_seed": "brought by: seed users",
-    "social_value_kol": "brought by: KOLs",
-    "social_value_referral": "brought by: referred members",
-    "social_value_outside": "brought by: members who came on their own",
+    "clv_referral": N_("own value: referred"),
+    "clv_outside": N_("own value: came on their own"),
+    "social_value_seed": N_("brought by: seed users"),
+    "social_value_kol": N_("brought by: KOLs"),
+    "social_value_referral": N_("brought by: referred members"),
+    "social_value_outside": N_("brought by: members who came on their own"),
 }
 
 
@@ -179,11 +180,11 @@ def payback_curve(
                 ),
             )
         )
-    fig.update_xaxes(title_text="days since the campaign started (day)", rangemode="tozero")
-    fig.update_yaxes(title_text="margin earned so far (yuan)", rangemode="tozero")
+    fig.update_xaxes(title_text=_("days since the campaign started (day)"), rangemode="tozero")
+    fig.update_yaxes(title_text=_("margin earned so far (yuan)"), rangemode="tozero")
     return _layout(
         fig,
-        "Payback: margin earned so far against the cost (dashed), payback day (◆)",
+        _("Payback: margin earned so far against the cost (dashed), payback day (◆)"),
         height=480,
     )
 
@@ -193,7 +194,7 @@ def survival_curve(weeks: pd.DataFrame | None, runs: pd.DataFrame) -> go.Figure:
     (median and 90% band over runs): junk members and cash hunters who left are never
     counted as alive."""
     if weeks is None or weeks.empty:
-        raise ChartUnavailable(HORIZON_HINT)
+        raise ChartUnavailable(_(HORIZON_HINT))
     joined = runs.set_index("run_id")["joined"].astype(float)
     frame = pd.DataFrame(
         {
@@ -218,9 +219,9 @@ def survival_curve(weeks: pd.DataFrame | None, runs: pd.DataFrame) -> go.Figure:
                 "(median)<br>90% band %{customdata[0]:.1%} to %{customdata[1]:.1%}"
                 "<extra></extra>",
             )
-    fig.update_xaxes(title_text="days since the campaign started (day)")
-    fig.update_yaxes(title_text="joined members still alive (share)", range=[0, 1.02])
-    return _layout(fig, "Members still buying after the campaign (survival)", height=450)
+    fig.update_xaxes(title_text=_("days since the campaign started (day)"))
+    fig.update_yaxes(title_text=_("joined members still alive (share)"), range=[0, 1.02])
+    return _layout(fig, _("Members still buying after the campaign (survival)"), height=450)
 
 
 def value_by_source(runs: pd.DataFrame) -> go.Figure:
@@ -230,8 +231,10 @@ def value_by_source(runs: pd.DataFrame) -> go.Figure:
     present = [c for c in SOURCES if c in runs.columns and runs[c].notna().any()]
     if not present:
         raise ChartUnavailable(
-            "These results have no value columns: run the experiment again with this "
-            "version of Fission."
+            _(
+                "These results have no value columns: run the experiment again with this "
+                "version of Fission."
+            )
         )
     scenarios = scenario_order(runs)
     colors = scenario_colors(scenarios)
@@ -243,7 +246,7 @@ def value_by_source(runs: pd.DataFrame) -> go.Figure:
         low, high = part.quantile(BAND[0]), part.quantile(BAND[1])
         fig.add_trace(
             go.Bar(
-                x=[SOURCES[c] for c in present],
+                x=[_(SOURCES[c]) for c in present],
                 y=mean.to_numpy(),
                 name=s,
                 marker_color=colors[s],
@@ -260,6 +263,6 @@ def value_by_source(runs: pd.DataFrame) -> go.Figure:
                 ),
             )
         )
-    fig.update_yaxes(title_text="discounted margin per member (yuan per person)")
+    fig.update_yaxes(title_text=_("discounted margin per member (yuan per person)"))
     fig.update_layout(barmode="group")
-    return _layout(fig, "Lifetime value per member, by how members came", height=450)
+    return _layout(fig, _("Lifetime value per member, by how members came"), height=450)

@@ -21,6 +21,7 @@ from sim.app.folders import Folders
 from sim.app.server import AppServer
 from sim.experiment import run_experiment
 from sim.study import load_study, parse_study
+from sim.wording import option_label
 
 RUN_TIMEOUT_MS = 30_000
 
@@ -100,7 +101,7 @@ def test_run_shows_the_engines_kpis_and_charts_for_the_same_config(
     page: Page, server, screenshots_dir
 ):
     open_app(page, server)
-    choose(page, "lure.kind", "cash")
+    choose(page, "lure.kind", option_label("lure.kind", "cash"))
     fill(page, "lure.value", "8")
     fill(page, "reward.budget", "2000")
     seconds = run_and_wait(page)
