@@ -133,7 +133,7 @@ def default_out_dir(study: Study, overrides: dict[str, Any] | None = None) -> Pa
     return Path("results") / name
 
 
-_NAME = re.compile(r"[A-Za-z0-9_\-][A-Za-z0-9_.\-]*")
+_NAME = re.compile(r"[\w\-][\w.\-]*")  # \w: letters of any script (Chinese), digits, _
 STAGING = ".fission-staging"  # a --fresh run's new results, until they are complete
 SIGNATURE = "fission results"  # manifest.json's "format": Fission wrote this folder
 PART_KINDS = ("runs", "daily", "generations", "members", "weeks", "groups")  # runs: marks done

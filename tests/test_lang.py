@@ -254,7 +254,7 @@ def test_cli_error_is_translated(tmp_path, capsys):
 
 def test_a_chinese_scenario_name_is_valid_and_its_files_stay_ascii(tmp_path):
     """Scenario names may be Chinese; the file names made from them (a saved study) are
-    plain. (experiment.name is a folder name: the config keeps it to ASCII letters.)"""
+    plain. (An experiment's name may be Chinese too: tests/test_results_folder.py.)"""
     from sim.app.folders import study_file
     from sim.study import load_study
 

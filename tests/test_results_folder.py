@@ -340,7 +340,16 @@ def test_a_fresh_run_killed_at_any_rename_leaves_old_new_or_marked_unfinished(
 # -------------------------------------------------------- 4. a name is not a path
 
 
-@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "../up"])
+def test_a_chinese_experiment_name_is_a_folder_name(tmp_path, monkeypatch):
+    # Names may be Chinese (the planners' own): the default folder is results/<name>.
+    config = write(tmp_path, SMALL.replace('name = "tiny"', 'name = "裂变活动_双十一"'), "c.toml")
+    monkeypatch.chdir(tmp_path)
+    assert main(["run", str(config)]) == 0
+    folder = tmp_path / "results" / "裂变活动_双十一"
+    assert Results.load(folder).runs["joined"].notna().all()
+
+
+@pytest.mark.parametrize("name", ["..", ".", ".hidden", "a/b", "../up", "a b", "活动/上"])
 def test_an_experiment_name_is_never_a_path(tmp_path, monkeypatch, capsys, name):
     with pytest.raises(ConfigError, match=r"experiment\.name"):
         parse_study({"experiment": {"name": name}})

@@ -57,7 +57,9 @@ def _gigabytes(count: float, each: int) -> str:
 
 
 class ExperimentConfig(_Section):
-    name: str = Field("campaign", pattern=r"^[A-Za-z0-9_\-][A-Za-z0-9_.\-]*$")
+    # A folder name, never a path: letters of any script (Chinese included), digits,
+    # "_", "-" and ".", not starting with "." (so never "." or "..").
+    name: str = Field("campaign", pattern=r"^[\w\-][\w.\-]*$", max_length=100)
     days: int = Field(30, ge=1, le=3650, description="campaign length (days)")
     replicates: int = Field(
         20, ge=1, description=f"independent runs of the campaign (at most {MAX_REPLICATES:,})"
