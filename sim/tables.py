@@ -19,7 +19,7 @@ from sim.groups import GROUPS_OUTPUTS, RUNS_OUTPUTS
 from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
-from sim.roles import CameBy
+from sim.roles import CAME_BY_NAMES, CameBy
 from sim.value import ValueSummaryView
 
 
@@ -176,6 +176,10 @@ class RunTables:
             {
                 "node": self.graph.label_of(people),
                 "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
+                # codes from 1 (0 is "not a member", which no member has)
+                "came_by": pd.Categorical.from_codes(
+                    self.came_by[people].astype(np.int8) - 1, CAME_BY_NAMES[1:]
+                ),
                 "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
                 "day_joined": self.day_joined[people],
                 "inviter": pd.array(

@@ -21,6 +21,13 @@ MEMBERS: tuple[Output, ...] = (
         type="int or text",
     ),
     _members("role", "", "`seed`, `kol` or `member` (someone who joined)", type="category"),
+    _members(
+        "came_by",
+        "",
+        "how they came: `seed`, `kol`, `referral` (accepted an invitation), `outside` (the "
+        "outside channel) or `store` (scanned a store's group QR code)",
+        type="category",
+    ),
     _members("segment", "", "`payer`, `convertible` or `junk` (the 271 rule)", type="category"),
     _members(
         "day_joined",
