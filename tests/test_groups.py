@@ -119,6 +119,48 @@ def test_activity_costs_count_every_activity_held_and_enter_cost_and_profit():
     assert plain["profit"] - s["profit"] == pytest.approx(costs, rel=1e-9)
 
 
+def test_member_owners_are_paid_by_commission_alone_and_some_give_up():
+    # Half the owners are members: no weekly pay; they quit at 20% a week. Owners always
+    # hold (diligence 1) and groups never die (threshold 0), so activities held are
+    # exactly the scheduled ones of groups whose owner has not quit yet.
+    over = living(
+        3000,
+        **{
+            "groups.owner_diligence": 1.0,
+            "groups.member_owner_diligence": 1.0,
+            "groups.dead_threshold": 0.0,
+            "groups.activities_per_week": 1,
+            "groups.activity_cost": 1.0,
+            "groups.owner_pay_per_week": 30.0,
+            "groups.member_owner_share": 0.5,
+            "groups.member_owner_quit_per_week": 0.2,
+            "experiment.days": 28,
+        },
+    )
+    model = ReferralModel(rng=4, **over).run()
+    s = model.summary()
+    life = model.group_life
+    members, owners = s["member_owners"], s["group_owners"]
+    # 60 owners, half members by chance: within 4 binomial SDs (sd 3.9) of 30.
+    assert abs(members - owners / 2) < 4 * math.sqrt(owners / 4) and members > 0
+    assert s["owners_quit"] == int(np.isfinite(life.quit_day).sum()) > 0
+    assert not np.isfinite(life.quit_day[~life.member_owner]).any()  # staff stay
+    # Weekly pay goes to staff owners only: 4 weeks × 30 yuan each.
+    assert s["owner_cost"] == pytest.approx((owners - members) * 4 * 30.0)
+    # Activities: one a week per group, until its owner quits (on a week's last day).
+    held = 0
+    for owner in life.owner_of:
+        days = [d for d in range(1, 29) if scheduled(d, 1) and d <= life.quit_day[owner]]
+        held += len(days)
+    assert s["activity_cost"] == pytest.approx(held * 1.0)
+    # Without member owners nothing is drawn from their stream: the run is as before.
+    plain = living(3000, **{"groups.member_owner_share": 0.0, "experiment.days": 28})
+    again = plain | {"groups.member_owner_quit_per_week": 0.5}
+    a = ReferralModel(rng=4, **plain).run().summary()
+    b = ReferralModel(rng=4, **again).run().summary()
+    assert a == pytest.approx(b, nan_ok=True)
+
+
 def test_commission_is_its_share_of_the_groups_sales():
     over = living(2000, **{"groups.commission": 0.1, "groups.dead_threshold": 0.0})
     model = ReferralModel(rng=5, **over).run()

@@ -42,6 +42,24 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         label="group owners (people)",
     ),
     _runs(
+        "member_owners",
+        "people",
+        "owners who are members running a group (`groups.member_owner_share`), paid by "
+        "commission alone; the others are store employees",
+        type="int",
+        fmt=",.0f",
+        label="member owners (people)",
+    ),
+    _runs(
+        "owners_quit",
+        "people",
+        "member owners who gave their groups up (`groups.member_owner_quit_per_week`) "
+        "within campaign + horizon; nobody held those groups' activities afterwards",
+        type="int",
+        fmt=",.0f",
+        label="owners who gave up (people)",
+    ),
+    _runs(
         "groups_alive_end",
         "groups",
         "groups alive at the end of the campaign's last day",

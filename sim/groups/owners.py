@@ -3,9 +3,12 @@
 "300 stores, 1,000 groups, 1,000 owners to manage": an owner runs ``groups_per_owner``
 groups, holds each scheduled activity with their own diligence (Beta across owners),
 can hold at most ``owner_capacity`` activities a week, and is paid a commission on the
-group's sales (带货分红), a weekly fee and a training cost. Commission raises diligence
-(docs/model.md §4.3). Community group-buying leaders earn about 5-20% commission
-(press; domain §6, D); the rest are assumptions.
+group's sales (带货分红) and a training cost; a store employee also a weekly fee. A
+member who runs a group (``member_owner_share`` of owners) is paid by commission alone,
+has their own diligence, and may give the group up (``member_owner_quit_per_week``):
+from then on nobody holds its activities. Commission raises diligence (docs/model.md
+§4.3). Community group-buying leaders earn about 5-20% commission (press; domain §6, D);
+the rest are assumptions.
 """
 
 from __future__ import annotations
@@ -50,7 +53,22 @@ class OwnerParams(Section):
         json_schema_extra=ADVANCED,
     )
     training_cost: Yuan = Field(0.0, description="training per owner, paid on day 1 (yuan)")
-    owner_pay_per_week: Yuan = Field(0.0, description="fixed pay per owner per week (yuan)")
+    owner_pay_per_week: Yuan = Field(
+        0.0, description="fixed pay per store-employee owner per week (yuan)"
+    )
+    member_owner_share: Probability = Field(
+        0.0,
+        description="share of owners who are members running a group (unpaid but for "
+        "commission) rather than store employees (share)",
+    )
+    member_owner_diligence: Probability = Field(
+        0.5, description="mean chance a member owner holds a scheduled activity (probability)"
+    )
+    member_owner_quit_per_week: Probability = Field(
+        0.02,
+        description="chance a member owner gives their groups up, per week (per week; "
+        "store employees stay)",
+    )
 
 
 def owner_count(groups: int, groups_per_owner: int) -> int:
@@ -59,20 +77,24 @@ def owner_count(groups: int, groups_per_owner: int) -> int:
 
 
 def diligence(
-    params: OwnerParams, owners: int, per_week: int, rng: np.random.Generator
+    params: OwnerParams,
+    owners: int,
+    per_week: int,
+    rng: np.random.Generator,
+    member: np.ndarray | None = None,
 ) -> np.ndarray:
     """Each owner's chance of holding a scheduled activity: Beta(μκ, (1 − μ)κ) with mean
-    μ = ``owner_diligence``, then the commission's pull, 1 − (1 − d)(1 − pull × c/(c + h)),
-    then the load: at most ``owner_capacity`` of the activities a week they are asked to
-    hold. Draws ``owners`` numbers whatever the parameters (common random numbers)."""
-    mu, kappa = params.owner_diligence, params.owner_diligence_spread
+    μ = ``owner_diligence`` (``member_owner_diligence`` for the owners ``member`` marks),
+    then the commission's pull, 1 − (1 − d)(1 − pull × c/(c + h)), then the load: at most
+    ``owner_capacity`` of the activities a week they are asked to hold. Draws ``owners``
+    numbers whatever the parameters (common random numbers)."""
+    kappa = params.owner_diligence_spread
     u = rng.random(owners)
-    if 0.0 < mu < 1.0:
-        from scipy.stats import beta
-
-        base = beta.ppf(u, mu * kappa, (1.0 - mu) * kappa)
-    else:
-        base = np.full(owners, mu)
+    base = _beta_at(u, np.full(owners, params.owner_diligence), kappa)
+    if member is not None and member.any():
+        base[member] = _beta_at(
+            u[member], np.full(int(member.sum()), params.member_owner_diligence), kappa
+        )
     c = params.commission
     pull = params.commission_pull * c / (c + params.commission_half) if c > 0 else 0.0
     held = 1.0 - (1.0 - base) * (1.0 - pull)
@@ -84,3 +106,14 @@ def load_share(params: OwnerParams, per_week: int) -> float:
     they can hold at all: capacity ÷ what they are asked, at most 1."""
     asked = params.groups_per_owner * per_week
     return min(1.0, params.owner_capacity / asked) if asked else 1.0
+
+
+def _beta_at(u: np.ndarray, mu: np.ndarray, kappa: float) -> np.ndarray:
+    """The Beta(μκ, (1 − μ)κ) quantiles at ``u`` (μ 0 or 1: that number)."""
+    out = mu.astype(float).copy()
+    inner = (mu > 0.0) & (mu < 1.0)
+    if inner.any():
+        from scipy.stats import beta
+
+        out[inner] = beta.ppf(u[inner], mu[inner] * kappa, (1.0 - mu[inner]) * kappa)
+    return out

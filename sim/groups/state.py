@@ -47,7 +47,7 @@ class GroupLife:
         index_dtype: the graph's person-number type (the delivery kernel's).
     """
 
-    STREAMS = ("group_start", "group_owners", "group_drift", "screening")
+    STREAMS = ("group_start", "group_owners", "group_drift", "screening", "owner_kinds")
 
     def __init__(
         self,
@@ -77,8 +77,16 @@ class GroupLife:
         self.activity = start.beta(params.initial_activity_a, params.initial_activity_b, count)
         self.owners = owner_count(count, params.groups_per_owner)
         self.owner_of = np.arange(count) // params.groups_per_owner
-        owner_diligence = diligence(params, self.owners, params.activities_per_week, start)
+        # Which owners are members running a group (drawn only when some are, from a
+        # stream of its own: other draws do not move).
+        self.member_owner = np.zeros(self.owners, dtype=bool)
+        if params.member_owner_share > 0:
+            kinds = draws["owner_kinds"].random(self.owners)
+            self.member_owner = kinds < params.member_owner_share
+        per_week = params.activities_per_week
+        owner_diligence = diligence(params, self.owners, per_week, start, self.member_owner)
         self.diligence = owner_diligence[self.owner_of]
+        self.quit_day = np.full(self.owners, math.inf)  # when a member owner gave up
         self.alive = np.ones(count, dtype=bool)
         self.quiet = np.zeros(count, dtype=np.int64)
         self.died_day = np.full(count, math.inf)
@@ -288,9 +296,14 @@ class GroupLife:
         dying = self.alive & (self.quiet >= p.dead_after_days)
         if dying.any():
             self._die(day, dying)
+        if day % 7 == 0 and p.member_owner_quit_per_week > 0 and self.member_owner.any():
+            self._members_quit(day)
         commission = p.commission * self.sales
+        if np.isfinite(self.quit_day).any():  # nobody is paid for a group given up
+            commission = commission * np.isinf(self.quit_day[self.owner_of])
         owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
-        owner_pay = p.owner_pay_per_week * int(owned.sum()) if day % 7 == 0 else 0.0
+        staff = owned & ~self.member_owner  # member owners are paid by commission alone
+        owner_pay = p.owner_pay_per_week * int(staff.sum()) if day % 7 == 0 else 0.0
         if day == 1:
             owner_pay += p.training_cost * self.owners
         self.owner_cost += owner_pay + float(commission.sum())
@@ -315,6 +328,16 @@ class GroupLife:
             w["campaign_members"][:, week] = self._campaign
             w["activity"][:, week] = self.activity
             w["alive"][:, week] = self.alive
+
+    def _members_quit(self, day: int) -> None:
+        """A week's end: each member owner still running groups gives them up with
+        ``member_owner_quit_per_week``; nobody holds those groups' activities again."""
+        staying = self.member_owner & np.isinf(self.quit_day)
+        u = self.draws["owner_kinds"].random(self.owners)
+        quitting = staying & (u < self.params.member_owner_quit_per_week)
+        if quitting.any():
+            self.quit_day[quitting] = day
+            self.diligence = np.where(quitting[self.owner_of], 0.0, self.diligence)
 
     def _die(self, day: int, dying: np.ndarray) -> None:
         """Groups die today: attention 0 from tomorrow, and each member drifts out after a
@@ -378,6 +401,9 @@ class GroupLife:
         w["purchases"][:, first_week:] += orders[:, first_week:]
         commission = p.commission * revenue
         commission[:, :first_week] = 0.0
+        # weeks ending after an owner gave the group up pay no commission
+        last_days = np.minimum((np.arange(commission.shape[1]) + 1) * 7, self.total_days)
+        commission[last_days[None, :] > self.quit_day[self.owner_of][:, None]] = 0.0
         w["commission"] += commission
         by_week = commission.sum(axis=0)
         for week in np.flatnonzero(by_week):
@@ -403,6 +429,8 @@ class GroupLife:
         return {
             "groups": self.count,
             "group_owners": self.owners,
+            "member_owners": int(self.member_owner.sum()),
+            "owners_quit": int(np.isfinite(self.quit_day).sum()),
             "groups_alive_end": int(np.count_nonzero(self.died_day > self.days)),
             "groups_alive_horizon": int(np.count_nonzero(self.alive)),
             "groups_alive_30": self.alive_on(30),
