@@ -529,7 +529,6 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 self.inviter,
                 cash_paid,
                 self.reward_rule.pull(self.risk.reward_discount) if funded else 0.0,
-                self._draws(value),
             )
         )
         sharing = joined_today[self._propensity[joined_today] > 0]
@@ -634,7 +633,6 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 self._segment,
                 self.day_joined,
                 self.invites,
-                self._draws(value),
                 **groups,
             )
         )

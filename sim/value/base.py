@@ -74,7 +74,6 @@ class ValueJoinView:
     inviter: np.ndarray  # everyone's inviter, -1 for none (read only)
     cash_paid: np.ndarray  # per joiner: joined on an invitation with a cash lure, funded
     reward_pull: float  # the inviter's reward today, v / (v + half): 0 none, → 1 large
-    draws: Draws
 
 
 @dataclass(frozen=True)
@@ -97,7 +96,6 @@ class HorizonView:
     segment: np.ndarray
     day_joined: np.ndarray
     invites: np.ndarray
-    draws: Draws
     # Living groups (sim.groups): from day slow_from[i] on, every group of i's is dead and
     # i buys × slow; i's orders are booked to group home[i] by week (week_orders,
     # week_revenue: groups × weeks, added to). Empty arrays: no groups.
