@@ -94,15 +94,39 @@ def _init_worker() -> None:
 
 
 def _warm(data: dict[str, Any], base_dir: str) -> bool:
-    """Import the engine and build the starting campaign's community in this worker."""
+    """Import the engine, build the starting campaign's community in this worker, and
+    run the campaign once on a small graph: the compiled loops it uses (the day's, the
+    value model's) are compiled now, not in the planner's first Run (on a machine with
+    no numba cache yet, that is tens of seconds)."""
+    import networkx as nx
+
     from sim.experiment import preflight
+    from sim.model import ReferralModel
     from sim.study import expand, parse_study, run_config
 
     study = parse_study(data, base_dir)
     design = expand(study)
     first = design.runs[0]
-    preflight(study, design, {(first.scenario, 0): run_config(study, first.scenario, ())})
+    config = run_config(study, first.scenario, ())
+    preflight(study, design, {(first.scenario, 0): config})
+    # The same mechanisms on a small graph: random seeds and top-degree KOLs (lists of
+    # ids and optimised choices belong to the real graph), room for all of them.
+    starters = config.seeds.count + config.population.kol_count
+    config = config.model_copy(
+        update={
+            "seeds": config.seeds.model_copy(update={"strategy": "random", "ids": []}),
+            "population": config.population.model_copy(
+                update={"kol_strategy": "top_degree", "kol_ids": []}
+            ),
+        }
+    )
+    small = nx.barabasi_albert_graph(max(WARM_PEOPLE, 4 * starters), 3, seed=1)
+    with ReferralModel(config, rng=1, graph=small, all_agents=False) as model:
+        model.run().summary()
     return True
+
+
+WARM_PEOPLE = 500  # people in the warm-up campaign's graph (at least 4 per starter)
 
 
 def run_one(job_id: str, data: dict[str, Any], base_dir: str, run_id: int) -> dict[str, Any]:
