@@ -107,6 +107,21 @@ def commit(tmp: Path, path: Path) -> None:
     sync_dir(path.parent)
 
 
+def replace_folder(tmp: Path, out: Path) -> None:
+    """Move the finished folder ``tmp`` to ``out`` (same parent folder). An earlier ``out``
+    is renamed aside first and deleted only once the new one is in place, so ``out`` is
+    always either whole folder, even after a kill."""
+    if out.exists():
+        old = temp_dir(out.parent, f"{out.name}.old")
+        os.replace(out, old / "previous")
+        os.replace(tmp, out)
+        sync_dir(out.parent)
+        shutil.rmtree(old)
+    else:
+        os.replace(tmp, out)
+        sync_dir(out.parent)
+
+
 def write_atomic(path: Path, write: Callable[[Path], Any]) -> None:
     """Write ``path`` atomically and durably: ``write(tmp)`` fills a temporary file beside
     it, which is flushed to disk and renamed into place; the folder is flushed too."""

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import html
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
@@ -16,7 +15,7 @@ import pandas as pd
 
 from sim.calibration.fit import BAND, Fit
 from sim.config import ConfigError
-from sim.files import make_dirs, sync_dir, temp_dir, write_parquet, write_text
+from sim.files import make_dirs, replace_folder, temp_dir, write_parquet, write_text
 from sim.lang import N_, _, current
 
 FILES = ("posterior.parquet", "summary.json", "predictive.parquet", "config.toml", "report.html")
@@ -205,15 +204,7 @@ def write_fit(fit: Fit, out: str | Path) -> Path:
         data["calibration"] = fit.problem.spec.model_dump(mode="python", exclude_none=True)
         write_text(tmp / "config.toml", toml_text(data))
         write_text(tmp / "report.html", report_html(fit))
-        if out.exists():
-            old = temp_dir(out.parent, f"{out.name}.old")
-            os.replace(out, old / "fit")
-            os.replace(tmp, out)
-            sync_dir(out.parent)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-            sync_dir(out.parent)
+        replace_folder(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -132,9 +132,15 @@ def _read_text(path: Path) -> str:
             f"{path}: larger than {MAX_CONFIG_BYTES // 1_000_000} MB, too large for a config "
             "(a graph or a list of costs goes in its own file, named by graph.path or seeds.costs)"
         )
+    return decode_text(path, raw, "a config (TOML or YAML text)")
+
+
+def decode_text(path: Path | str, raw: bytes, what: str) -> str:
+    """The UTF-8 text of a file's bytes (a byte-order mark dropped), or a one-line
+    ``ConfigError`` naming the line: a binary file (a NUL byte) is not ``what``."""
     if b"\0" in raw:
         line = raw[: raw.index(b"\0")].count(b"\n") + 1
-        raise ConfigError(f"{path}, line {line}: a binary file, not a config (TOML or YAML text)")
+        raise ConfigError(f"{path}, line {line}: a binary file, not {what}")
     try:
         return raw.decode("utf-8-sig")
     except UnicodeDecodeError as err:

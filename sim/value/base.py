@@ -12,6 +12,7 @@ From these come profit, customer lifetime value, the payback day and social valu
 from __future__ import annotations
 
 import math
+from abc import ABC, abstractmethod
 from dataclasses import dataclass, field
 from typing import Any, ClassVar, Literal
 
@@ -313,7 +314,7 @@ WEEKS_OUTPUTS: tuple[Output, ...] = (
 WEEK_COLUMNS = tuple(o.name for o in WEEKS_OUTPUTS)
 
 
-class ValueModel(Mechanism):
+class ValueModel(Mechanism, ABC):
     """A value model: campaign-day orders (phase 7), the horizon, and the books.
 
     Per-person state (``person_state``) every model keeps: ``orders``, ``spent`` (yuan),
@@ -385,13 +386,13 @@ class ValueModel(Mechanism):
 
         return person_key(self.seed, trait)
 
+    @abstractmethod
     def chance(self, view: BuyingView) -> np.ndarray:
         """Each buyer's chance of at least one order today, before the lure lifts it."""
-        raise NotImplementedError
 
+    @abstractmethod
     def orders_today(self, view: BuyingView, chance: np.ndarray, lifted: np.ndarray) -> np.ndarray:
         """Orders each buyer places today (counts), given the chance the lure lifted."""
-        raise NotImplementedError
 
     def book(self, day: int, people: np.ndarray, counts: np.ndarray, joined: np.ndarray) -> float:
         """Book today's orders (``counts`` of ``people``, all > 0); today's revenue (yuan)."""
@@ -462,12 +463,12 @@ class ValueModel(Mechanism):
         chance = np.array([b.payer, b.convertible, 0.0])[segment[people]]
         return np.where(self.dead[people], 0.0, chance)
 
+    @abstractmethod
     def _horizon_terms(
         self, view: HorizonView
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """Per person: buying on the rate (a customer), the rate (per day) and the
         dropout after an order; by segment, the daily chance of a first order."""
-        raise NotImplementedError
 
     # -- the books --------------------------------------------------------------------
 

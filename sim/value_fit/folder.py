@@ -8,13 +8,12 @@ from __future__ import annotations
 
 import copy
 import json
-import os
 import shutil
 from pathlib import Path
 from typing import Any
 
 from sim.config import ConfigError
-from sim.files import make_dirs, sync_dir, temp_dir, write_text
+from sim.files import make_dirs, replace_folder, temp_dir, write_text
 from sim.value_fit.result import ValueFit
 
 FILES = ("value.toml", "fit.json", "calibrated.toml")
@@ -77,15 +76,7 @@ def write_value_fit(
         if calibrated is not None:
             head = "".join(f"# {line}\n" for line in note.splitlines())
             write_text(tmp / "calibrated.toml", head + toml_text(calibrated))
-        if out.exists():
-            old = temp_dir(out.parent, f"{out.name}.old")
-            os.replace(out, old / "fit")
-            os.replace(tmp, out)
-            sync_dir(out.parent)
-            shutil.rmtree(old)
-        else:
-            os.replace(tmp, out)
-            sync_dir(out.parent)
+        replace_folder(tmp, out)
     finally:
         if tmp.exists():
             shutil.rmtree(tmp)

@@ -30,6 +30,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import ConfigError
+from sim.config.reading import decode_text
 
 GZIP_MAGIC = b"\x1f\x8b"
 COLUMNS = ("customer_id", "date", "amount")
@@ -172,17 +173,7 @@ def _text(path: Path) -> str:
             raw = gzip.decompress(raw)
     except (OSError, EOFError, zlib.error) as err:
         raise ConfigError(f"{path}: cannot read: {err}") from None
-    if b"\0" in raw:
-        line = raw[: raw.index(b"\0")].count(b"\n") + 1
-        raise ConfigError(f"{path}, line {line}: a binary file, not an orders CSV")
-    try:
-        return raw.decode("utf-8-sig")
-    except UnicodeDecodeError as err:
-        line = raw[: err.start].count(b"\n") + 1
-        raise ConfigError(
-            f"{path}, line {line}: not UTF-8 text (byte 0x{raw[err.start]:02x}); "
-            "save the file as UTF-8"
-        ) from None
+    return decode_text(path, raw, "an orders CSV")
 
 
 def _normal(name: str) -> str:
