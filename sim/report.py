@@ -36,7 +36,13 @@ from sim.points import POINTS_FILE
 from sim.results import WORKBOOK_FILE, Results
 from sim.wording import option_label
 
-PLOTLY_CONFIG: dict[str, Any] = {"displaylogo": False, "responsive": True}
+# plotly.js's "Share chart..." button would send the chart to a plotly server: an offline
+# report has none, so the button is left out (and so in the app).
+PLOTLY_CONFIG: dict[str, Any] = {
+    "displaylogo": False,
+    "responsive": True,
+    "modeBarButtonsToRemove": ["sendChartToCloud"],
+}
 IMAGE_WIDTH = 1200  # px, for PNG and SVG export
 
 # Section id -> heading (English; ``section_titles`` translates), in page order.
@@ -72,6 +78,11 @@ CHART_NAMES = {
     "generation_share": N_("generation share"),
     "k_by_generation": N_("K by generation"),
     "segment_mix": N_("segment mix"),
+    "fraud_loss": N_("money lost to fraud"),
+    "platform_survival": N_("survival against the platform"),
+    "group_survival": N_("groups alive"),
+    "group_activity": N_("group activity"),
+    "joins_by_channel": N_("joins by channel"),
     "sweep": N_("sweep"),
     "sobol": N_("Sobol indices"),
     "referral_tree": N_("referral tree"),
@@ -236,9 +247,11 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "fraud_loss",
                 "risk",
-                "Lures and rewards paid, by design (mean over runs): what reached genuine "
-                "members, and what fake accounts (farms, second accounts, rings) took; the "
-                "whisker spans the loss's 5th to 95th percentile over runs.",
+                N_(
+                    "Lures and rewards paid, by design (mean over runs): what reached genuine "
+                    "members, and what fake accounts (farms, second accounts, rings) took; the "
+                    "whisker spans the loss's 5th to 95th percentile over runs."
+                ),
                 lambda: charts.fraud_loss_by_design(runs),
             )
         )
@@ -248,9 +261,11 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "platform_survival",
                 "risk",
-                "The share of runs the platform had not yet cut off (blocked the link or "
-                "the share interface) by the end of each day. Bargain and assistance "
-                "mechanics draw more enforcement per share.",
+                N_(
+                    "The share of runs the platform had not yet cut off (blocked the link or "
+                    "the share interface) by the end of each day. Bargain and assistance "
+                    "mechanics draw more enforcement per share."
+                ),
                 lambda: charts.platform_survival(runs, days),
             )
         )
@@ -260,26 +275,32 @@ def report_charts(results: Results, *, tree_run: int | None = None) -> list[Char
             (
                 "group_survival",
                 "groups",
-                "The share of chat groups alive at each week's end, through the campaign "
-                "and the value horizon: median line, 90% band over runs. A group whose "
-                "activity stayed below the threshold for the set number of days is dead "
-                "(死群): shares into it reach nobody and its members drift out.",
+                N_(
+                    "The share of chat groups alive at each week's end, through the campaign "
+                    "and the value horizon: median line, 90% band over runs. A group whose "
+                    "activity stayed below the threshold for the set number of days is dead "
+                    "(死群): shares into it reach nobody and its members drift out."
+                ),
                 lambda: charts.group_survival(groups, runs),
             ),
             (
                 "group_activity",
                 "groups",
-                "Activity (0-1) of a sample of groups in one run of each scenario: it "
-                "decays day by day and owners' activities, events, shares and purchases "
-                "lift it; members notice a share with the groups' attention × activity.",
+                N_(
+                    "Activity (0-1) of a sample of groups in one run of each scenario: it "
+                    "decays day by day and owners' activities, events, shares and purchases "
+                    "lift it; members notice a share with the groups' attention × activity."
+                ),
                 lambda: charts.group_activity(groups, runs),
             ),
             (
                 "joins_by_channel",
                 "groups",
-                "Members joined by how they came: on a friend's invitation, on their own "
-                "(outside channel), or scanning a store's group QR code; mean over runs, "
-                "the whisker the 90% band of the total.",
+                N_(
+                    "Members joined by how they came: on a friend's invitation, on their own "
+                    "(outside channel), or scanning a store's group QR code; mean over runs, "
+                    "the whisker the 90% band of the total."
+                ),
                 lambda: charts.joins_by_channel(runs),
             ),
         ]
@@ -670,7 +691,7 @@ def render_html(results: Results, chart_list: list[Chart], files: tuple[str, ...
         f"<header><h1>{html.escape(page_title)}</h1>"
         f'<dl class="facts">{facts}</dl><nav>{nav}</nav></header>'
         f"<main>{''.join(parts)}</main>"
-        f"<script>{_LOADER % json.dumps(PLOTLY_CONFIG)}</script>"
+        f"<script>{_LOADER % json.dumps(charts.plotly_config(**PLOTLY_CONFIG))}</script>"
         "</body></html>\n"
     )
 

@@ -445,7 +445,7 @@ def chart_views(results: Any, keys: tuple[str, ...] | None = None, notes: bool =
     """The report's charts (``sim.report.report_charts``, drawn by ``sim.charts``) as
     Dash graphs, grouped under the report's section headings; ``keys`` keeps only those
     charts; ``notes`` shows why an unavailable chart is missing (else it is skipped)."""
-    from sim.report import report_charts, section_titles
+    from sim.report import PLOTLY_CONFIG, report_charts, section_titles
 
     chosen = [c for c in report_charts(results) if keys is None or c.key in keys]
     children: list[Any] = []
@@ -462,7 +462,7 @@ def chart_views(results: Any, keys: tuple[str, ...] | None = None, notes: bool =
                 height = int(chart.figure.layout.height or 450)
                 body = dcc.Graph(
                     figure=chart.figure,
-                    config={"displaylogo": False, "responsive": True},
+                    config=charts.plotly_config(**PLOTLY_CONFIG),
                     id={"type": "chart", "key": chart.key},
                     style={"height": f"{height}px"},
                 )

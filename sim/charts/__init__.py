@@ -32,7 +32,9 @@ Modules, one subject each (this package re-exports every public name, so
 * ``tree``: the referral tree of a typical run;
 * ``value``: after the campaign: the payback curve, members' survival, value by source;
 * ``risk``: money lost to fraud by design, the campaign's survival against the platform.
-* ``groups``: chat groups that live and die: their survival, activity, joins by channel.
+* ``groups``: chat groups that live and die: their survival, activity, joins by channel;
+* ``plotly_config``: the config a page draws them with, plotly.js's own words (mode bar,
+  box statistics) in the planner's language.
 
 The charts import neither the simulation engine nor the experiment runner.
 """
@@ -74,6 +76,7 @@ from sim.charts.groups import (
     group_survival,
     joins_by_channel,
 )
+from sim.charts.plotly_config import plotly_config
 from sim.charts.risk import (
     FRAUD_HINT,
     PLATFORM_HINT,
@@ -144,6 +147,7 @@ __all__ = [
     "payback_curve",
     "platform_survival",
     "platform_survival_table",
+    "plotly_config",
     "referral_tree",
     "representative_run",
     "scenario_colors",

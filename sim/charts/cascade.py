@@ -15,9 +15,11 @@ from sim.charts.common import (
     GENERATIONS_HINT,
     MEMBERS_HINT,
     ChartUnavailable,
-    _escape,
     _layout,
     _scenarios,
+    bold,
+    hover,
+    number,
     scenario_colors,
     scenario_order,
 )
@@ -101,9 +103,11 @@ def generation_sizes(
                 name=s,
                 marker_color=colors[s],
                 customdata=part["runs"],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>%{{y:,.1f}} members per run"
-                    " (mean over %{customdata} runs)<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, generation {g}").format(scenario=bold(s), g="%{x}"),
+                    _("{n} members per run (mean over {runs} runs)").format(
+                        n=number("y", "people"), runs="%{customdata}"
+                    ),
                 ),
             )
         )
@@ -136,9 +140,11 @@ def generation_share(
                 name=_("generation {g}").format(g=g),
                 marker_color=color,
                 customdata=part["joins"].fillna(0),
-                hovertemplate=(
-                    f"<b>%{{y}}</b>, generation {g}<br>%{{x:.1%}} of joins"
-                    " (%{customdata:,.0f} people over all runs)<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, generation {g}").format(scenario="<b>%{y}</b>", g=g),
+                    _("{share} of joins ({n} people over all runs)").format(
+                        share=number("x", "share"), n=number("customdata", "people")
+                    ),
                 ),
             )
         )
@@ -183,9 +189,12 @@ def k_by_generation(
                 legendgroup=s,
                 line={"color": colors[s]},
                 customdata=part["members"],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>, generation %{{x}}<br>K = %{{y:.2f}} people per "
-                    "member<br>(%{customdata:,.1f} members per run)<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, generation {g}").format(scenario=bold(s), g="%{x}"),
+                    _("K = {k} people brought in per member").format(
+                        k=number("y", "people per member")
+                    ),
+                    _("({n} members per run)").format(n=number("customdata", "people")),
                 ),
             ),
             row=1,
@@ -203,8 +212,10 @@ def k_by_generation(
                 legendgroup=s,
                 showlegend=False,
                 marker_color=colors[s],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>: %{{y:.2f}} people brought in %{{x}}<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}: {k} people brought in {per}").format(
+                        scenario=bold(s), k=number("y", "people per member"), per="%{x}"
+                    )
                 ),
             ),
             row=1,
@@ -287,9 +298,12 @@ def segment_mix(runs: pd.DataFrame, *, members: pd.DataFrame | None = None) -> g
                 name=_(SEGMENT_NAMES[seg]),
                 marker_color=SEGMENT_COLORS[seg],
                 customdata=part["per_run"],
-                hovertemplate=(
-                    f"<b>%{{y}}</b>: {_(SEGMENT_NAMES[seg])}<br>%{{x:.1%}} of joined members"
-                    "<br>%{customdata:,.1f} people per run (mean)<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}: {segment}").format(
+                        scenario="<b>%{y}</b>", segment=_(SEGMENT_NAMES[seg])
+                    ),
+                    _("{share} of joined members").format(share=number("x", "share")),
+                    _("{n} people per run (mean)").format(n=number("customdata", "people")),
                 ),
             )
         )

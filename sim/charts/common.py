@@ -1,6 +1,7 @@
 """What every chart shares: the plotly template and the band over replicates, outcome
 labels with their units and number formats, scenario order and colours, the common layout,
-hover-text escaping, and ``ChartUnavailable`` with the hints its messages give (how to get
+hover text (its numbers formatted by unit as ``sim.units`` writes them, its words in the
+planner's language) and ``ChartUnavailable`` with the hints its messages give (how to get
 the per-member or cascade table a chart needs).
 """
 
@@ -13,6 +14,7 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import qualitative
 
+from sim import units
 from sim.lang import N_, _
 from sim.registry import find
 
@@ -51,9 +53,63 @@ def short_label(outcome: str) -> str:
     return _(declared.short) if declared is not None and declared.short else label(outcome)
 
 
+# How hover text writes a number of each unit (d3 formats), as ``sim.units`` writes it in
+# the terminal and the report: head-counts whole, shares and ROI (a ratio) as percentages,
+# K-factors with two decimals, money in yuan (per person with a decimal), days with one.
+HOVER_FORMATS = {
+    "people": ",.0f",
+    "orders": ",.0f",
+    "invitations": ",.0f",
+    "generations": ",.0f",
+    "yuan": ",.0f",
+    "yuan per person": ",.1f",
+    "share": ".1%",
+    "ratio": ".1%",
+    "people per member": ".2f",
+    "day": ",.0f",
+    "days": ",.1f",
+}
+
+
 def _fmt(outcome: str) -> str:
+    """The d3 format of an outcome's numbers in hover text: by its declared unit (as
+    ``sim.units``: shares as percentages, head-counts whole), else its declared format."""
     declared = find(outcome)
-    return declared.fmt if declared is not None and declared.fmt else ",.4g"
+    if declared is None:
+        return ",.4g"
+    if declared.unit in ("share", "ratio", "people", "orders", "invitations"):
+        return HOVER_FORMATS[declared.unit]
+    return declared.fmt or ",.4g"
+
+
+def number(ref: str, unit: str) -> str:
+    """A number of hover text, formatted by its unit: ``number("y", "people")`` is
+    ``"%{y:,.0f}"``, ``number("customdata[0]", "share")`` is ``"%{customdata[0]:.1%}"``."""
+    return f"%{{{ref}:{HOVER_FORMATS.get(unit, ',.4g')}}}"
+
+
+def quantity(ref: str, unit: str) -> str:
+    """A number of hover text with its unit in the current language, as
+    ``sim.units.quantity`` writes one: "%{y:,.0f} people" (人), "%{y:,.0f} yuan" (元),
+    "%{y:.1%}", "day %{x}" (第 %{x} 天)."""
+    text = number(ref, unit)
+    if unit in ("share", "ratio", ""):
+        return text
+    if unit == "day":
+        return _("day {n}").format(n=text)
+    return _("{n} {unit}").format(n=text, unit=units.shown_unit(unit))
+
+
+def hover(*lines: str) -> str:
+    """A hovertemplate of these lines (each a whole phrase in the current language, its
+    numbers plotly placeholders), one per line, without plotly's second box (the trace
+    name)."""
+    return "<br>".join(lines) + "<extra></extra>"
+
+
+def bold(name: str) -> str:
+    """A scenario's (or any data's) name in bold, safe inside a hovertemplate."""
+    return f"<b>{_escape(name)}</b>"
 
 
 def scenario_order(frame: pd.DataFrame) -> list[str]:

@@ -12,11 +12,13 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim.charts.common import (
-    _escape,
     _fmt,
     _layout,
     _scenarios,
+    bold,
+    hover,
     label,
+    quantity,
     scenario_colors,
     scenario_order,
 )
@@ -60,9 +62,11 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
                 legendgroup=s,
                 marker={"color": colors[s], "size": 6, "opacity": 0.45},
                 customdata=np.c_[part["run_id"], part["replicate"]],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b> run %{{customdata[0]}} (replicate %{{customdata[1]}})"
-                    "<br>cost %{x:,.0f} yuan<br>paying %{y:,.0f} people<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, run {id} (replicate {replicate})").format(
+                        scenario=bold(s), id="%{customdata[0]}", replicate="%{customdata[1]}"
+                    ),
+                    *_cost_and_paying(),
                 ),
             )
         )
@@ -86,9 +90,11 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
                 "symbol": "diamond",
                 "line": {"color": "black", "width": 1.5},
             },
-            hovertemplate=(
-                "<b>%{text}</b> mean over %{customdata} runs<br>cost %{x:,.1f} yuan"
-                "<br>paying %{y:,.1f} people<extra></extra>"
+            hovertemplate=hover(
+                _("{scenario}: mean over {runs} runs").format(
+                    scenario="<b>%{text}</b>", runs="%{customdata}"
+                ),
+                *_cost_and_paying(),
             ),
         )
     )
@@ -109,9 +115,9 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
             mode="lines",
             name=_("efficient frontier ({basis})").format(basis=basis),
             line={"color": "black", "dash": "dash", "width": 1.5},
-            hovertemplate=(
-                "efficient: <b>%{text}</b><br>cost %{x:,.1f} yuan"
-                "<br>paying %{y:,.1f} people<extra></extra>"
+            hovertemplate=hover(
+                _("on the efficient frontier: {name}").format(name="<b>%{text}</b>"),
+                *_cost_and_paying(),
             ),
         )
     )
@@ -119,6 +125,14 @@ def cost_vs_paying(runs: pd.DataFrame) -> go.Figure:
     fig.update_yaxes(title_text=_("paying members (people)"))
     title = _("Cost against paying members, with the efficient frontier")
     return _layout(fig, title, height=500)
+
+
+def _cost_and_paying() -> tuple[str, str]:
+    """Hover lines of a point of the cost-against-paying chart (x: yuan, y: people)."""
+    return (
+        _("total cost {cost}").format(cost=quantity("x", "yuan")),
+        _("paying members {paying}").format(paying=quantity("y", "people")),
+    )
 
 
 def outcome_box(runs: pd.DataFrame, outcome: str) -> go.Figure:
@@ -144,6 +158,8 @@ def outcome_box(runs: pd.DataFrame, outcome: str) -> go.Figure:
         )
     if outcome == "roi":
         fig.add_hline(y=0, line={"color": "grey", "dash": "dot", "width": 1})
+    if unit_fmt.endswith("%"):  # shares and ROI read as percentages, ticks as the hover
+        fig.update_yaxes(tickformat=".0%")
     fig.update_yaxes(title_text=label(outcome))
     fig.update_xaxes(title_text=_("scenario"))
     titles = {

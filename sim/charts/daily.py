@@ -19,6 +19,10 @@ from sim.charts.common import (
     _layout,
     _rgba,
     _scenarios,
+    bold,
+    hover,
+    number,
+    quantity,
     scenario_colors,
     scenario_order,
 )
@@ -43,10 +47,13 @@ def _band_traces(
     bands: pd.DataFrame,
     scenarios: Sequence[str],
     unit: str,
-    fmt: str,
     row: int | None = None,
     col: int | None = None,
+    *,
+    unified: bool = False,
 ) -> None:
+    """Each scenario's 90% band and median line; ``unified``: the hover box names the day
+    once at its top (``hovermode="x unified"``), so each line does not repeat it."""
     colors = scenario_colors(scenarios)
     at = {"row": row, "col": col} if row is not None else {}
     for s in scenarios:
@@ -91,10 +98,15 @@ def _band_traces(
                 name=s,
                 legendgroup=s,
                 customdata=np.c_[part["low"], part["high"], part["runs"]],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>, day %{{x}}<br>median %{{y:{fmt}}} {unit}"
-                    f"<br>90% band %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
-                    "<br>over %{customdata[2]} runs<extra></extra>"
+                hovertemplate=hover(
+                    bold(s)
+                    if unified
+                    else _("{scenario}, {day}").format(scenario=bold(s), day=quantity("x", "day")),
+                    _("median {value}").format(value=quantity("y", unit)),
+                    _("90% band {low} to {high}").format(
+                        low=number("customdata[0]", unit), high=number("customdata[1]", unit)
+                    ),
+                    _("over {runs} runs").format(runs="%{customdata[2]}"),
                 ),
             ),
             **at,
@@ -115,13 +127,16 @@ def joins_over_time(daily: pd.DataFrame, *, cumulative: bool = True) -> go.Figur
         return joins_small_multiples(daily, cumulative=cumulative)
     bands = daily_bands(daily, column)
     fig = go.Figure()
-    _band_traces(fig, bands, scenarios, "people", ",.0f")
+    _band_traces(fig, bands, scenarios, "people", unified=True)
     title = (
         _("Members joined so far: median and 90% band over replicates")
         if cumulative
         else _("New members per day: median and 90% band over replicates")
     )
-    fig.update_xaxes(title_text=_("campaign day (day)"))
+    fig.update_xaxes(
+        title_text=_("campaign day (day)"),
+        unifiedhovertitle={"text": quantity("x", "day")},  # the day, in words
+    )
     fig.update_yaxes(
         title_text=_("members joined (people)") if cumulative else _("new joins (people)")
     )
@@ -165,7 +180,7 @@ def joins_small_multiples(
                 row=row,
                 col=col,
             )
-        _band_traces(fig, bands, [s], "people", ",.0f", row, col)
+        _band_traces(fig, bands, [s], "people", row, col)
     title = (
         _(
             "Members joined so far: median and 90% band over replicates, one panel per "
@@ -203,7 +218,7 @@ def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
         row_heights=[0.65, 0.35],
         vertical_spacing=0.08,
     )
-    _band_traces(fig, daily_bands(daily, "budget_left"), scenarios, "yuan", ",.0f", 1, 1)
+    _band_traces(fig, daily_bands(daily, "budget_left"), scenarios, "yuan", 1, 1)
     days = np.arange(0, int(daily["day"].max()) + 1)
     names = _scenarios(runs)
     for s in scenarios:
@@ -211,7 +226,11 @@ def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
         n = len(exhausted)
         out = exhausted.dropna().to_numpy()
         share = (out[None, :] <= days[:, None]).sum(axis=1) / max(n, 1)
-        median = f"median day {np.median(out):.0f}" if out.size else "never"
+        when = (
+            _("median day {day}").format(day=f"{np.median(out):.0f}")
+            if out.size
+            else _("it never ran out")
+        )
         fig.add_trace(
             go.Scatter(
                 x=days,
@@ -221,9 +240,13 @@ def budget_burndown(daily: pd.DataFrame, runs: pd.DataFrame) -> go.Figure:
                 name=s,
                 legendgroup=s,
                 showlegend=False,
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>, day %{{x}}: %{{y:.0%}} of runs out of budget"
-                    f"<br>ran out in {out.size} of {n} runs ({median})<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, {day}: {share} of runs out of budget").format(
+                        scenario=bold(s), day=quantity("x", "day"), share="%{y:.0%}"
+                    ),
+                    _("ran out in {out} of {runs} runs ({when})").format(
+                        out=out.size, runs=n, when=when
+                    ),
                 ),
             ),
             row=2,

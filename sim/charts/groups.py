@@ -19,27 +19,33 @@ from sim.charts.common import (
     _escape,
     _layout,
     _scenarios,
+    bold,
+    hover,
+    number,
+    quantity,
     scenario_colors,
     scenario_order,
 )
 from sim.charts.value import _band, _bands
+from sim.lang import N_, _
 
-GROUPS_HINT = (
+# Hints are English (marked for the catalogue); raise them translated: _(GROUPS_HINT).
+GROUPS_HINT = N_(
     "This chart needs chat groups that live and die: set `lifecycle = true` in the "
     "config's [groups] section (with a `source`) and run the experiment again."
 )
 # Members joined by how they came: runs-table columns and their names, in bar order.
 CHANNELS = {
-    "joined_via_referral": "a friend's invitation",
-    "joined_external": "on their own (outside channel)",
-    "joined_store": "a store's QR code",
+    "joined_via_referral": N_("a friend's invitation"),
+    "joined_external": N_("on their own (outside channel)"),
+    "joined_store": N_("a store's QR code"),
 }
 SAMPLE_GROUPS = 8  # groups drawn in the activity chart, per scenario
 
 
 def _need(groups: pd.DataFrame | None) -> pd.DataFrame:
     if groups is None or groups.empty:
-        raise ChartUnavailable(GROUPS_HINT)
+        raise ChartUnavailable(_(GROUPS_HINT))
     return groups
 
 
@@ -67,12 +73,17 @@ def group_survival(groups: pd.DataFrame | None, runs: pd.DataFrame) -> go.Figure
             "day",
             s,
             colors[s],
-            f"<b>{_escape(s)}</b>, day %{{x}}<br>%{{y:.0%}} of groups alive (median)"
-            "<br>90% band %{customdata[0]:.0%} to %{customdata[1]:.0%}<extra></extra>",
+            hover(
+                _("{scenario}, {day}").format(scenario=bold(s), day=quantity("x", "day")),
+                _("{share} of groups alive (median)").format(share=number("y", "share")),
+                _("90% band {low} to {high}").format(
+                    low=number("customdata[0]", "share"), high=number("customdata[1]", "share")
+                ),
+            ),
         )
-    fig.update_xaxes(title_text="days since the campaign started (day)", rangemode="tozero")
-    fig.update_yaxes(title_text="groups alive (share)", range=[0, 1.02], tickformat=".0%")
-    return _layout(fig, "Chat groups still alive (survival of groups)", height=450)
+    fig.update_xaxes(title_text=_("days since the campaign started (day)"), rangemode="tozero")
+    fig.update_yaxes(title_text=_("groups alive (share)"), range=[0, 1.02], tickformat=".0%")
+    return _layout(fig, _("Chat groups still alive (survival of groups)"), height=450)
 
 
 def group_activity(
@@ -105,9 +116,11 @@ def group_activity(
                     line={"color": colors[s], "width": 1.2},
                     opacity=0.75,
                     showlegend=False,
-                    hovertemplate=(
-                        f"<b>{_escape(s)}</b>, group {g}, day %{{x}}<br>activity %{{y:.2f}}"
-                        "<extra></extra>"
+                    hovertemplate=hover(
+                        _("{scenario}, group {group}, {day}").format(
+                            scenario=bold(s), group=g, day=quantity("x", "day")
+                        ),
+                        _("activity {activity}").format(activity="%{y:.2f}"),
                     ),
                 ),
                 row=row,
@@ -123,17 +136,23 @@ def group_activity(
                         mode="markers",
                         marker={"color": colors[s], "symbol": "x", "size": 8},
                         showlegend=False,
-                        hovertemplate=f"group {g}: dead by day %{{x}}<extra></extra>",
+                        hovertemplate=hover(
+                            _("group {group}: dead by {day}").format(
+                                group=g, day=quantity("x", "day")
+                            )
+                        ),
                     ),
                     row=row,
                     col=1,
                 )
-        fig.update_yaxes(title_text="activity (0-1)", range=[0, 1.02], row=row, col=1)
-    fig.update_xaxes(title_text="days since the campaign started (day)", row=len(scenarios))
+        fig.update_yaxes(title_text=_("activity (0-1)"), range=[0, 1.02], row=row, col=1)
+    fig.update_xaxes(title_text=_("days since the campaign started (day)"), row=len(scenarios))
     fig.update_layout(template=TEMPLATE)
     return _layout(
         fig,
-        f"Activity of {sample} groups over time (one run per scenario; × where a group died)",
+        _(
+            "Activity of {sample} groups over time (one run per scenario; × where a group died)"
+        ).format(sample=sample),
         height=220 * len(scenarios) + 120,
     )
 
@@ -143,7 +162,7 @@ def joins_by_channel(runs: pd.DataFrame) -> go.Figure:
     mean over runs per scenario, stacked, with the 90% band of the total."""
     present = [c for c in CHANNELS if c in runs.columns and runs[c].notna().any()]
     if not present:
-        raise ChartUnavailable("These results have no join counts by channel.")
+        raise ChartUnavailable(_("These results have no join counts by channel."))
     scenarios = scenario_order(runs)
     names = _scenarios(runs)
     palette = ("#4C78A8", "#F58518", "#54A24B")
@@ -156,10 +175,14 @@ def joins_by_channel(runs: pd.DataFrame) -> go.Figure:
             go.Bar(
                 x=[_escape(s) for s in scenarios],
                 y=means,
-                name=CHANNELS[column],
+                name=_(CHANNELS[column]),
                 marker_color=color,
-                hovertemplate=f"%{{x}}<br>{CHANNELS[column]}: %{{y:,.0f}} people (mean)"
-                "<extra></extra>",
+                hovertemplate=hover(
+                    "<b>%{x}</b>",
+                    _("{channel}: {n} (mean)").format(
+                        channel=_(CHANNELS[column]), n=quantity("y", "people")
+                    ),
+                ),
             )
         )
     totals = [runs.loc[names == s, "joined"].astype(float) for s in scenarios]
@@ -176,10 +199,14 @@ def joins_by_channel(runs: pd.DataFrame) -> go.Figure:
                 "arrayminus": [t.mean() - t.quantile(BAND[0]) for t in totals],
                 "color": "black",
             },
-            name="90% of runs (total)",
-            hovertemplate="%{x}: %{y:,.0f} joined in all (mean)<extra></extra>",
+            name=_("90% of runs (total)"),
+            hovertemplate=hover(
+                _("{scenario}: {n} joined in all (mean)").format(
+                    scenario="<b>%{x}</b>", n=quantity("y", "people")
+                )
+            ),
         )
     )
     fig.update_layout(barmode="stack")
-    fig.update_yaxes(title_text="members joined (people)")
-    return _layout(fig, "Members joined, by how they came", height=450)
+    fig.update_yaxes(title_text=_("members joined (people)"))
+    return _layout(fig, _("Members joined, by how they came"), height=450)

@@ -14,18 +14,23 @@ import plotly.graph_objects as go
 from sim.charts.common import (
     BAND,
     ChartUnavailable,
-    _escape,
     _layout,
     _scenarios,
+    bold,
+    hover,
+    number,
+    quantity,
     scenario_colors,
     scenario_order,
 )
+from sim.lang import N_, _
 
-FRAUD_HINT = (
+# Hints are English (marked for the catalogue); raise them translated: _(FRAUD_HINT).
+FRAUD_HINT = N_(
     "These results model no fake accounts: set `rate` in the config's [fraud] section (or "
     "`self_rate`, `ring_rate` in [collusion]) and run the experiment again."
 )
-PLATFORM_HINT = (
+PLATFORM_HINT = N_(
     "These results model no platform risk: set `base_hazard` or `share_hazard` in the "
     "config's [platform] section and run the experiment again."
 )
@@ -36,7 +41,7 @@ def fraud_loss_table(runs: pd.DataFrame) -> pd.DataFrame:
     (``genuine``), mean lost to fake accounts (``fraud``), and the 5th and 95th percentile
     of the loss over runs (``low``, ``high``). Scenarios without fake accounts count 0."""
     if "fraud_loss" not in runs.columns or runs["fraud_loss"].isna().all():
-        raise ChartUnavailable(FRAUD_HINT)
+        raise ChartUnavailable(_(FRAUD_HINT))
     names = _scenarios(runs)
     loss = runs["fraud_loss"].astype(float).fillna(0.0)
     paid = runs["lure_cost"].astype(float) + runs["reward_cost"].astype(float)
@@ -65,16 +70,19 @@ def fraud_loss_by_design(runs: pd.DataFrame) -> go.Figure:
         go.Bar(
             x=table["scenario"],
             y=table["genuine"],
-            name="paid to genuine members",
+            name=_("paid to genuine members"),
             marker_color="#9db4c0",
-            hovertemplate="%{x}<br>%{y:,.0f} yuan to genuine members (mean)<extra></extra>",
+            hovertemplate=hover(
+                "<b>%{x}</b>",
+                _("{money} to genuine members (mean)").format(money=quantity("y", "yuan")),
+            ),
         )
     )
     fig.add_trace(
         go.Bar(
             x=table["scenario"],
             y=table["fraud"],
-            name="lost to fake accounts",
+            name=_("lost to fake accounts"),
             marker_color="#c0392b",
             error_y={
                 "type": "data",
@@ -83,14 +91,19 @@ def fraud_loss_by_design(runs: pd.DataFrame) -> go.Figure:
                 "arrayminus": (table["fraud"] - table["low"]).to_numpy(),
             },
             customdata=np.c_[table["low"], table["high"]],
-            hovertemplate="%{x}<br>%{y:,.0f} yuan lost to fraud (mean)<br>90% of runs "
-            "%{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>",
+            hovertemplate=hover(
+                "<b>%{x}</b>",
+                _("{money} lost to fraud (mean)").format(money=quantity("y", "yuan")),
+                _("90% of runs: {low} to {high}").format(
+                    low=number("customdata[0]", "yuan"), high=number("customdata[1]", "yuan")
+                ),
+            ),
         )
     )
     fig.update_layout(barmode="stack")
-    fig.update_xaxes(title_text="design (scenario)")
-    fig.update_yaxes(title_text="lures and rewards paid (yuan)")
-    return _layout(fig, "Money lost to fraud, by design", height=450)
+    fig.update_xaxes(title_text=_("design (scenario)"))
+    fig.update_yaxes(title_text=_("lures and rewards paid (yuan)"))
+    return _layout(fig, _("Money lost to fraud, by design"), height=450)
 
 
 def platform_survival_table(runs: pd.DataFrame, days: int) -> pd.DataFrame:
@@ -98,7 +111,7 @@ def platform_survival_table(runs: pd.DataFrame, days: int) -> pd.DataFrame:
     by the end of that day (``surviving``). Every run is watched to the last day, so
     this is the plain share (no censoring)."""
     if "cut_off_day" not in runs.columns or "cut_off" not in runs.columns:
-        raise ChartUnavailable(PLATFORM_HINT)
+        raise ChartUnavailable(_(PLATFORM_HINT))
     names = _scenarios(runs)
     modelled = runs["cut_off"].notna()
     cut = runs["cut_off_day"].astype("Float64").fillna(np.inf).astype(float)
@@ -111,7 +124,7 @@ def platform_survival_table(runs: pd.DataFrame, days: int) -> pd.DataFrame:
         surviving = (cut[mine].to_numpy()[None, :] > day[:, None]).mean(axis=1)
         frames.append(pd.DataFrame({"scenario": s, "day": day, "surviving": surviving}))
     if not frames:
-        raise ChartUnavailable(PLATFORM_HINT)
+        raise ChartUnavailable(_(PLATFORM_HINT))
     return pd.concat(frames, ignore_index=True)
 
 
@@ -129,10 +142,12 @@ def platform_survival(runs: pd.DataFrame, days: int) -> go.Figure:
                 name=str(s),
                 mode="lines",
                 line={"shape": "hv", "color": colors[str(s)], "width": 2},
-                hovertemplate=f"<b>{_escape(s)}</b>, day %{{x}}<br>%{{y:.0%}} of runs not cut "
-                "off<extra></extra>",
+                hovertemplate=hover(
+                    _("{scenario}, {day}").format(scenario=bold(str(s)), day=quantity("x", "day")),
+                    _("{share} of runs not cut off").format(share=number("y", "share")),
+                ),
             )
         )
-    fig.update_xaxes(title_text="campaign day (day)", range=[0, days])
-    fig.update_yaxes(title_text="runs not cut off by the platform (share)", range=[0, 1.02])
-    return _layout(fig, "The campaign against the platform (survival)", height=450)
+    fig.update_xaxes(title_text=_("campaign day (day)"), range=[0, days])
+    fig.update_yaxes(title_text=_("runs not cut off by the platform (share)"), range=[0, 1.02])
+    return _layout(fig, _("The campaign against the platform (survival)"), height=450)

@@ -15,12 +15,15 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.subplots import make_subplots
 
+from sim import units
 from sim.charts.common import (
     ChartUnavailable,
     _escape,
     _fmt,
     _layout,
     _scenarios,
+    bold,
+    hover,
     scenario_colors,
     scenario_order,
     short_label,
@@ -174,7 +177,7 @@ def _grid_traces(
             )
             .sort_values("x")
         )
-        where = ", ".join(f"{k} = {v:,.4g}" for k, v in zip(others, held, strict=True))
+        where = ", ".join(f"{key_label(k)} = {v:,.4g}" for k, v in zip(others, held, strict=True))
         name = scenario if not where else f"{scenario} ({where})"
         fig.add_trace(
             go.Scatter(
@@ -196,11 +199,16 @@ def _grid_traces(
                     "width": 4,
                 },
                 customdata=np.c_[stats["low"], stats["high"], stats["runs"]],
-                hovertemplate=(
-                    f"<b>{_escape(name)}</b><br>{_escape(param)} = %{{x:,.4g}}"
-                    f"<br>mean {_escape(outcome)} = %{{y:{fmt}}}"
-                    f"<br>90% of runs: %{{customdata[0]:{fmt}}} to %{{customdata[1]:{fmt}}}"
-                    "<br>over %{customdata[2]} runs<extra></extra>"
+                hovertemplate=hover(
+                    bold(name),
+                    f"{_escape(key_label(param))} = %{{x:,.4g}}",
+                    _("{outcome}, mean: {value}").format(
+                        outcome=_escape(units.name(outcome)), value=f"%{{y:{fmt}}}"
+                    ),
+                    _("90% of runs: {low} to {high}").format(
+                        low=f"%{{customdata[0]:{fmt}}}", high=f"%{{customdata[1]:{fmt}}}"
+                    ),
+                    _("over {runs} runs").format(runs="%{customdata[2]}"),
                 ),
             ),
             row=row,
@@ -233,9 +241,10 @@ def _cloud_traces(
             legendgroup=scenario,
             showlegend=first,
             marker={"color": color, "size": 4, "opacity": 0.4},
-            hovertemplate=(
-                f"<b>{_escape(scenario)}</b><br>{_escape(param)} = %{{x:,.4g}}"
-                f"<br>{_escape(outcome)} = %{{y:{fmt}}}<extra></extra>"
+            hovertemplate=hover(
+                bold(scenario),
+                f"{_escape(key_label(param))} = %{{x:,.4g}}",
+                f"{_escape(units.name(outcome))} = %{{y:{fmt}}}",
             ),
         ),
         row=row,
@@ -255,9 +264,10 @@ def _cloud_traces(
             legendgroup=scenario,
             showlegend=False,
             line={"color": color, "width": 2.5},
-            hovertemplate=(
-                f"<b>{_escape(scenario)}</b> trend<br>{_escape(param)} = %{{x:,.4g}}"
-                f"<br>{_escape(outcome)} ≈ %{{y:{fmt}}}<extra></extra>"
+            hovertemplate=hover(
+                _("{scenario}: trend").format(scenario=bold(scenario)),
+                f"{_escape(key_label(param))} = %{{x:,.4g}}",
+                f"{_escape(units.name(outcome))} ≈ %{{y:{fmt}}}",
             ),
         ),
         row=row,
@@ -296,7 +306,7 @@ def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
             for key, (name, color) in kinds.items():
                 fig.add_trace(
                     go.Bar(
-                        x=part["parameter"],
+                        x=[key_label(str(p)) for p in part["parameter"]],
                         y=part[key],
                         name=name,
                         legendgroup=key,
@@ -304,9 +314,9 @@ def sobol_bars(sensitivity: pd.DataFrame) -> go.Figure:
                         marker_color=color,
                         error_y={"type": "data", "array": part[f"{key}_conf"], "width": 3},
                         customdata=part[f"{key}_conf"],
-                        hovertemplate=(
-                            f"<b>{_escape(outcome)}</b>: %{{x}}<br>{key} = %{{y:.3f}}"
-                            " ± %{customdata:.3f}<extra></extra>"
+                        hovertemplate=hover(
+                            f"{bold(units.name(outcome))}: %{{x}}",
+                            f"{_escape(name)} = %{{y:.3f}} ± %{{customdata:.3f}}",
                         ),
                     ),
                     row=i,

@@ -13,16 +13,21 @@ import pandas as pd
 import plotly.graph_objects as go
 from plotly.colors import sample_colorscale
 
+from sim.charts.cascade import SEGMENT_NAMES
 from sim.charts.common import (
     MEMBERS_HINT,
     ChartUnavailable,
+    _escape,
     _layout,
     _scenarios,
+    hover,
     scenario_order,
 )
-from sim.lang import _
+from sim.lang import N_, _
 
 TREE_MAX_MEMBERS = 3000  # referral trees with more members are not drawn
+# members.parquet's roles in the planner's words (domain.md §2), for hover text.
+ROLE_NAMES = {"member": N_("member"), "seed": N_("seed user"), "kol": N_("KOL")}
 
 
 def representative_run(runs: pd.DataFrame, scenario: str | None = None) -> int:
@@ -98,8 +103,10 @@ def referral_tree(
         raise ChartUnavailable(_("Run {id} has no rows in members.parquet.").format(id=run_id))
     if len(run) > max_members:
         raise ChartUnavailable(
-            f"Run {run_id} has {len(run):,} members; the referral tree is drawn only for "
-            f"runs of at most {max_members:,} (a smaller graph or fewer days)."
+            _(
+                "Run {id} has {members} members; the referral tree is drawn only for runs "
+                "of at most {most} (a smaller graph or fewer days)."
+            ).format(id=run_id, members=f"{len(run):,}", most=f"{max_members:,}")
         )
     parent, position = tree_layout(list(run["node"]), list(run["inviter"]))
     generation = run["generation"].to_numpy()
@@ -120,7 +127,9 @@ def referral_tree(
     )
     gens = sorted(int(g) for g in np.unique(generation))
     palette = sample_colorscale("Viridis", [g / max(gens[-1], 1) for g in gens])
-    inviter_text = run["inviter"].astype(object).where(run["inviter"].notna(), "none")
+    inviter_text = run["inviter"].astype(object).where(run["inviter"].notna(), _("nobody"))
+    roles = run["role"].astype(str).map(lambda r: _(ROLE_NAMES.get(r, r)))
+    segments = run["segment"].astype(str).map(lambda r: _(SEGMENT_NAMES.get(r, r)))
     for g, color in zip(gens, palette, strict=True):
         part = run[generation == g]
         rows = part.index.to_numpy()
@@ -137,19 +146,25 @@ def referral_tree(
                     "line": {"color": "white", "width": 0.5},
                 },
                 customdata=np.c_[
-                    part["node"].astype(str),
-                    part["role"].astype(str),
-                    part["segment"].astype(str),
+                    part["node"].astype(str).map(_escape),
+                    roles[rows],
+                    segments[rows],
                     part["day_joined"],
                     invites,
-                    inviter_text[rows].astype(str),
+                    inviter_text[rows].astype(str).map(_escape),
                     part["purchases"],
                 ],
-                hovertemplate=(
-                    "<b>%{customdata[0]}</b> (%{customdata[1]}, %{customdata[2]})"
-                    f"<br>generation {g}, joined on day %{{customdata[3]}}"
-                    "<br>brought in %{customdata[4]} people; %{customdata[6]} orders"
-                    "<br>invited by %{customdata[5]}<extra></extra>"
+                hovertemplate=hover(
+                    _("{person} ({role}, {segment})").format(
+                        person="<b>%{customdata[0]}</b>",
+                        role="%{customdata[1]}",
+                        segment="%{customdata[2]}",
+                    ),
+                    _("generation {g}, joined on day {day}").format(g=g, day="%{customdata[3]}"),
+                    _("brought in {people} people; {orders} orders").format(
+                        people="%{customdata[4]}", orders="%{customdata[6]}"
+                    ),
+                    _("invited by {inviter}").format(inviter="%{customdata[5]}"),
                 ),
             )
         )

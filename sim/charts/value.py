@@ -12,13 +12,17 @@ import numpy as np
 import pandas as pd
 import plotly.graph_objects as go
 
+from sim import units
 from sim.charts.common import (
     BAND,
     ChartUnavailable,
-    _escape,
     _layout,
     _rgba,
     _scenarios,
+    bold,
+    hover,
+    number,
+    quantity,
     scenario_colors,
     scenario_order,
 )
@@ -79,7 +83,9 @@ def _bands(frame: pd.DataFrame, x: str, y: str) -> pd.DataFrame:
     return out.reset_index().sort_values(["scenario", x], kind="stable")
 
 
-def _band(fig: go.Figure, part: pd.DataFrame, x: str, name: str, color: str, hover: str) -> None:
+def _band(
+    fig: go.Figure, part: pd.DataFrame, x: str, name: str, color: str, hovertemplate: str
+) -> None:
     for edge, fill in (("high", None), ("low", "tonexty")):
         fig.add_trace(
             go.Scatter(
@@ -103,7 +109,7 @@ def _band(fig: go.Figure, part: pd.DataFrame, x: str, name: str, color: str, hov
             name=name,
             legendgroup=name,
             customdata=np.c_[part["low"], part["high"]],
-            hovertemplate=hover,
+            hovertemplate=hovertemplate,
         )
     )
 
@@ -136,8 +142,13 @@ def payback_curve(
             "day",
             s,
             color,
-            f"<b>{_escape(s)}</b>, day %{{x}}<br>margin so far %{{y:,.0f}} yuan (median)"
-            "<br>90% band %{customdata[0]:,.0f} to %{customdata[1]:,.0f}<extra></extra>",
+            hover(
+                _("{scenario}, {day}").format(scenario=bold(s), day=quantity("x", "day")),
+                _("margin so far {money} (median)").format(money=quantity("y", "yuan")),
+                _("90% band {low} to {high}").format(
+                    low=number("customdata[0]", "yuan"), high=number("customdata[1]", "yuan")
+                ),
+            ),
         )
         cost = float(runs.loc[names == s, "total_cost"].mean())
         fig.add_trace(
@@ -148,7 +159,11 @@ def payback_curve(
                 line={"color": color, "dash": "dash", "width": 1},
                 legendgroup=s,
                 showlegend=False,
-                hovertemplate=f"<b>{_escape(s)}</b>: cost {cost:,.0f} yuan (mean)<extra></extra>",
+                hovertemplate=hover(
+                    _("{scenario}: total cost {cost} (mean)").format(
+                        scenario=bold(s), cost=units.quantity(cost, "yuan")
+                    )
+                ),
             )
         )
         if "payback_day" not in runs.columns:
@@ -173,10 +188,14 @@ def payback_curve(
                 },
                 legendgroup=s,
                 showlegend=False,
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>: paid back on day {median:.0f} (median)<br>"
-                    f"90% of runs: day {low:.0f} to {high:.0f}; "
-                    f"{len(paid)} of {len(days)} runs paid back<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}: paid back on day {day} (median)").format(
+                        scenario=bold(s), day=f"{median:.0f}"
+                    ),
+                    _("90% of runs: day {low} to {high}").format(
+                        low=f"{low:.0f}", high=f"{high:.0f}"
+                    ),
+                    _("{paid} of {runs} runs paid back").format(paid=len(paid), runs=len(days)),
                 ),
             )
         )
@@ -215,9 +234,16 @@ def survival_curve(weeks: pd.DataFrame | None, runs: pd.DataFrame) -> go.Figure:
                 "day",
                 s,
                 colors[s],
-                f"<b>{_escape(s)}</b>, day %{{x}}<br>%{{y:.1%}} of joined members alive "
-                "(median)<br>90% band %{customdata[0]:.1%} to %{customdata[1]:.1%}"
-                "<extra></extra>",
+                hover(
+                    _("{scenario}, {day}").format(scenario=bold(s), day=quantity("x", "day")),
+                    _("{share} of joined members alive (median)").format(
+                        share=number("y", "share")
+                    ),
+                    _("90% band {low} to {high}").format(
+                        low=number("customdata[0]", "share"),
+                        high=number("customdata[1]", "share"),
+                    ),
+                ),
             )
     fig.update_xaxes(title_text=_("days since the campaign started (day)"))
     fig.update_yaxes(title_text=_("joined members still alive (share)"), range=[0, 1.02])
@@ -257,9 +283,13 @@ def value_by_source(runs: pd.DataFrame) -> go.Figure:
                     "arrayminus": (mean - low).to_numpy(),
                 },
                 customdata=np.c_[low.to_numpy(), high.to_numpy()],
-                hovertemplate=(
-                    f"<b>{_escape(s)}</b>, %{{x}}<br>%{{y:,.2f}} yuan per member (mean)"
-                    "<br>90%: %{customdata[0]:,.2f} to %{customdata[1]:,.2f}<extra></extra>"
+                hovertemplate=hover(
+                    _("{scenario}, {source}").format(scenario=bold(s), source="%{x}"),
+                    _("{money} per member (mean)").format(money=quantity("y", "yuan per person")),
+                    _("90% of runs: {low} to {high}").format(
+                        low=number("customdata[0]", "yuan per person"),
+                        high=number("customdata[1]", "yuan per person"),
+                    ),
                 ),
             )
         )

@@ -16,6 +16,7 @@ How "glyphs, not boxes" is checked, from screenshots of the page's own font stac
 from __future__ import annotations
 
 import io
+import re
 
 import pytest
 from playwright.sync_api import Page, expect
@@ -112,6 +113,37 @@ def test_the_chinese_report_shows_chinese_glyphs_and_no_english_headings(
     title = page.evaluate("document.getElementById('plot-cost_vs_paying')._fullLayout.title.text")
     assert title == "成本与付费会员数，及有效前沿"
     assert_chinese_renders_as_glyphs(page)
+
+
+def test_the_chinese_reports_hover_text_and_mode_bar_speak_chinese(
+    page: Page, chinese_report, screenshots_dir
+):
+    """What plotly.js draws on hover (our hover text, a box's statistics, which are its
+    own words) and its mode bar's tooltips, as a planner meets them in the browser."""
+    page.set_viewport_size({"width": 1300, "height": 900})
+    page.goto(chinese_report.as_uri())
+    page.wait_for_selector("body[data-ready=true]", timeout=30_000)
+    page.locator("#plot-cumulative_joins").scroll_into_view_if_needed()
+    page.evaluate("Plotly.Fx.hover('plot-cumulative_joins', {xval: 5})")
+    text = page.locator("#plot-cumulative_joins .hoverlayer").text_content()
+    assert text.startswith("第 5 天") and "中位数" in text and "人" in text and "90% 区间" in text
+    page.screenshot(path=str(screenshots_dir / "report_zh_hover.png"))
+    box = page.locator("#plot-roi .boxlayer .trace path.box").first
+    box.scroll_into_view_if_needed()
+    where = box.bounding_box()
+    page.mouse.move(where["x"] + where["width"] / 2, where["y"] + where["height"] / 2)
+    stats = page.locator("#plot-roi .hoverlayer")
+    expect(stats).to_contain_text("中位数:")
+    text = stats.text_content()
+    for word in ("最大值:", "上四分位数:", "下四分位数:", "最小值:", "%"):
+        assert word in text, text
+    for english in ("median", "q1", "max:", "fence"):
+        assert english not in text
+    page.screenshot(path=str(screenshots_dir / "report_zh_box_hover.png"))
+    buttons = page.locator("#plot-roi .modebar-btn")
+    titles = [buttons.nth(i).get_attribute("data-title") for i in range(buttons.count())]
+    assert "下载为 PNG 图片" in titles and "自动缩放" in titles and "重置坐标轴" in titles
+    assert not [t for t in titles if re.search(r"[a-z]{3,}", t or "")], titles  # PNG stays
 
 
 # --- the app ---------------------------------------------------------------------------
