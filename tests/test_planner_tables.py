@@ -11,8 +11,8 @@ import pandas as pd
 import pytest
 
 import sim
-from sim import terminal, units
-from sim.export import write_workbook
+from sim import lang, terminal, units
+from sim.export import SHEET_NAME_MOST, sheet_name, write_workbook
 from sim.points import POINTS_FILE, point_table, wide_point_table
 from sim.results import WORKBOOK_FILE, Results
 
@@ -158,7 +158,7 @@ def test_workbook_cells_match_runs(grid):
     path = write_workbook(grid.path)
     assert path == grid.path / WORKBOOK_FILE
     book = openpyxl.load_workbook(path)
-    assert book.sheetnames == ["summary", "comparison", "sweep points", "daily", "generations"]
+    assert book.sheetnames == ["summary", "comparison", "sweep points", "daily", "by generation"]
     for sheet in book.worksheets:
         assert sheet.freeze_panes == "A2"  # the heading row stays in view
     summary = pd.read_excel(path, sheet_name="summary").set_index("column")
@@ -184,6 +184,62 @@ def test_workbook_cells_match_runs(grid):
         defined = grid.runs[name].notna().any()
         assert pd.isna(row["mean"]) != defined, name
     assert grid.runs["payback_day"].isna().all()  # 15 days of margin never pay back here
+
+
+def test_the_chinese_workbook_names_its_sheets_and_headings_in_chinese(grid):
+    """``fission export DIR --xlsx --lang zh``: sheet names, headings and units in
+    Chinese; the cells hold the same numbers as runs.parquet."""
+    openpyxl = pytest.importorskip("openpyxl")
+    with lang.using("zh"):
+        path = write_workbook(grid.path)
+    book = openpyxl.load_workbook(path)
+    assert book.sheetnames == ["汇总", "场景对比", "扫描点", "每日", "按代"]
+    summary = book["汇总"]
+    head = [c.value for c in summary[1]]
+    assert head == ["指标", "列名", "单位", "均值", "第 5 百分位", "第 95 百分位", "运行次数"]
+    rows = {r[1]: r for r in summary.iter_rows(min_row=2, values_only=True)}
+    assert rows["joined"][0] == "已加入会员" and rows["joined"][2] == "人"
+    assert rows["total_cost"][2] == "元" and rows["roi"][2] == "%"
+    assert rows["joined"][3] == pytest.approx(grid.runs["joined"].mean())
+    assert rows["roi"][5] == pytest.approx(grid.runs["roi"].dropna().quantile(0.95))
+    formats = {r[1].value: r[3].number_format for r in summary.iter_rows(min_row=2)}
+    assert formats["roi"] == "0.0%" and formats["joined"] == "General"  # % rows only
+    points = pd.read_excel(path, sheet_name="扫描点")
+    assert list(points.columns[:4]) == ["场景", "扫描点", "种子用户数（seeds.count）", "运行次数"]
+    plain = grid.runs[grid.runs["scenario"] == "plain"].groupby("point")["joined"]
+    np.testing.assert_allclose(points["加入均值（人）"][:3], plain.mean().to_numpy())
+    np.testing.assert_allclose(points["加入第 95 百分位（人）"][:3], plain.quantile(0.95))
+    assert "优惠券 二十" in set(points["场景"])
+    comparison = pd.read_excel(path, sheet_name="场景对比")
+    assert {"最优", "与最优无法区分"} <= set(comparison.columns)
+    cost = comparison[comparison["列名"] == "total_cost"]
+    assert cost["单位"].eq("元").all() and not cost["最优"].any()
+    daily = pd.read_excel(path, sheet_name="每日")
+    assert "新会员（人），各次运行的均值" in daily.columns
+    generations = book["按代"]
+    assert [c.value for c in generations[1]][:5] == [
+        "场景",
+        "代数",
+        "每次运行的会员数（人）",
+        "加入人数，所有运行合计（人）",
+        "拉新占比（%）",
+    ]
+    assert generations["E2"].number_format == "0.0%"
+    # the English workbook is written again by the test above: nothing is left behind
+    write_workbook(grid.path)
+
+
+def test_sheet_names_are_ones_excel_accepts():
+    assert sheet_name("sweep points") == "sweep points"
+    assert sheet_name("a/b: c [d] *?\\") == "a-b- c -d- ---"
+    long = sheet_name("点" * 40)
+    assert long == "点" * SHEET_NAME_MOST
+    assert sheet_name("'quoted'") == "quoted"
+    assert sheet_name("History") == "History (2)"  # Excel's own sheet
+    taken = ["Summary", "x" * 31]
+    assert sheet_name("summary", taken) == "summary (2)"  # Excel ignores case
+    assert sheet_name("x" * 40, taken) == "x" * 27 + " (2)"
+    assert len(sheet_name("x" * 40, taken)) == SHEET_NAME_MOST
 
 
 def test_report_links_the_workbook_when_there_is_one(grid):
