@@ -3,9 +3,10 @@
 Bad input (a malformed or invalid config, a missing graph file, unknown ids) ends with a
 one-line error naming the field or file and line, exit code 2, and nothing written.
 
-Texts are in the planner's language (``sim.lang``): ``--lang zh|en`` on every command,
-else the system locale. The language is read from the arguments before the parser is
-built, so ``--help`` speaks it too.
+Texts are in the planner's language (``sim.lang``): ``--lang zh|en`` before or after the
+command, else the system locale. The language is read from the arguments before the
+parser is built, so ``--help`` speaks it too, argparse's own words included
+(``lang.for_argparse``).
 
 Starting is cheap: this module imports only the standard library at the top (and
 ``sim.lang``, which is standard library only), and each
@@ -110,7 +111,13 @@ def _parser() -> argparse.ArgumentParser:
         description=_("Rehearse a community referral campaign."),
         epilog=_("`fission COMMAND --help` shows a command's options and examples."),
     )
-    parser.add_argument("--version", action="version", version=f"fission {__version__}")
+    parser.add_argument(
+        "--version",
+        action="version",
+        version=f"fission {__version__}",
+        help=_("show the version and exit"),
+    )
+    _add_lang(parser)  # `fission --lang zh run ...` as well as `fission run ... --lang zh`
     commands = parser.add_subparsers(dest="command", required=True, parser_class=_Command)
 
     def command(name: str, **kw) -> argparse.ArgumentParser:
@@ -460,6 +467,7 @@ def _write_workbook(out: Path, results) -> None:
 
 def _export(args: argparse.Namespace) -> int:
     from sim.export import write_workbook
+    from sim.messages import shown
     from sim.report import write_report
 
     try:
@@ -468,19 +476,20 @@ def _export(args: argparse.Namespace) -> int:
         if (args.folder / "report.html").is_file():
             write_report(args.folder)
     except FileNotFoundError as err:
-        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
+        print(_("fission: error: {err}").format(err=shown(str(err))), file=sys.stderr)
         return EXIT_BAD_INPUT
     print(_("Workbook written to {path}").format(path=path))
     return 0
 
 
 def _report(args: argparse.Namespace) -> int:
+    from sim.messages import shown
     from sim.report import write_report
 
     try:
         path = write_report(args.folder, images=args.images)
     except FileNotFoundError as err:
-        print(_("fission: error: {err}").format(err=err), file=sys.stderr)
+        print(_("fission: error: {err}").format(err=shown(str(err))), file=sys.stderr)
         return EXIT_BAD_INPUT
     except RuntimeError as err:  # image export (kaleido and Chromium)
         print(_("fission: error: {err}").format(err=err), file=sys.stderr)
@@ -561,7 +570,12 @@ def _validate(args: argparse.Namespace) -> int:
     if space is not None:
         levers = ", ".join(lever.key for lever in space.levers)
         goals = ", ".join(o.outcome for o in space.objectives)
-        print(f"  optimise: {len(space.levers)} levers ({levers}); objective {goals}")
+        print(
+            "  "
+            + _("optimise: {count} levers ({levers}); objective {goals}").format(
+                count=len(space.levers), levers=levers, goals=goals
+            )
+        )
     for note in notes:
         print(f"  {note}")
     return 0
@@ -634,7 +648,8 @@ def _results_name(folder: Path | None, root: Path) -> str | None:
 def main(argv: list[str] | None = None) -> int:
     argv = sys.argv[1:] if argv is None else list(argv)
     lang.set_language(language_of(argv))  # before the parser: --help speaks it too
-    args = _parser().parse_args(argv)
+    with lang.for_argparse():  # and argparse's own words ("usage:", "error:")
+        args = _parser().parse_args(argv)
     from sim.config import ConfigError  # after parsing: `--help` needs no config
 
     try:

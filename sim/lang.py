@@ -16,6 +16,12 @@ The current language is, in this order: the one set for this thread or task
 (``set_language``: ``--lang``), else the system locale (``system_language``: ``LC_ALL``,
 ``LC_MESSAGES``, ``LANG``; zh* is Chinese, anything else English).
 
+The command line's parser (argparse) has words of its own ("usage: ", "options", "error:
+", "invalid choice"), which it says through the standard library's global gettext: the
+current text domain, in the language the environment names. ``ARGPARSE_WORDS`` marks
+them for our catalogue and ``for_argparse`` points that global gettext at it, in the
+current language, while the command line is parsed.
+
 Importing this module loads only the standard library.
 """
 
@@ -106,3 +112,55 @@ def ngettext(singular: str, plural: str, n: int) -> str:
 def N_(message: str) -> str:  # noqa: N802 (gettext's name for it)
     """Mark ``message`` for the catalogue without translating it here (no-op)."""
     return message
+
+
+# argparse's words a planner meets (its help's headings, its usage errors), as Python's
+# argparse writes them (3.12; ``tests/test_lang.py`` checks each is still one of its
+# texts). Its messages about a program's own mistakes (conflicting options...) are left
+# out: they are for the programmer, in English.
+ARGPARSE_WORDS = (
+    N_("usage: "),
+    N_("positional arguments"),
+    N_("options"),
+    N_("show this help message and exit"),
+    N_("%(prog)s: error: %(message)s\n"),
+    N_("argument %(argument_name)s: %(message)s"),
+    N_("the following arguments are required: %s"),
+    N_("one of the arguments %s is required"),
+    N_("invalid choice: %(value)r (choose from %(choices)s)"),
+    N_("invalid %(type)s value: %(value)r"),
+    N_("unrecognized arguments: %s"),
+    N_("expected one argument"),
+    N_("expected at most one argument"),
+    N_("expected at least one argument"),
+    N_("not allowed with argument %s"),
+    N_("ignored explicit argument %r"),
+    N_("ambiguous option: %(option)s could match %(matches)s"),
+    N_("unexpected option string: %s"),
+)
+
+
+@contextmanager
+def for_argparse(code: str | None = None) -> Iterator[str]:
+    """Inside the block, argparse speaks ``code`` (default: the current language).
+
+    argparse translates its words with ``gettext.gettext``, the standard library's
+    global gettext (Python's argparse how-to, "How to translate the argparse output"):
+    the current text domain (``gettext.textdomain``), from the folder bound to it
+    (``gettext.bindtextdomain``), in the first language of ``LANGUAGE``, ``LC_ALL``,
+    ``LC_MESSAGES`` or ``LANG``. The block makes ours the current domain and names
+    ``code`` in ``LANGUAGE`` (which gettext reads first), and puts both back after.
+    Yields the language."""
+    code = current() if code is None else parse_language(code)
+    domain, language = gettext.textdomain(), os.environ.get("LANGUAGE")
+    gettext.bindtextdomain(DOMAIN, str(LOCALE_DIR))
+    gettext.textdomain(DOMAIN)
+    os.environ["LANGUAGE"] = code
+    try:
+        yield code
+    finally:
+        gettext.textdomain(domain)
+        if language is None:
+            os.environ.pop("LANGUAGE", None)
+        else:
+            os.environ["LANGUAGE"] = language

@@ -14,23 +14,33 @@ from pathlib import Path
 
 from sim.config import ConfigError, parse_assignment
 from sim.influence.choose import OPTIMISING, plan_seeds
+from sim.lang import N_, _
 
 _SHOWN = 20  # rows printed; the file has them all
+# The CSV's columns as the printed table heads them (the file keeps the names).
+_HEADINGS = {
+    "rank": N_("rank"),
+    "id": N_("id"),
+    "marginal_gain": N_("marginal gain"),
+    "cumulative_gain": N_("cumulative gain"),
+    "cost": N_("cost (yuan)"),
+}
 
 
 def add_arguments(command: argparse.ArgumentParser) -> None:
-    command.add_argument("config", type=Path, help="campaign or study config (its base is used)")
+    command.add_argument("config", type=Path, help=_("campaign or study config (its base is used)"))
     command.add_argument(
-        "--strategy", choices=OPTIMISING, help="default: the config's seeds.strategy"
+        "--strategy", choices=OPTIMISING, help=_("default: the config's seeds.strategy")
     )
-    command.add_argument("--count", type=int, help="seeds to choose (at most, with a budget)")
-    command.add_argument("--out", type=Path, help="write the seeds as CSV here")
+    command.add_argument("--count", type=int, help=_("seeds to choose (at most, with a budget)"))
+    command.add_argument("--out", type=Path, help=_("write the seeds as CSV here"))
 
 
 def seeds(args: argparse.Namespace) -> int:
     """Run the command; bad input raises ConfigError (the CLI's exit 2)."""
     from tqdm import tqdm
 
+    from sim import terminal
     from sim.study import load_study
 
     overrides = dict(parse_assignment(a) for a in getattr(args, "assignments", []))
@@ -63,22 +73,40 @@ def seeds(args: argparse.Namespace) -> int:
         bar.close()
     elapsed = time.perf_counter() - start
     table = choice.table(graph)
-    unit_name = "paying members" if choice.objective == "paying" else "joins"
-    p = f", IC probability {choice.ic_probability:.4g}" if choice.ic_probability else ""
+    p = (
+        _(", IC probability {p}").format(p=f"{choice.ic_probability:.4g}")
+        if choice.ic_probability
+        else ""
+    )
     print(
-        f"{config.experiment.name}: {len(table)} seeds by {strategy} on {graph.n:,} people "
-        f"({choice.estimator}{p}), {elapsed:.1f} s"
+        _("{name}: {count} seeds by {strategy} on {people} people ({estimator}{p}), {s} s").format(
+            name=config.experiment.name,
+            count=len(table),
+            strategy=strategy,
+            people=f"{graph.n:,}",
+            estimator=choice.estimator,
+            p=p,
+            s=f"{elapsed:.1f}",
+        )
     )
     total = float(table["cumulative_gain"].iloc[-1]) if len(table) else 0.0
     cost = float(table["cost"].sum())
-    print(f"expected {unit_name} from these seeds: {total:,.1f}; their cost: {cost:,.2f} yuan")
-    shown = table.head(_SHOWN).to_string(
-        index=False, float_format=lambda v: f"{v:,.2f}", justify="right"
+    expected = (
+        _("expected paying members from these seeds: {total}; their cost: {cost} yuan")
+        if choice.objective == "paying"
+        else _("expected joins from these seeds: {total}; their cost: {cost} yuan")
     )
-    print(shown)
+    print(expected.format(total=f"{total:,.1f}", cost=f"{cost:,.2f}"))
+    head = table.head(_SHOWN)
+    rows = [
+        [f"{v:,.2f}" if isinstance(v, float) else str(v) for v in row]
+        for row in head.itertuples(index=False)
+    ]
+    headings = [_(_HEADINGS.get(str(c), str(c))) for c in head.columns]
+    print(terminal.table(headings, rows, keys=0, right=[True] * len(headings)))
     if len(table) > _SHOWN:
-        print(f"... {len(table) - _SHOWN} more")
+        print(_("... {count} more").format(count=len(table) - _SHOWN))
     if args.out is not None:
         table.to_csv(args.out, index=False, float_format="%.10g")
-        print(f"Seeds written to {args.out}")
+        print(_("Seeds written to {out}").format(out=args.out))
     return 0

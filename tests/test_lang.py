@@ -71,9 +71,10 @@ def test_a_column_declared_later_is_found_missing(template, monkeypatch):
 
 
 def test_placeholders_survive_translation():
-    """A translation with other {placeholders} than its text would fail at run time."""
+    """A translation with other {placeholders} (or argparse's %(name)s, %s) than its text
+    would fail at run time."""
     zh = lang.translations("zh")
-    field = re.compile(r"\{[^{}]*\}")
+    field = re.compile(r"\{[^{}]*\}|%\(\w+\)[a-z]|%[a-z]")
     wrong = []
     for message in catalogue.merged("zh", catalogue.template()):
         if not message.id or not message.string:
@@ -81,7 +82,7 @@ def test_placeholders_survive_translation():
         ids = message.id if isinstance(message.id, tuple) else (message.id,)
         strings = message.string if isinstance(message.string, tuple) else (message.string,)
         for string in strings:
-            if set(field.findall(string)) != set(field.findall(ids[-1])):
+            if sorted(field.findall(string)) != sorted(field.findall(ids[-1])):
                 wrong.append((ids[0], string))
     assert not wrong, wrong
     assert zh.gettext("budget: unlimited") == "预算：不设上限"
@@ -267,3 +268,134 @@ def test_a_chinese_scenario_name_is_valid_and_its_files_stay_ascii(tmp_path):
     assert [s.name for s in study.scenarios] == ["优惠券 10", "现金红包 8"]
     with pytest.raises(Exception, match="save"):
         study_file(tmp_path, "优惠券/../x.toml")
+
+
+# --- argparse's own words -----------------------------------------------------------------
+
+
+def test_argparse_words_are_texts_argparse_says():
+    """Each of ``lang.ARGPARSE_WORDS`` is a text this Python's argparse translates (a typo,
+    or a text a later Python changed, would silently stay English)."""
+    import argparse
+
+    from babel.messages.extract import extract_from_file
+
+    said = {
+        message if isinstance(message, str) else message[0]
+        for _line, message, _comments, _context in extract_from_file(
+            "python", argparse.__file__, keywords={"_": None, "ngettext": (1, 2)}
+        )
+    }
+    assert set(lang.ARGPARSE_WORDS) <= said, set(lang.ARGPARSE_WORDS) - said
+    assert {"usage: ", "options", "show this help message and exit"} <= set(lang.ARGPARSE_WORDS)
+
+
+@pytest.mark.parametrize("where", ["before", "after", "locale"])
+def test_run_help_speaks_chinese_argparses_words_included(where, capsys, monkeypatch):
+    if where == "locale":
+        monkeypatch.setenv("LANG", "zh_CN.UTF-8")
+        monkeypatch.delenv("LC_ALL", raising=False)
+        monkeypatch.delenv("LC_MESSAGES", raising=False)
+        argv = ["run", "--help"]
+    else:
+        argv = (
+            ["--lang", "zh", "run", "--help"]
+            if where == "before"
+            else ["run", "--help", "--lang", "zh"]
+        )
+    with pytest.raises(SystemExit) as stop:
+        main(argv)
+    assert stop.value.code == 0
+    out = capsys.readouterr().out
+    assert out.startswith("用法：fission run [-h]")
+    assert "位置参数" in out and "选项" in out
+    assert "-h, --help            显示本帮助信息并退出" in out
+    for english in ("usage:", "positional arguments", "options:", "show this help message"):
+        assert english not in out
+
+
+def test_a_usage_error_is_said_in_chinese_with_exit_2(capsys):
+    with pytest.raises(SystemExit) as stop:
+        main(["--lang", "zh", "run"])
+    assert stop.value.code == 2
+    err = capsys.readouterr().err
+    assert err.startswith("用法：fission run")
+    assert err.splitlines()[-1] == "fission run：错误：缺少以下必需的参数：config"
+    with pytest.raises(SystemExit) as stop:
+        main(["--lang", "zh", "frobnicate"])
+    assert stop.value.code == 2
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last.startswith("fission：错误：参数 command：无效的选择：'frobnicate'（可选：'run', ")
+    with pytest.raises(SystemExit):
+        main(["run", "x.toml", "--workers", "many", "--lang", "zh"])
+    last = capsys.readouterr().err.splitlines()[-1]
+    assert last == "fission run：错误：参数 --workers：无效的 int 值：'many'"
+
+
+def test_argparse_speaks_english_again_after_a_chinese_command(capsys, monkeypatch):
+    """The global gettext set for argparse is put back: the domain and LANGUAGE."""
+    import gettext
+    import os
+
+    monkeypatch.setenv("LANGUAGE", "en_GB")
+    domain = gettext.textdomain()
+    with pytest.raises(SystemExit):
+        main(["--lang", "zh", "run"])
+    assert gettext.textdomain() == domain and os.environ["LANGUAGE"] == "en_GB"
+    capsys.readouterr()
+    with pytest.raises(SystemExit):
+        main(["--lang", "en", "run"])
+    err = capsys.readouterr().err
+    assert err.startswith("usage: fission run")
+    assert "error: the following arguments are required: config" in err
+
+
+# --- errors that name a field, file or option ----------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("assignment", "expected"),
+    [
+        ("lure.value=inf", "lure.value: 必须是有限的数"),
+        ("lure.kind=cashh", "lure.kind: cashh 不是可选项之一：none, cash, coupon,"),
+        ("lure.max_helps=3", "lure.max_helps: lure.kind = 'coupon' 不接受这个键"),
+        ("graph.kind=edgelist", "graph: graph.kind = 'edgelist' 需要 'path'"),
+        ("graph.k=3", "graph: graph.kind = 'powerlaw_cluster' 不接受 k"),
+        ("population.kol_count=0", "seeds.strategy 'kol' 需要 population.kol_count > 0"),
+        (
+            "seeds.count=99999",
+            "seeds.count + population.kol_count = 100004，超过了网络中的 10000 人",
+        ),
+    ],
+)
+def test_config_errors_are_said_in_chinese_after_their_field(assignment, expected, capsys):
+    overrides = ["--set", assignment]
+    if assignment.startswith("population.kol_count"):
+        overrides += ["--set", "seeds.strategy=kol"]
+    code = main(["validate", str(EXPERIMENTS / "default.toml"), *overrides, "--lang", "zh"])
+    assert code == 2
+    err = capsys.readouterr().err.strip()
+    assert err.startswith("fission：错误："), err
+    assert expected in err, err
+
+
+def test_file_and_folder_errors_are_said_in_chinese(tmp_path, capsys):
+    missing = tmp_path / "nowhere"
+    assert main(["validate", str(tmp_path / "none.toml"), "--lang", "zh"]) == 2
+    assert (
+        capsys.readouterr().err.strip()
+        == f"fission：错误：{tmp_path / 'none.toml'}: 没有这个配置文件"
+    )
+    for command in (["report", str(missing)], ["export", str(missing), "--xlsx"]):
+        assert main([*command, "--lang", "zh"]) == 2
+        err = capsys.readouterr().err.strip()
+        assert err == f"fission：错误：{missing}: 不是已完成的 Fission 结果文件夹（没有这个文件夹）"
+    assert not missing.exists()  # export made no folder (nor a lock file in one)
+
+
+def test_a_nested_subject_is_kept_and_the_problem_translated():
+    message = "scenarios[现金].set: lure.value: Input should be greater than or equal to 0"
+    with lang.using("zh"):
+        assert shown(message) == "scenarios[现金].set: lure.value: 不能小于 0"
+        assert shown("some problem no pattern knows") == "some problem no pattern knows"
+    assert shown(message) == message

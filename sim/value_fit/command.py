@@ -6,9 +6,9 @@ from __future__ import annotations
 import argparse
 import datetime as dt
 
-import pandas as pd
-
+from sim import terminal, units
 from sim.config import ConfigError, parse_assignment, read_with_overrides
+from sim.lang import _
 from sim.value_fit.folder import DEFAULT_OUT, calibrated_config, check_out, write_value_fit
 from sim.value_fit.mle import LEVEL
 from sim.value_fit.orders import read_orders, summarise
@@ -44,23 +44,49 @@ def calibrate_transactions(args: argparse.Namespace) -> int:
     write_value_fit(fit, out, calibrated, note)
 
     c = customers
-    late = f", {c.late_customers:,} first buying after it left out" if c.late_customers else ""
+    late = (
+        _(", {n} first buying after it left out").format(n=f"{c.late_customers:,}")
+        if c.late_customers
+        else ""
+    )
     print(
-        f"{args.transactions}: {len(c.x):,} customers, {c.transactions:,} transactions "
-        f"({c.rows:,} orders), {c.start} to {c.until}{late}; BG/NBD and "
-        f"{'Gamma-Gamma' if fit.spend is not None else 'fixed spend'}, maximum likelihood"
+        _(
+            "{file}: {customers} customers, {transactions} transactions ({orders} orders), "
+            "{start} to {until}{late}; BG/NBD and {spend}, maximum likelihood"
+        ).format(
+            file=args.transactions,
+            customers=f"{len(c.x):,}",
+            transactions=f"{c.transactions:,}",
+            orders=f"{c.rows:,}",
+            start=c.start,
+            until=c.until,
+            late=late,
+            spend="Gamma-Gamma" if fit.spend is not None else _("fixed spend"),
+        )
     )
     band = f"{LEVEL:.0%}"
-    table = pd.DataFrame(
-        [(e.name, e.value, e.low, e.high, e.unit) for e in fit.estimates()],
-        columns=["parameter", "estimate", f"{band} low", f"{band} high", "unit"],
+    header = [
+        _("parameter"),
+        _("estimate"),
+        _("{band} low").format(band=band),
+        _("{band} high").format(band=band),
+        _("unit"),
+    ]
+    rows = [
+        [e.name, *(f"{v:.4g}" for v in (e.value, e.low, e.high)), units.shown_unit(e.unit)]
+        for e in fit.estimates()
+    ]
+    print(terminal.table(header, rows, keys=0, right=[False, True, True, True, False]))
+    print(
+        "  "
+        + _(
+            "({band} intervals: Wald on the log scale from the inverse Hessian; days, yuan)"
+        ).format(band=band)
     )
-    print(table.to_string(index=False, float_format=lambda v: f"{v:.4g}"))
-    print(f"  ({band} intervals: Wald on the log scale from the inverse Hessian; days, yuan)")
-    for line in fit.checks():
+    for line in fit.checks(say=_):
         print(f"  {line}")
     files = ["value.toml", "fit.json"] + (["calibrated.toml"] if calibrated else [])
-    print(f"Fit written to {out}/ ({', '.join(files)})")
+    print(_("Fit written to {out}/ ({files})").format(out=out, files=", ".join(files)))
     return 0
 
 

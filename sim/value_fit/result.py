@@ -9,12 +9,14 @@ is written to both ``[value.payer]`` and ``[value.convertible]``.
 from __future__ import annotations
 
 import math
+from collections.abc import Callable
 from dataclasses import dataclass, replace
 from typing import Any
 
 import numpy as np
 
 from sim.config import ConfigError
+from sim.lang import N_
 from sim.value_fit.likelihood import expected_purchases
 from sim.value_fit.mle import LEVEL, Estimate, Z
 from sim.value_fit.models import BgNbdFit, GammaGammaFit, fit_bg_nbd, fit_gamma_gamma
@@ -69,48 +71,90 @@ class ValueFit:
         grow = expected_purchases(c.age + tau, **params) - expected_purchases(c.age, **params)
         return float(grow.sum())
 
-    def checks(self) -> list[str]:
+    def checks(self, say: Callable[[str], str] = str) -> list[str]:
         """One line per check of the fit: the optimiser, the intervals, and the model's
-        expectations against the data (and the holdout when ``--until`` left one)."""
+        expectations against the data (and the holdout when ``--until`` left one). In
+        English (fit.json keeps them so); ``say=sim.lang._`` says them in the current
+        language (the terminal)."""
         c = self.customers
         m = self.buying.maximum
         lines = [
-            f"maximum: {m.agreeing} of {m.starts} starts reached log-likelihood "
-            f"{m.log_likelihood:,.2f} (days)",
-            "intervals: "
-            + (
-                "Hessian positive definite"
-                if m.positive_definite
-                else "Hessian not positive definite: no intervals for BG/NBD"
+            say(
+                N_("maximum: {agreeing} of {starts} starts reached log-likelihood {ll} (days)")
+            ).format(agreeing=m.agreeing, starts=m.starts, ll=f"{m.log_likelihood:,.2f}"),
+            say(N_("intervals: Hessian positive definite"))
+            if m.positive_definite
+            else say(N_("intervals: Hessian not positive definite: no intervals for BG/NBD")),
+            say(
+                N_(
+                    "repeat purchases up to {until}: observed {observed}, expected {expected} "
+                    "(sum of E[X(T)])"
+                )
+            ).format(
+                until=c.until,
+                observed=f"{self.buying.repeat_purchases:,}",
+                expected=f"{self.buying.expected_repeat_purchases:,.1f}",
             ),
-            f"repeat purchases up to {c.until}: observed {self.buying.repeat_purchases:,}, "
-            f"expected {self.buying.expected_repeat_purchases:,.1f} (sum of E[X(T)])",
-            f"customers with no repeat purchase: observed {self.buying.no_repeat:,}, "
-            f"expected {self.buying.expected_no_repeat:,.1f} (sum of P(X(T) = 0))",
+            say(
+                N_(
+                    "customers with no repeat purchase: observed {observed}, expected "
+                    "{expected} (sum of P(X(T) = 0))"
+                )
+            ).format(
+                observed=f"{self.buying.no_repeat:,}",
+                expected=f"{self.buying.expected_no_repeat:,.1f}",
+            ),
         ]
         if m.at_bound:
-            lines.append(f"at the edge of the search: {', '.join(m.at_bound)} (not identified)")
+            lines.append(
+                say(N_("at the edge of the search: {names} (not identified)")).format(
+                    names=", ".join(m.at_bound)
+                )
+            )
         if c.holdout_days > 0:
             n = len(c.x)
             se = float(np.std(c.holdout, ddof=1) / math.sqrt(n)) if n > 1 else float("nan")
             lines.append(
-                f"holdout {c.until} to {c.end} ({c.holdout_days} days): observed "
-                f"{c.holdout.mean():.4f} transactions a customer (SE {se:.4f}), "
-                f"expected {self.holdout_expected() / n:.4f}"
+                say(
+                    N_(
+                        "holdout {until} to {end} ({days} days): observed {observed} "
+                        "transactions a customer (SE {se}), expected {expected}"
+                    )
+                ).format(
+                    until=c.until,
+                    end=c.end,
+                    days=c.holdout_days,
+                    observed=f"{c.holdout.mean():.4f}",
+                    se=f"{se:.4f}",
+                    expected=f"{self.holdout_expected() / n:.4f}",
+                )
             )
         if self.spend is not None:
-            s = self.spend
+            sp = self.spend
             lines.append(
-                f"mean repeat order value over {s.customers:,} repeat buyers: observed "
-                f"{s.observed_mean_value:.2f} yuan, model pγ/(q−1) "
-                f"{self.revenue_per_order.value:.2f}"
+                say(
+                    N_(
+                        "mean repeat order value over {customers} repeat buyers: observed "
+                        "{observed} yuan, model pγ/(q−1) {model}"
+                    )
+                ).format(
+                    customers=f"{sp.customers:,}",
+                    observed=f"{sp.observed_mean_value:.2f}",
+                    model=f"{self.revenue_per_order.value:.2f}",
+                )
             )
             lines.append(
-                f"spend and frequency: correlation {s.frequency_value_correlation:+.3f} "
-                "(Gamma-Gamma assumes them independent)"
+                say(
+                    N_(
+                        "spend and frequency: correlation {r} (Gamma-Gamma assumes them "
+                        "independent)"
+                    )
+                ).format(r=f"{sp.frequency_value_correlation:+.3f}")
             )
         else:
-            lines.append(f"spend: fixed at the mean order value ({self.spend_note})")
+            lines.append(
+                say(N_("spend: fixed at the mean order value ({why})")).format(why=self.spend_note)
+            )
         return lines
 
     def value_table(self) -> dict[str, Any]:
