@@ -190,6 +190,40 @@ def test_calibration_is_reproducible_bit_for_bit(tmp_path):
     assert all(np.array_equal(x, y) for x, y in zip(state, np.random.get_state(), strict=True))
 
 
+def test_progress_reports_each_generation_then_each_predictive_run():
+    """The callback ``fission calibrate`` draws its bars from: generation 0 of at most
+    ``max_generations`` once the prior sample is drawn, one report per finished
+    generation (with its threshold and the simulations so far), then one per predictive
+    run; and the fit is the same as without a callback."""
+    data = pilot_data(400, 20, 5, 20, 3)
+    data["calibration"]["predictive_draws"] = 12
+    problem = parse_calibration(data, ".")
+    pilot = observed_pilot(problem, 0.1, 0)
+    seen = []
+    fit = calibrate_daily(problem, pilot, on_progress=seen.append)
+    fitting = [p for p in seen if p.stage == "fit"]
+    checking = [p for p in seen if p.stage == "check"]
+    assert [(p.done, p.total) for p in fitting] == [(g, 3) for g in range(fit.generations + 1)]
+    assert fit.generations == 3  # min_epsilon 0: every generation allowed is run
+    assert [p.done for p in checking] == list(range(1, 25)) and {p.total for p in checking} == {24}
+    assert seen == fitting + checking  # fitting first, then checking
+    assert fitting[0].epsilon is None and fitting[-1].epsilon == pytest.approx(fit.epsilon)
+    simulations = [p.simulations for p in fitting[1:]]
+    assert simulations == sorted(simulations) and simulations[-1] == fit.simulations
+    assert calibrate_daily(problem, pilot).samples.equals(fit.samples)
+
+
+def test_progress_ends_early_when_the_threshold_is_reached():
+    """A fit that reaches ``min_epsilon`` stops: fewer reports than the maximum."""
+    data = pilot_data(400, 20, 5, 20, 6)
+    data["calibration"]["min_epsilon"] = 1e9  # any threshold is below: stop after one
+    problem = parse_calibration(data, ".")
+    seen = []
+    fit = calibrate_daily(problem, observed_pilot(problem, 0.1, 0), on_progress=seen.append)
+    assert fit.generations == 1
+    assert [(p.done, p.total) for p in seen if p.stage == "fit"] == [(0, 6), (1, 6)]
+
+
 EXAMPLE = Path(__file__).resolve().parents[1] / "experiments/pilot.toml"
 
 

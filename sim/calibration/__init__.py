@@ -5,11 +5,11 @@ cascades with ABC-SMC (pyabc), and check the fit against the data.
 
     problem = load_calibration("experiments/pilot.toml")
     pilot = read_pilot("experiments/pilot.csv", problem.config.experiment.days)
-    fit = calibrate_daily(problem, pilot)
+    fit = calibrate_daily(problem, pilot, on_progress=print)  # a Progress a generation
     write_fit(fit, "fits/pilot")      # posterior.parquet feeds ``fission run --posterior``
 """
 
-from sim.calibration.fit import Fit, calibrate_cascades, calibrate_daily, ks_statistic
+from sim.calibration.fit import Fit, Progress, calibrate_cascades, calibrate_daily, ks_statistic
 from sim.calibration.inputs import (
     CalibrationSpec,
     Cascade,
@@ -21,7 +21,7 @@ from sim.calibration.inputs import (
     read_cascades,
     read_pilot,
 )
-from sim.calibration.report import check_out, write_fit
+from sim.calibration.report import check_out, check_texts, write_fit
 
 __all__ = [
     "CalibrationSpec",
@@ -29,10 +29,12 @@ __all__ = [
     "Fit",
     "ParamPrior",
     "Problem",
+    "Progress",
     "calibrate_cascades",
     "calibrate_daily",
     "cascade_curves",
     "check_out",
+    "check_texts",
     "ks_statistic",
     "load_calibration",
     "parse_calibration",

@@ -5,6 +5,12 @@ the run uses pyabc's single-core sampler with that generator seeded from
 ``derive_seed(experiment.seed, "calibration")`` (and restored afterwards), and every
 simulation takes its seed from the same generator. With ``workers > 1`` pyabc's
 multicore sampler is used instead: faster, but not bit-reproducible.
+
+Progress: a fit reports through ``on_progress`` (a ``Progress`` after each finished ABC-SMC
+generation, out of ``max_generations`` at most, then after each posterior- and
+prior-predictive run); the samplers themselves count nothing, so the generations are
+run one by one as pyabc's ``ABCSMC.run`` does. Nothing here prints: the command line
+draws the bars.
 """
 
 from __future__ import annotations
@@ -13,8 +19,9 @@ import logging
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import pandas as pd
@@ -31,6 +38,28 @@ from sim.extras import require
 from sim.streams import derive_seed
 
 BAND = (0.05, 0.95)
+
+
+@dataclass(frozen=True)
+class Progress:
+    """How far a calibration is. ``stage`` "fit": ``done`` ABC-SMC generations of at most
+    ``total`` (``max_generations``; the fit stops sooner once the threshold reaches
+    ``min_epsilon`` or the simulations run out), ``epsilon`` the last one's acceptance
+    threshold (a distance; None before the first) and ``simulations`` so far. Stage
+    "check": ``done`` predictive runs of ``total`` (posterior's and prior's draws)."""
+
+    stage: Literal["fit", "check"]
+    done: int
+    total: int
+    epsilon: float | None = None
+    simulations: int = 0
+
+
+OnProgress = Callable[[Progress], None]
+
+
+def _ignore(progress: Progress) -> None:
+    """No one is watching."""
 
 
 @dataclass
@@ -95,6 +124,7 @@ def _abc(
     observed: dict[str, np.ndarray],
     workers: int,
     address: str | None = None,
+    on_progress: OnProgress = _ignore,
 ) -> tuple[pd.DataFrame, float, float, int, int]:
     require("calibration", "calibration")
     import pyabc
@@ -147,11 +177,7 @@ def _abc(
         )
         with tempfile.TemporaryDirectory(prefix="fission-abc-") as tmp:
             abc.new("sqlite:///" + str(Path(tmp) / "abc.db"), observed)
-            history = abc.run(
-                minimum_epsilon=spec.min_epsilon,
-                max_nr_populations=spec.max_generations,
-                max_total_nr_simulations=spec.max_simulations or np.inf,
-            )
+            history = _run(abc, spec, on_progress)
             t = history.max_t
             frame, weights = history.get_distribution(m=0, t=t)
             distances = history.get_weighted_distances(t=t)
@@ -175,6 +201,45 @@ def _abc(
     return samples, epsilon, distance, int(t) + 1, simulations
 
 
+def _run(abc: Any, spec: Any, on_progress: OnProgress) -> Any:
+    """``abc.run(...)`` with the spec's stopping rules, generation by generation with
+    pyabc's own steps (``initialize_components_before_run``, ``run_generation``,
+    ``check_terminate``, and ``run``'s clean-up: the history closed, the sampler
+    stopped), reporting each finished generation. Returns the history."""
+    t = abc.initialize_components_before_run(
+        minimum_epsilon=spec.min_epsilon,
+        max_nr_populations=spec.max_generations,
+        min_acceptance_rate=0.0,
+        max_total_nr_simulations=spec.max_simulations or np.inf,
+        max_walltime=None,
+        min_eps_diff=0.0,
+    )
+    total = spec.max_generations
+    try:
+        on_progress(Progress("fit", 0, total))
+        while True:
+            finished = abc.run_generation(t=t)
+            if finished["successful"]:
+                on_progress(
+                    Progress(
+                        "fit",
+                        t + 1,
+                        total,
+                        epsilon=float(abc.eps(t)),
+                        simulations=int(abc.history.total_nr_simulations),
+                    )
+                )
+            if not finished["successful"] or abc.check_terminate(
+                t=t, acceptance_rate=finished["acceptance_rate"]
+            ):
+                break
+            t += 1
+    finally:
+        abc.history.done(end_time=datetime.now())
+        abc.sampler.stop()
+    return abc.history
+
+
 def _fit(
     kind: str,
     problem: Problem,
@@ -183,10 +248,11 @@ def _fit(
     observed: Any,
     workers: int,
     address: str | None,
+    on_progress: OnProgress,
 ) -> Fit:
     """Run ABC-SMC and wrap its posterior as a Fit (predictive checks added by the caller)."""
     samples, epsilon, distance, generations, sims = _abc(
-        problem, simulate, observed_stats, workers, address
+        problem, simulate, observed_stats, workers, address, on_progress
     )
     table = _table(problem, samples)
     return Fit(kind, problem, samples, table, epsilon, distance, generations, sims, observed)
@@ -221,10 +287,33 @@ def _seed(problem: Problem, label: str, j: int) -> int:
     return derive_seed(problem.config.experiment.seed, "calibration", label, j)
 
 
+def _predictive(
+    problem: Problem, fit: Fit, run: Callable[[dict[str, float], int], Any], on_progress: OnProgress
+) -> dict[str, list[Any]]:
+    """The posterior- and prior-predictive runs (``run(values, seed)`` per draw), each
+    reported as it finishes."""
+    draws = {label: _draws(problem, fit.samples, label) for label in ("posterior", "prior")}
+    total = sum(len(d) for d in draws.values())
+    done, out = 0, {}
+    for label, values in draws.items():
+        out[label] = []
+        for j, v in enumerate(values):
+            out[label].append(run(problem.config_with(v), _seed(problem, label, j)))
+            done += 1
+            on_progress(Progress("check", done, total))
+    return out
+
+
 def calibrate_daily(
-    problem: Problem, pilot: pd.DataFrame, *, workers: int = 1, address: str | None = None
+    problem: Problem,
+    pilot: pd.DataFrame,
+    *,
+    workers: int = 1,
+    address: str | None = None,
+    on_progress: OnProgress = _ignore,
 ) -> Fit:
-    """Fit the ``[calibration]`` parameters to a pilot's daily counts (``read_pilot``)."""
+    """Fit the ``[calibration]`` parameters to a pilot's daily counts (``read_pilot``),
+    reporting each generation and predictive run to ``on_progress``."""
     columns = tuple(c for c in pilot.columns if c != "day")
     days = problem.config.experiment.days
     if len(pilot) != days:
@@ -234,12 +323,12 @@ def calibrate_daily(
     def simulate(values: dict[str, float], seed: int) -> dict[str, np.ndarray]:
         return daily_stats(simulate_daily(problem.config_with(values), seed, columns), columns)
 
-    fit = _fit("daily", problem, simulate, observed, pilot, workers, address)
-    for label in ("posterior", "prior"):
-        runs = [
-            simulate_daily(problem.config_with(v), _seed(problem, label, j), columns)
-            for j, v in enumerate(_draws(problem, fit.samples, label))
-        ]
+    fit = _fit("daily", problem, simulate, observed, pilot, workers, address, on_progress)
+
+    def run(config: Any, seed: int) -> np.ndarray:
+        return simulate_daily(config, seed, columns)
+
+    for label, runs in _predictive(problem, fit, run, on_progress).items():
         fit.predictive[label] = np.stack(runs)  # draws × days × columns
     post = fit.predictive["posterior"]
     obs = pilot[list(columns)].to_numpy(float)
@@ -265,8 +354,10 @@ def calibrate_cascades(
     min_size: int = 1,
     workers: int = 1,
     address: str | None = None,
+    on_progress: OnProgress = _ignore,
 ) -> Fit:
-    """Fit the ``[calibration]`` parameters to observed cascades (``read_cascades``)."""
+    """Fit the ``[calibration]`` parameters to observed cascades (``read_cascades``),
+    reporting each generation and predictive run to ``on_progress``."""
     days = problem.config.experiment.days
     curves = cascade_curves(cascades, days)
     keep = curves[:, -1] >= min_size
@@ -281,14 +372,10 @@ def calibrate_cascades(
     def simulate(values: dict[str, float], seed: int) -> dict[str, np.ndarray]:
         return cascade_stats(simulator(problem.config_with(values), seed))
 
-    fit = _fit("cascades", problem, simulate, observed, curves, workers, address)
+    fit = _fit("cascades", problem, simulate, observed, curves, workers, address, on_progress)
     fit.checks["from_observed_first_adopters"] = float(roots is not None)
     fit.checks["observed_cascades"] = float(len(curves))
-    for label in ("posterior", "prior"):
-        runs = [
-            simulator(problem.config_with(v), _seed(problem, label, j))
-            for j, v in enumerate(_draws(problem, fit.samples, label))
-        ]
+    for label, runs in _predictive(problem, fit, simulator, on_progress).items():
         fit.predictive[label] = runs  # one curves array per draw
         pooled = np.concatenate([r[:, -1] for r in runs]) if runs else np.zeros(0)
         if pooled.size:

@@ -1,6 +1,11 @@
 """Writing a fit: posterior.parquet, summary.json, predictive.parquet, config.toml and
 report.html (plotly, offline; in the current language, ``sim.lang``), all into a
-temporary folder moved into place at the end."""
+temporary folder moved into place at the end.
+
+The report shows each parameter's posterior against its prior, the pilot's daily
+columns (named as the outputs declare them) or the cascade sizes against the model's
+predictive bands, and the checks in words (``check_texts``, which the terminal prints
+too)."""
 
 from __future__ import annotations
 
@@ -17,10 +22,55 @@ from sim.calibration.fit import BAND, Fit
 from sim.config import ConfigError
 from sim.files import make_dirs, replace_folder, temp_dir, write_parquet, write_text
 from sim.lang import N_, _, current
+from sim.registry import find
 
 FILES = ("posterior.parquet", "summary.json", "predictive.parquet", "config.toml", "report.html")
 COLORS = {"posterior": "#1f77b4", "prior": "#b0b0b0", "observed": "#d62728"}
 SOURCE_NAMES = {"posterior": N_("posterior"), "prior": N_("prior"), "observed": N_("observed")}
+HISTOGRAM_BINS = 30  # bins over the prior's range, in each posterior's chart
+
+
+def column_label(column: str) -> str:
+    """A pilot's column as the daily table declares it, in the current language:
+    "new members (people)" for ``new_joins``; the name itself when undeclared."""
+    declared = find(column, table="daily")
+    return _(declared.label) if declared is not None and declared.label else column
+
+
+def check_texts(fit: Fit) -> list[str]:
+    """The fit's checks (``Fit.checks``) in words, in the current language."""
+    texts = []
+    for key, value in fit.checks.items():
+        if key.endswith("_cumulative_days_in_band"):
+            column = key.removesuffix("_cumulative_days_in_band")
+            texts.append(
+                _(
+                    "{column}, summed day by day: the pilot is inside the posterior's 90% "
+                    "band on {share} of its days"
+                ).format(column=column_label(column), share=f"{value:.0%}")
+            )
+        elif key == "from_observed_first_adopters":
+            texts.append(
+                _("simulated cascades start from the observed first adopters")
+                if value
+                else _(
+                    "simulated cascades start from random people (the observed first "
+                    "adopters are not all in the graph)"
+                )
+            )
+        elif key == "observed_cascades":
+            texts.append(_("observed cascades: {n}").format(n=f"{value:,.0f}"))
+        elif key.startswith("ks_size_"):
+            source = key.removeprefix("ks_size_")
+            texts.append(
+                _(
+                    "cascade sizes, {source} against observed: Kolmogorov-Smirnov distance "
+                    "{d} (0: the same distribution, 1: none alike)"
+                ).format(source=_(SOURCE_NAMES.get(source, source)), d=f"{value:.3f}")
+            )
+        else:
+            texts.append(f"{key}: {value:.4g}")
+    return texts
 
 
 def check_out(out: str | Path) -> Path:
@@ -59,12 +109,78 @@ def predictive_frame(fit: Fit) -> pd.DataFrame:
     return pd.concat(parts, ignore_index=True)
 
 
+def _posterior_figures(fit: Fit) -> list:
+    """Each parameter's posterior (weighted particles) against its uniform prior, as
+    shares of probability per bin over the prior's range (log-spaced bins for a log
+    prior), with the estimate and the 90% interval marked."""
+    import plotly.graph_objects as go
+
+    from sim.charts import TEMPLATE
+
+    weights = fit.samples["weight"].to_numpy(float)
+    figures = []
+    for row in fit.table.itertuples(index=False):
+        low, high = float(row.prior_low), float(row.prior_high)
+        if row.log:
+            edges = np.geomspace(low, high, HISTOGRAM_BINS + 1)
+        else:
+            edges = np.linspace(low, high, HISTOGRAM_BINS + 1)
+        values = fit.samples[row.parameter].to_numpy(float)
+        posterior, _edges = np.histogram(values, bins=edges, weights=weights)
+        posterior = posterior / max(weights.sum(), 1e-300)
+        prior = np.full(HISTOGRAM_BINS, 1 / HISTOGRAM_BINS)
+        fig = go.Figure()
+        for label, shares in (("prior", prior), ("posterior", posterior)):
+            fig.add_trace(
+                go.Scatter(
+                    x=edges,
+                    y=np.append(shares, shares[-1]),
+                    mode="lines",
+                    line={"shape": "hv", "color": COLORS[label], "width": 2},
+                    fill="tozeroy" if label == "posterior" else None,
+                    name=_(SOURCE_NAMES[label]),
+                    hovertemplate=_("{source}: {share} of the probability from {value}").format(
+                        source=_(SOURCE_NAMES[label]), share="%{y:.1%}", value="%{x:.4g}"
+                    )
+                    + "<extra></extra>",
+                )
+            )
+        top = float(max(posterior.max(), prior.max()))
+        marks = (
+            (row.estimate, "solid", _("estimate (weighted median)")),
+            (row.low, "dot", _("90% low")),
+            (row.high, "dot", _("90% high")),
+        )
+        for x, dash, name in marks:  # traces, on the axis's own scale (linear or log)
+            fig.add_trace(
+                go.Scatter(
+                    x=[x, x],
+                    y=[0, top],
+                    mode="lines",
+                    line={"color": COLORS["posterior"], "dash": dash, "width": 1},
+                    showlegend=False,
+                    hovertemplate=f"{html.escape(name)}: {x:.4g}<extra></extra>",
+                )
+            )
+        fig.update_layout(
+            template=TEMPLATE,
+            title=_(
+                "{parameter}: posterior against prior (line: estimate; dotted: 90% interval)"
+            ).format(parameter=row.parameter),
+            xaxis={"title": row.parameter, "type": "log" if row.log else "linear"},
+            yaxis={"title": _("share of the probability, per bin"), "tickformat": ".0%"},
+            height=360,
+        )
+        figures.append(fig)
+    return figures
+
+
 def _figures(fit: Fit) -> list:
     import plotly.graph_objects as go
 
     from sim.charts import TEMPLATE
 
-    figures = []
+    figures = _posterior_figures(fit)
     if fit.kind == "daily":
         days = fit.observed["day"].to_numpy()
         for j, column in enumerate(c for c in fit.observed.columns if c != "day"):
@@ -83,11 +199,11 @@ def _figures(fit: Fit) -> list:
             )
             fig.update_layout(
                 template=TEMPLATE,
-                title=_("Cumulative {column}: pilot against the model's 90% bands").format(
-                    column=column
-                ),
-                xaxis_title=_("day"),
-                yaxis_title=column,
+                title=_(
+                    "{column}, summed day by day: the pilot against the model's 90% bands"
+                ).format(column=column_label(column)),
+                xaxis_title=_("campaign day (day)"),
+                yaxis_title=_("{column}, summed to the day").format(column=column_label(column)),
             )
             figures.append(fig)
     else:
@@ -132,6 +248,8 @@ def report_html(fit: Fit) -> str:
     import plotly.io as pio
     from plotly.offline import get_plotlyjs
 
+    from sim.charts import plotly_config
+
     table = fit.table[["parameter", "estimate", "low", "high", "prior_low", "prior_high"]]
     rows = "".join(
         "<tr>" + "".join(f"<td>{html.escape(_fmt(v))}</td>" for v in row) + "</tr>"
@@ -148,8 +266,12 @@ def report_html(fit: Fit) -> str:
             _("prior high"),
         )
     )
-    checks = "".join(f"<li>{html.escape(k)}: {v:.4g}</li>" for k, v in fit.checks.items())
-    plots = "".join(pio.to_html(f, include_plotlyjs=False, full_html=False) for f in _figures(fit))
+    checks = "".join(f"<li>{html.escape(text)}</li>" for text in check_texts(fit))
+    config = plotly_config(displaylogo=False)
+    plots = "".join(
+        pio.to_html(f, include_plotlyjs=False, full_html=False, config=config)
+        for f in _figures(fit)
+    )
     name = fit.problem.config.experiment.name
     kind = {"daily": _("daily counts"), "cascades": _("cascades")}.get(fit.kind, fit.kind)
     title = html.escape(_("Calibration: {name}").format(name=name))
