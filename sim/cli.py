@@ -295,7 +295,7 @@ COMPLETION_SCRIPT = """# bash completion for fission (from `fission completion b
 _fission() {
     local cur="${COMP_WORDS[COMP_CWORD]}" cmd="${COMP_WORDS[1]}" opts=""
     if [ "$COMP_CWORD" -eq 1 ]; then
-        COMPREPLY=($(compgen -W "@COMMANDS@ --help --version" -- "$cur"))
+        COMPREPLY=($(compgen -W "@COMMANDS@ --help --version --lang" -- "$cur"))
         return
     fi
     case "$cmd" in

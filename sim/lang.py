@@ -16,8 +16,8 @@ The current language is, in this order: the one set for this thread or task
 (``set_language``: ``--lang``), else the system locale (``system_language``: ``LC_ALL``,
 ``LC_MESSAGES``, ``LANG``; zh* is Chinese, anything else English).
 
-The command line's parser (argparse) has words of its own ("usage: ", "options", "error:
-", "invalid choice"), which it says through the standard library's global gettext: the
+The command line's parser (argparse) has words of its own ("usage:", "options", "error:",
+"invalid choice"), which it says through the standard library's global gettext: the
 current text domain, in the language the environment names. ``ARGPARSE_WORDS`` marks
 them for our catalogue and ``for_argparse`` points that global gettext at it, in the
 current language, while the command line is parsed.
