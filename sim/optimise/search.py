@@ -19,7 +19,6 @@ uninterrupted one would.
 from __future__ import annotations
 
 import json
-import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -29,14 +28,13 @@ import numpy as np
 import pandas as pd
 
 from sim.optimise.evaluate import Candidate, Evaluator
+from sim.optimise.importance import importance_table
 from sim.optimise.outcome import Outcome
 from sim.optimise.race import Race, feasible, mean_of, race, rank
 from sim.optimise.space import Space, lever_values, outcome_names, parse_space
 from sim.optimise.stats import describe, loss_chance, prob_best, violations
 from sim.rootseed import derive_seed
 from sim.study import Posterior, Study, with_posterior
-
-log = logging.getLogger(__name__)
 
 # Outcomes trials.parquet describes besides the objectives and constrained ones.
 SHOWN = ("joined", "paying", "total_cost", "cost_per_paying", "revenue", "roi")
@@ -172,7 +170,7 @@ def _search(
             recommended = outcome_race.leader
         else:
             pareto, recommended = _final_front(evaluator, valid, space)
-        importance = _importance(ostudy, space, done)
+        importance = importance_table(done, space)
     finally:
         evaluator.close()
     loss = _loss_outcome(space)
@@ -350,34 +348,6 @@ def _knee(evaluator: Evaluator, front: list[Candidate], space: Space) -> Candida
     offsets = scaled - a
     distance = np.abs(offsets[:, 0] * line[1] - offsets[:, 1] * line[0])
     return front[int(distance.argmax())]
-
-
-def _importance(ostudy: Any, space: Space, done: list[Any]) -> pd.DataFrame:
-    """How much each lever matters to each objective: PED-ANOVA (Optuna), over the
-    levers every completed trial has (a lever of some kinds only is left out)."""
-    import optuna
-    from optuna.importance import PedAnovaImportanceEvaluator, get_param_importances
-
-    rows = []
-    complete = [t for t in done if t.state == optuna.trial.TrialState.COMPLETE]
-    if len(complete) < 4:
-        return pd.DataFrame(columns=["objective", "lever", "importance"])
-    for i, objective in enumerate(space.objectives):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                found = get_param_importances(
-                    ostudy,
-                    evaluator=PedAnovaImportanceEvaluator(),
-                    target=(lambda t, i=i: t.values[i]) if len(space.objectives) > 1 else None,
-                    normalize=True,
-                )
-        except Exception as err:  # too few trials, or every trial alike
-            log.info("importance not computed: %s", err)
-            continue
-        for lever, value in found.items():
-            rows.append({"objective": objective.outcome, "lever": lever, "importance": value})
-    return pd.DataFrame(rows, columns=["objective", "lever", "importance"])
 
 
 def _loss_outcome(space: Space) -> str | None:
