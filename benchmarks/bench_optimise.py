@@ -124,7 +124,7 @@ def large(people: int, trials: int, workers: int) -> None:
     started = time.perf_counter()
     outcome = optimise(study, workers=workers)
     seconds = time.perf_counter() - started
-    from sim.optimise.recommend import sentence
+    from sim.optimise.words import sentence
 
     print(f"large: {people:,} people, 6 levers, {trials} trials, {workers} workers")
     print(f"  {outcome.runs} runs in {seconds:.0f} s; {sentence(outcome)}")

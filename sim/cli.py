@@ -312,9 +312,9 @@ def _seeds_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _optimise_arguments(command: argparse.ArgumentParser) -> None:
-    from sim.optimise.command import EXAMPLE, add_arguments
+    from sim.optimise.command import add_arguments, examples
 
-    command.epilog = _examples(EXAMPLE)
+    command.epilog = _examples(examples())
     add_arguments(command)
     _add_set(command)
 
@@ -561,7 +561,12 @@ def _validate(args: argparse.Namespace) -> int:
     if space is not None:
         levers = ", ".join(lever.key for lever in space.levers)
         goals = ", ".join(o.outcome for o in space.objectives)
-        print(f"  optimise: {len(space.levers)} levers ({levers}); objective {goals}")
+        print(
+            "  "
+            + _("optimise: {count} levers ({levers}); objective {goals}").format(
+                count=len(space.levers), levers=levers, goals=goals
+            )
+        )
     for note in notes:
         print(f"  {note}")
     return 0
@@ -659,7 +664,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "optimise":
             from sim.optimise.command import optimise_command
 
-            return optimise_command(args, _load, _posterior)
+            return optimise_command(args, _load, _posterior, EXIT_INTERRUPTED)
         if args.command == "seeds":
             from sim.seeds_command import seeds
 

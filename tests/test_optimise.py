@@ -356,3 +356,80 @@ def test_a_lever_of_some_kinds_counts_among_all_designs_only_where_the_best_are(
     share = share["importance"]
     assert share[("", "lure.group_size")] == 0.0
     assert share[("group_buy", "lure.group_size")] > 0.9
+
+
+# --- the planner's language ---------------------------------------------------------------
+
+ALLOWED_LATIN = {"PED", "ANOVA", "ROI", "LTV", "CAC"}  # names Chinese planners use as is
+
+
+def latin_words(text: str) -> set[str]:
+    """Words of three or more Latin letters (a dotted key counts as one)."""
+    return set(re.findall(r"[A-Za-z][A-Za-z_.]{2,}", text)) - ALLOWED_LATIN
+
+
+def test_fission_optimise_speaks_chinese_in_the_terminal_and_the_report(tmp_path, capsys):
+    """``--lang zh``: the progress line, the recommendation and report.html are Chinese,
+    in the domain's words (诱饵, 种子用户, 利润), with no English label left: no Latin
+    word outside the allowed acronyms in the recommendation line, the report's visible
+    text or its figures' titles, axes, legends and hover texts."""
+    import tomli_w
+
+    from sim import lang
+    from sim.optimise.report import sections
+
+    data = problem(trials=24, batch=8, replicates={"start": 2, "max": 4, "finalists": 2})
+    data["optimise"]["objective"] = {"maximize": "profit"}
+    data["optimise"]["levers"] = {
+        "lure.kind": ["coupon", "group_buy"],
+        "lure.value": {"low": 2.0, "high": 15.0},
+        "lure.group_size": {"low": 2, "high": 4, "integer": True},
+        "seeds.count": {"low": 5, "high": 20, "integer": True},
+    }
+    data["optimise"]["constraints"] = {"profit": {"loss_chance_high": 0.5}}
+    path = tmp_path / "study.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    out = tmp_path / "opt"
+    try:
+        assert main(["optimise", str(path), "--out", str(out), "--lang", "zh"]) == 0
+    finally:
+        lang.set_language(None)
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[0].startswith("known：24 个候选方案，")
+    line = next(p for p in printed if p.startswith("推荐："))
+    assert "利润" in line and "种子用户数" in line and "元" in line
+    assert "诱饵" in line or "拼团" in line
+    assert not latin_words(line), line
+    assert printed[-1] == f"运行推荐方案：fission run {out / 'recommended.toml'}"
+    toml = (out / "recommended.toml").read_text(encoding="utf-8")
+    assert toml.startswith("# 由 `fission optimise` 推荐：" + line.removeprefix("推荐："))
+
+    page = (out / "report.html").read_text(encoding="utf-8")
+    assert "<html lang='zh-Hans'>" in page
+    visible = re.sub(r"<(script|style).*?</\1>", " ", page, flags=re.S)
+    visible = re.sub(r"<[^>]+>", " ", visible)
+    for words in ("该上线什么方案", "最佳设计方案", "哪些可调项重要", "搜索进展", "最佳概率"):
+        assert words in visible
+    assert not latin_words(visible), sorted(latin_words(visible))
+
+    trials = pd.read_parquet(out / "trials.parquet")
+    importance = pd.read_parquet(out / "importance.parquet")
+    levers = list(data["optimise"]["levers"])
+    with lang.using("zh"):
+        shown = sections(trials, None, importance, [("profit", True)], levers)
+    assert [s.key for s in shown][-2:] == ["importance", "progress"]
+    for section in shown:
+        layout = section.figure.layout
+        texts = [
+            section.title,
+            section.caption,
+            layout.xaxis.title.text or "",
+            layout.yaxis.title.text or "",
+        ]
+        for trace in section.figure.data:
+            texts.append(trace.name or "")
+            for field in ("text", "hovertext", "x", "y"):
+                values = getattr(trace, field, None)
+                if values is not None and len(values) and isinstance(values[0], str):
+                    texts.extend(values)
+        assert not latin_words(" ".join(texts)), (section.key, latin_words(" ".join(texts)))
