@@ -27,6 +27,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.executors import Executor
 from sim.optimise.evaluate import Candidate, Evaluator
 from sim.optimise.importance import importance_table
 from sim.optimise.outcome import Outcome
@@ -49,6 +50,7 @@ def optimise(
     address: str | None = None,
     fresh: bool = False,
     posterior: Posterior | None = None,
+    executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Search the study's ``[optimise]`` levers and recommend a design.
@@ -59,6 +61,8 @@ def optimise(
             everything in memory (no resume).
         trials: candidates to propose (default: the table's ``trials``).
         workers, address: the executor, as for ``run_experiment``.
+        executor: an executor to run on instead of ``workers`` and ``address`` (the
+            app's job board); the caller's to close.
         fresh: replace another search's files in ``out``.
         posterior: a calibration's posterior: each replicate draws its behaviour from it
             (the same draw for every candidate), so the search optimises the expected
@@ -81,7 +85,7 @@ def optimise(
         folder = SearchFolder(out, search_hash(study.fingerprint(), study.optimise or {}))
         folder.open(fresh)
     try:
-        outcome = _search(study, space, trials, out, workers, address, on_progress)
+        outcome = _search(study, space, trials, out, workers, address, executor, on_progress)
         if folder is not None:
             from sim.optimise.recommend import write_outputs
 
@@ -91,6 +95,14 @@ def optimise(
     finally:
         if folder is not None:
             folder.close()
+
+
+def planned_runs(space: Space, trials: int) -> int:
+    """The runs a search of ``trials`` candidates plans for: ``start`` replicates of
+    each, and the finalists raced up to ``max`` (fewer when a design is proposed twice
+    or the race ends early)."""
+    budget = space.replicates
+    return trials * budget.start + budget.finalists * (budget.max - budget.start)
 
 
 def _error(text: str) -> Exception:
@@ -106,13 +118,14 @@ def _search(
     out: Path | None,
     workers: int,
     address: str | None,
+    executor: Executor | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> Outcome:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     budget = space.replicates
-    expected = trials * budget.start + budget.finalists * (budget.max - budget.start)
+    expected = planned_runs(space, trials)
     evaluator: Evaluator
 
     def advance() -> None:
@@ -125,6 +138,7 @@ def _search(
         None if out is None else Path(out) / "evaluations",
         workers=workers,
         address=address,
+        executor=executor,
         on_run=advance,
     )
     advance()
