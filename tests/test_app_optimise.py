@@ -342,3 +342,40 @@ def test_the_page_has_the_tab_and_its_form_reads_as_the_shipped_search():
     app = create_app(NoBoard())  # the callbacks are wired
     for output in ("search-job.data", "search-result.data", "search-download.data"):
         assert any(output in key for key in app.callback_map), output
+
+
+def test_the_tab_speaks_chinese():
+    """Built in Chinese, the tab's visible texts (labels, options, placeholders, the
+    dropdowns' own texts, buttons, notes) have no English left: no Latin word but the
+    names used as they are (KOL, LTV/CAC, ROI, the algorithms CELF, IMM and PageRank)
+    and the file recommended.toml (a {placeholder} is the dropdown's to fill)."""
+    import re
+
+    allowed = {"KOL", "LTV", "CAC", "ROI", "CELF", "IMM", "PageRank", "recommended.toml"}
+    with lang.using("zh"):
+        tab = search_view.search_tab(levers.start_form())
+    texts: list[str] = []
+
+    def walk(node) -> None:
+        if isinstance(node, str):
+            texts.append(node)
+            return
+        if isinstance(node, list | tuple):
+            for child in node:
+                walk(child)
+            return
+        for name in ("children", "placeholder"):
+            walk(getattr(node, name, None) or [])
+        for option in getattr(node, "options", None) or []:
+            texts.append(str(option["label"]))
+        texts.extend((getattr(node, "labels", None) or {}).values())
+
+    walk(tab)
+    shown = [re.sub(r"\{\w+\}", "", t) for t in texts]
+    words = {w for t in shown for w in re.findall(r"[A-Za-z][A-Za-z_.]{2,}", t)} - allowed
+    assert not words, sorted(words)
+    assert (
+        "可调项：搜索可以改变什么" in texts
+        and "搜索" in texts
+        and "已选 {num_selected} 项" in texts
+    )

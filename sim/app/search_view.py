@@ -32,6 +32,20 @@ BOUND_NAMES = {
 }
 
 
+def dropdown_labels() -> dict[str, str]:
+    """The texts a dropdown draws itself ("3 selected", "Select All"...), in the current
+    language."""
+    return {
+        "select_all": _("Select all"),
+        "deselect_all": _("Deselect all"),
+        "selected_count": _("{num_selected} selected"),
+        "search": _("Search"),
+        "clear_search": _("Clear search"),
+        "clear_selection": _("Clear selection"),
+        "no_options_found": _("No options found"),
+    }
+
+
 def lever_id(part: str, key: str) -> dict[str, str]:
     """A part of a lever's row: "on", "low", "high", "log", "choices" or "error"."""
     return {"type": f"lever-{part}", "key": key}
@@ -60,6 +74,7 @@ def _lever(row: levers.LeverRow) -> html.Div:
                 value=list(row.choices),
                 multi=True,
                 searchable=False,
+                labels=dropdown_labels(),
             )
         ]
     else:
@@ -126,6 +141,7 @@ def search_tab(form: levers.SearchForm) -> html.Div:
                         options=_outcome_options(levers.constraint_outcomes()),
                         value=name,
                         placeholder=_("no constraint"),
+                        labels=dropdown_labels(),
                     ),
                     html.Div(
                         className="lever-range",
