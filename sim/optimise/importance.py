@@ -12,7 +12,7 @@ does, one row each in ``importance.parquet``:
 
 - **all designs** (``within_lever`` empty): every completed trial. A lever of some kinds
   counts on the trials of those kinds only, weighted by how many of the best designs are
-  of them (Optuna's conditional PED-ANOVA, Watanabe et al., KDD 2026): it is 0 when no
+  of them (Optuna's conditional PED-ANOVA, arXiv 2601.20800, KDD 2026): it is 0 when no
   best design is of those kinds, however much it matters within them;
 - **within a choice** (``within_lever = "lure.kind"``, ``within_choice = "group_buy"``):
   the trials of that choice only, over the levers that apply there. Given a group buy,
