@@ -319,9 +319,9 @@ def _seeds_arguments(command: argparse.ArgumentParser) -> None:
 
 
 def _optimise_arguments(command: argparse.ArgumentParser) -> None:
-    from sim.optimise.command import EXAMPLE, add_arguments
+    from sim.optimise.command import add_arguments, examples
 
-    command.epilog = _examples(EXAMPLE)
+    command.epilog = _examples(examples())
     add_arguments(command)
     _add_set(command)
 
@@ -674,7 +674,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "optimise":
             from sim.optimise.command import optimise_command
 
-            return optimise_command(args, _load, _posterior)
+            return optimise_command(args, _load, _posterior, EXIT_INTERRUPTED)
         if args.command == "seeds":
             from sim.seeds_command import seeds
 

@@ -10,7 +10,7 @@ from __future__ import annotations
 import logging
 import sys
 from collections.abc import Callable, Iterable, Iterator
-from typing import Any
+from typing import Any, Protocol
 
 from sim.config import ConfigError
 from sim.extras import require
@@ -19,6 +19,16 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10
 TASK_RETRIES = 3  # a run on a worker that died is retried elsewhere
+
+
+class Executor(Protocol):
+    """What runs tasks: ``map_unordered`` yields ``fn(task)`` for each task as it
+    finishes; ``close`` lets its workers go. InProcess and OnDask here; the app's job
+    board (``sim.app.jobs``) runs a search's tasks in turn with its other jobs."""
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]: ...
+
+    def close(self) -> None: ...
 
 
 class InProcess:

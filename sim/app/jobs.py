@@ -18,9 +18,17 @@ most one job going (a second Run is refused until it finishes or is cancelled). 
 pure functions of their config and seed (``sim.runs.execute_run``), so the tables put
 back together in run order equal ``sim.experiment.run_experiment``'s.
 
+A search (the Optimise tab) is a *driven* job: its runs are not known in advance.
+Its driver, a function run in a thread of the server process (``JobBoard.drive``), asks
+for runs as it goes through ``JobRuns``, an executor like ``sim.executors``' ones: the
+runs it asks for join the same round robin, run by run, as every other job's, and
+their outputs come back to the driver as they finish. The driver's return value is the
+job's result.
+
 Cancel: a cancelled job sends no more runs; the runs already on a worker finish (at
 most one per worker, a replicate long) and are thrown away. The job answers "cancelled"
-at once and its tab may run again.
+at once and its tab may run again; a driven job's driver is stopped at its next wait
+for a run (``JobStopped``).
 
 Workers are started with "spawn" (never "fork" from a threaded web server), from a
 context object, so no global start method is changed. ``JobBoard.shutdown`` (called
@@ -34,10 +42,12 @@ import collections
 import logging
 import multiprocessing
 import os
+import queue
 import signal
 import threading
 import time
 import uuid
+from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import CancelledError, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 from dataclasses import dataclass, field
@@ -53,6 +63,16 @@ _worker_study: tuple[str, Any, Any, dict] | None = None  # in a worker: the last
 
 class TabBusy(Exception):
     """A tab asked for a second job while its first is still going."""
+
+
+class JobStopped(Exception):
+    """Raised in a driven job's driver when the job was cancelled, failed on a worker or
+    the app is stopping: it has nothing more to wait for."""
+
+
+_STOP = object()  # put in a driver's queue: stop waiting for runs
+
+Call = tuple[Callable[..., Any], tuple[Any, ...]]  # a function for a worker, its arguments
 
 
 @dataclass
@@ -72,11 +92,11 @@ class JobStatus:
 @dataclass
 class _Job:
     tab: str
-    data: dict[str, Any]
-    base_dir: str
     total: int
-    todo: collections.deque[int]  # run ids not yet sent to a worker
+    todo: collections.deque[Call]  # runs not yet sent to a worker
     started: float
+    data: dict[str, Any] | None = None  # a campaign's: its tables are put together at the end
+    runs: JobRuns | None = None  # a driven job's: its runs go back to the driver
     in_flight: int = 0
     done: int = 0
     outputs: list[Any] = field(default_factory=list)
@@ -84,6 +104,35 @@ class _Job:
     cancelled: bool = False
     error: str | None = None
     result: dict[str, Any] | None = None
+
+
+class JobRuns:
+    """A driven job's runs, as an executor (``sim.executors.Executor``): the tasks
+    ``map_unordered`` is given join the board's round robin, and their results come
+    back as they finish; ``progress`` tells the board how far the job is (runs done,
+    runs expected). Used by the driver's thread only."""
+
+    def __init__(self, board: JobBoard, job_id: str) -> None:
+        self._board, self._job_id = board, job_id
+        self._finished: queue.SimpleQueue[Any] = queue.SimpleQueue()
+
+    def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
+        calls = [(run_task, (fn, task)) for task in tasks]
+        self._board._add_runs(self._job_id, calls)
+        for _ in calls:
+            output = self._finished.get()
+            if output is _STOP:
+                raise JobStopped
+            yield output
+
+    def progress(self, done: int, total: int) -> None:
+        self._board._progress(self._job_id, done, total)
+
+    def close(self) -> None:
+        """Nothing to let go: the workers are the board's."""
+
+    def _deliver(self, output: Any) -> None:
+        self._finished.put(output)
 
 
 def _init_worker() -> None:
@@ -154,6 +203,18 @@ def run_one(job_id: str, data: dict[str, Any], base_dir: str, run_id: int) -> di
         return {"error": shown_to_others(err)}
 
 
+def run_task(fn: Callable[[Any], Any], task: Any) -> dict[str, Any]:
+    """One run of a driven job, in a worker process: ``{"output": fn(task)}``, or
+    ``{"error": message}`` for a config the engine refuses (no file's text in it)."""
+    from sim.config import ConfigError
+    from sim.config.errors import shown_to_others
+
+    try:
+        return {"output": fn(task)}
+    except ConfigError as err:
+        return {"error": shown_to_others(err)}
+
+
 def tables(data: dict[str, Any], outputs: list[Any]) -> dict[str, Any]:
     """A job's runs put together in run order, as ``run_experiment`` returns them in
     memory: the runs, daily and generations tables and the summary of the runs."""
@@ -214,14 +275,73 @@ class JobBoard:
         with self._lock:
             self._forget_old()
             tab = tab or job_id
-            if any(j.tab == tab and j.finished is None for j in self._jobs.values()):
-                raise TabBusy("This tab's run is still going: wait for it, or Cancel it first.")
-            self._jobs[job_id] = _Job(
-                tab, data, base_dir, runs, collections.deque(range(runs)), time.monotonic()
-            )
+            self._refuse_busy(tab)
+            todo = collections.deque((run_one, (job_id, data, base_dir, i)) for i in range(runs))
+            self._jobs[job_id] = _Job(tab, runs, todo, time.monotonic(), data=data)
             self._turns.append(job_id)
             self._wake.notify_all()
         return job_id
+
+    def drive(self, driver: Callable[[JobRuns], dict[str, Any]], tab: str | None = None) -> str:
+        """Queue a driven job for the tab ``tab`` (a search): ``driver(runs)`` runs in a
+        thread of this process, sends its runs to the workers through ``runs``
+        (``JobRuns``) and returns the job's result. Returns the job id; ``TabBusy``
+        when the tab has a job going."""
+        job_id = uuid.uuid4().hex
+        with self._lock:
+            self._forget_old()
+            tab = tab or job_id
+            self._refuse_busy(tab)
+            job = _Job(tab, 0, collections.deque(), time.monotonic(), runs=JobRuns(self, job_id))
+            self._jobs[job_id] = job
+        thread = threading.Thread(
+            target=self._drive, args=(job, driver), name="fission-driver", daemon=True
+        )
+        thread.start()
+        return job_id
+
+    def _refuse_busy(self, tab: str) -> None:
+        if any(j.tab == tab and j.finished is None for j in self._jobs.values()):
+            raise TabBusy("This tab's run is still going: wait for it, or Cancel it first.")
+
+    def _drive(self, job: _Job, driver: Callable[[JobRuns], dict[str, Any]]) -> None:
+        """A driven job's thread: its driver's result, or why it failed, in words fit for
+        the page (a config error's field, else the kind of error; details to the log)."""
+        from sim.config import ConfigError
+        from sim.config.errors import shown_to_others
+
+        assert job.runs is not None
+        result, error = None, None
+        try:
+            result = driver(job.runs)
+        except JobStopped:
+            return  # cancelled, failed on a worker, or stopping: the job says which
+        except ConfigError as err:
+            error = shown_to_others(err)
+        except Exception as err:  # a bug: logged; its text may quote a file
+            log.exception("driven job failed")
+            error = f"the search failed ({type(err).__name__}); the server's log has details"
+        with self._lock:
+            if job.finished is None:
+                job.result, job.error = result, error
+                job.finished = time.monotonic()
+
+    def _add_runs(self, job_id: str, calls: list[Call]) -> None:
+        """A driven job's next runs, to be sent in turn (``JobStopped`` if it is over)."""
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is None or job.finished is not None or self._stopping:
+                raise JobStopped
+            job.todo.extend(calls)
+            if calls and job_id not in self._turns:
+                self._turns.append(job_id)
+            self._wake.notify_all()
+
+    def _progress(self, job_id: str, done: int, total: int) -> None:
+        with self._lock:
+            job = self._jobs.get(job_id)
+            if job is not None and job.finished is None:
+                job.done, job.total = done, total
 
     def cancel(self, job_id: str | None, tab: str | None = None) -> bool:
         """Stop a job: no more of its runs start; whether it was going (and is the
@@ -231,10 +351,18 @@ class JobBoard:
             if job is None or job.finished is not None or (tab is not None and job.tab != tab):
                 return False
             job.cancelled = True
-            job.todo.clear()
             job.outputs.clear()
-            job.finished = time.monotonic()
+            self._end(job)
             return True
+
+    def _end(self, job: _Job, error: str | None = None) -> None:
+        """Finish a job now (lock held): no more of its runs start, its driver (if any)
+        stops waiting."""
+        job.error = error if job.error is None else job.error
+        job.todo.clear()
+        job.finished = time.monotonic()
+        if job.runs is not None:
+            job.runs._deliver(_STOP)
 
     def poll(self, job_id: str | None) -> JobStatus:
         """A job's state. Polling is idempotent: a finished job answers the same until it
@@ -252,10 +380,11 @@ class JobBoard:
                 return JobStatus("cancelled", job.done, job.total, seconds)
             if job.error is not None:
                 return JobStatus("failed", job.done, job.total, seconds, error=job.error)
-            if job.result is None:
+            if job.result is None and job.data is not None:
                 job.result = tables(job.data, job.outputs)
                 job.outputs = []
-            return JobStatus("done", job.total, job.total, seconds, result=job.result)
+            done = job.total if job.runs is None else job.done
+            return JobStatus("done", done, job.total, seconds, result=job.result)
 
     def _dispatch(self) -> None:
         """The dispatcher thread: while a worker is free, send it the next run of the
@@ -269,28 +398,28 @@ class JobBoard:
                     picked = self._next_run()
                 if self._stopping:
                     return
-                job_id, job, run_id = picked
+                job_id, (fn, args) = picked
                 pool = self._executor()
             try:
-                future = pool.submit(run_one, job_id, job.data, job.base_dir, run_id)
+                future = pool.submit(fn, *args)
             except RuntimeError:  # the pool broke or is shutting down
                 future = Future()
                 future.set_exception(BrokenProcessPool("the pool is gone"))
             future.add_done_callback(lambda f, j=job_id: self._run_done(j, f))
 
-    def _next_run(self) -> tuple[str, _Job, int] | None:
+    def _next_run(self) -> tuple[str, Call] | None:
         """The next job in turn and its next run, counted as on a worker (lock held)."""
         while self._busy < self.workers and self._turns:
             job_id = self._turns.popleft()
             job = self._jobs.get(job_id)
             if job is None or job.finished is not None or not job.todo:
                 continue
-            run_id = job.todo.popleft()
+            call = job.todo.popleft()
             if job.todo:
                 self._turns.append(job_id)  # back of the line: the others go first
             job.in_flight += 1
             self._busy += 1
-            return job_id, job, run_id
+            return job_id, call
         return None
 
     def _run_done(self, job_id: str, future: Future) -> None:
@@ -304,14 +433,15 @@ class JobBoard:
             error = self._error_of(job_id, future)
             if job.finished is not None:  # cancelled, or failed already: thrown away
                 return
-            if error is None:
+            if error is not None:
+                self._end(job, error)
+            elif job.runs is not None:
+                job.runs._deliver(future.result()["output"])
+            else:
                 job.outputs.append(future.result()["output"])
                 job.done += 1
-            else:
-                job.error = error
-                job.todo.clear()
-            if job.error is not None or (not job.todo and not job.in_flight):
-                job.finished = time.monotonic()
+                if not job.todo and not job.in_flight:
+                    job.finished = time.monotonic()
 
     def _error_of(self, job_id: str, future: Future) -> str | None:
         """What went wrong with one run, in words fit for the page (details to the log)."""
@@ -344,6 +474,9 @@ class JobBoard:
             self._stopping = True
             self._turns.clear()
             self._wake.notify_all()
+            for job in self._jobs.values():
+                if job.runs is not None and job.finished is None:
+                    self._end(job, "the app is stopping")
             pool, self._pool = self._pool, None
         if pool is not None:
             workers = list((getattr(pool, "_processes", None) or {}).values())

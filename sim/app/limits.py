@@ -7,6 +7,12 @@ the person starting it sets smaller limits on the command line (``--max-people``
 anything is queued, naming the field and the limit. Friendships (what a graph's memory
 grows with) are bounded through people: at most ``FRIENDSHIPS_PER_PERSON`` times
 ``max_people``.
+
+A search (the Optimise tab) runs many campaigns: its work, people × the runs it plans
+(``sim.optimise.search.planned_runs``), may be at most the largest Run the app allows,
+``max_people × max_replicates`` (``max_work``), and a design gets at most
+``max_replicates`` replicates. An edge list's people are not known before it is read: a
+search on one counts as ``max_people``.
 """
 
 from __future__ import annotations
@@ -51,6 +57,11 @@ class Limits:
     def max_friendships(self) -> int:
         return FRIENDSHIPS_PER_PERSON * self.max_people
 
+    @property
+    def max_work(self) -> int:
+        """People × runs of the largest Run allowed: what a search may ask in all."""
+        return self.max_people * self.max_replicates
+
     def check(self, study: Study) -> None:
         """Refuse a campaign beyond the limits (``ConfigError`` naming the field); an
         edge list's size is the graphs folder's, which the app's owner chose."""
@@ -74,6 +85,24 @@ class Limits:
             raise ConfigError(
                 f"experiment.replicates: at most {self.max_replicates:,} in this app, not "
                 f"{study.replicates:,} (the limit is fission app's --max-replicates)"
+            )
+
+    def check_search(self, study: Study, runs: int, replicates: int) -> None:
+        """Refuse a search beyond the limits (``ConfigError`` naming the field): its
+        campaign as a Run would be, ``replicates`` (the most a design gets) as a Run's
+        replicates, and people × ``runs`` (the runs it plans) against ``max_work``."""
+        self.check(study)
+        if replicates > self.max_replicates:
+            raise ConfigError(
+                f"optimise.replicates.max: at most {self.max_replicates:,} in this app, not "
+                f"{replicates:,} (the limit is fission app's --max-replicates)"
+            )
+        people = study.base.graph.people or self.max_people
+        if people * runs > self.max_work:
+            raise ConfigError(
+                f"optimise.trials: {runs:,} runs of {people:,} people is more work than this "
+                f"app allows ({self.max_work:,} people × runs: --max-people × "
+                "--max-replicates); fewer trials or replicates, or a smaller community"
             )
 
 

@@ -336,11 +336,12 @@ def to_text(control: Control, value: Any) -> Any:
     if control.kind == "tiers":
         return ", ".join(f"{t.invites}:{_g(t.bonus)}" for t in value)
     if control.kind == "list":
-        return ", ".join(_plain(v) for v in value)
-    return _plain(value)
+        return ", ".join(plain_number(v) for v in value)
+    return plain_number(value)
 
 
-def _plain(value: float | int) -> str:
+def plain_number(value: float | int) -> str:
+    """A number as a text box shows it: whole floats without ".0"."""
     if isinstance(value, float) and value.is_integer() and abs(value) < 1e15:
         return str(int(value))
     return str(value)
@@ -371,21 +372,23 @@ def parse_value(control: Control, raw: Any) -> Any:
                 raise ConfigError(f"{key}: write each tier as invites:bonus, not {part!r}")
             tiers.append(
                 {
-                    "invites": _number(key, invites, "int"),
-                    "bonus": _number(key, bonus, "float"),
+                    "invites": parse_number(key, invites, "int"),
+                    "bonus": parse_number(key, bonus, "float"),
                 }
             )
         return tiers
     if control.kind == "list":
-        return [_number(key, part, control.item) for part in _split(text)]
-    return _number(key, text, control.kind)
+        return [parse_number(key, part, control.item) for part in _split(text)]
+    return parse_number(key, text, control.kind)
 
 
 def _split(text: str) -> list[str]:
     return [part.strip() for part in re.split(r"[,;\s]+", text) if part.strip()]
 
 
-def _number(key: str, text: str, kind: str) -> int | float:
+def parse_number(key: str, text: str, kind: str) -> int | float:
+    """A text box's number ("int" or "float"); ``ConfigError`` naming ``key`` when it is
+    not a (finite, whole) number. Thousands separators are allowed."""
     text = text.strip().replace(",", "").replace("_", "")
     if kind == "int":
         try:

@@ -24,7 +24,7 @@ from dash import ALL, Dash, Input, Output, State, ctx, dcc, html, no_update
 from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 
 from sim import lang
-from sim.app import actions, guard, params, ui
+from sim.app import actions, guard, levers, params, search, search_view, ui
 from sim.app.folders import DEFAULT_FOLDERS, Folders, results_folder
 from sim.app.jobs import JobBoard
 from sim.app.limits import Limits
@@ -82,6 +82,7 @@ def create_app(
         DOCUMENT_LANGUAGE, Output("lang-applied", "data"), Input("lang", "data")
     )
     _campaign_callbacks(app, board, folders.graphs, limits)
+    _search_callbacks(app, board, folders.graphs, limits)
     _pin_callbacks(app, folders.save)
     _results_callbacks(app, folders.results)
     return app
@@ -221,6 +222,172 @@ def _people(data: dict[str, Any]) -> str:
     if graph.get("kind") == "stochastic_block":
         return lang._("{n} people").format(n=f"{sum(graph['sizes']):,}")
     return lang._("{n} people").format(n=f"{graph.get('n', 0):,}")
+
+
+def _by_key(states: list[dict[str, Any]], name: str = "key") -> dict[Any, Any]:
+    """The values of a pattern-matching State (``ctx.states_list`` entry), by their id's
+    ``name`` part."""
+    return {state["id"][name]: state.get("value") for state in states}
+
+
+def _search_form(states: list[list[dict[str, Any]]]) -> dict[str, Any]:
+    """The Optimise tab's values (``search_form_states``, in that order) as the
+    arguments of ``levers.optimise_table``."""
+    on, low, high, log, choices = (_by_key(s) for s in states[:5])
+    outcome, direction = states[5]["value"], states[6]["value"]
+    names, bounds, values = (_by_key(s, "row") for s in states[7:10])
+    trials, start, most = (s["value"] for s in states[10:13])
+    rows = {
+        key: {
+            "searched": "on" in (ticked or []),
+            "low": low.get(key),
+            "high": high.get(key),
+            "log": "log" in (log.get(key) or []),
+            "choices": choices.get(key) or [],
+        }
+        for key, ticked in on.items()
+    }
+    return {
+        "levers": rows,
+        "objective": (outcome, direction),
+        "constraints": [(names[i], bounds.get(i), values.get(i)) for i in sorted(names)],
+        "trials": trials,
+        "start": start,
+        "most": most,
+        "finalists": levers.start_form().finalists,
+    }
+
+
+def search_form_states() -> list[State]:
+    """What Search reads from the Optimise tab, in the order ``_search_form`` takes it."""
+    return [
+        *(
+            State({"type": f"lever-{part}", "key": ALL}, "value")
+            for part in ("on", "low", "high", "log", "choices")
+        ),
+        State("objective-outcome", "value"),
+        State("objective-direction", "value"),
+        *(
+            State({"type": f"constraint-{part}", "row": ALL}, "value")
+            for part in ("outcome", "bound", "value")
+        ),
+        State("search-trials", "value"),
+        State("search-start", "value"),
+        State("search-max", "value"),
+    ]
+
+
+def _search_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits: Limits) -> None:
+    form_states = search_form_states()
+
+    @app.callback(
+        Output("search-job", "data"),
+        Output("search-message", "children"),
+        Output("search-message", "className"),
+        Output("search-poll", "disabled"),
+        Output({"type": "lever-error", "key": ALL}, "children"),
+        Input("search-run", "n_clicks"),
+        State(PARAMS, "value"),
+        *form_states,
+        State("tab", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def start(_clicks: int, campaign: list[Any], *rest: Any) -> tuple:
+        tab, code = rest[-2], rest[-1]
+        keys = [s["id"]["key"] for s in ctx.states_list[0]]
+        values = dict(zip(keys, campaign, strict=True))
+        form = _search_form(ctx.states_list[1 : 1 + len(form_states)])
+        with lang.using(code):
+            job, message = search.start_search(board, values, form, graphs, limits, tab)
+        shown_keys = [o["id"]["key"] for o in ctx.outputs_list[4]]
+        errors = search_view.lever_errors(shown_keys, message.text if job is None else "")
+        return job, message.text, message.css, job is None, errors
+
+    @app.callback(
+        Output("search-message", "children", allow_duplicate=True),
+        Input("search-cancel", "n_clicks"),
+        State("search-job", "data"),
+        State("tab", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None, code: str | None) -> str:
+        with lang.using(code):
+            return search.cancel_search(board, job, tab).text
+
+    @app.callback(
+        Output("search-result", "data"),
+        Output("search-job", "data", allow_duplicate=True),
+        Output("search-message", "children", allow_duplicate=True),
+        Output("search-message", "className", allow_duplicate=True),
+        Output("search-poll", "disabled", allow_duplicate=True),
+        Output("search-progress", "value"),
+        Output("search-progress", "max"),
+        Input("search-poll", "n_intervals"),
+        State("search-job", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def poll(_ticks: int, job: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
+        if not job:
+            return no_update, no_update, no_update, no_update, True, no_update, no_update
+        with lang.using(code):
+            step = search.poll_search(board, job)
+        result = step.current if step.current is not None else no_update
+        return (
+            result,
+            None if step.finished else no_update,
+            step.message.text,
+            step.message.css,
+            step.finished,
+            str(step.done),
+            str(max(step.total, 1)),
+        )
+
+    @app.callback(
+        Output("search-run", "disabled"),
+        Output("search-progress-box", "style"),
+        Input("search-job", "data"),
+    )
+    def lock_while_searching(job: Any) -> tuple[Any, ...]:
+        busy = bool(job)
+        return busy, {} if busy else {"display": "none"}
+
+    @app.callback(
+        Output("search-sentence", "children"),
+        Output("search-table", "children"),
+        Output("search-charts", "children"),
+        Output("search-download-button", "disabled"),
+        Input("search-result", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def show_result(result: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
+        if not result:
+            return no_update, no_update, no_update, True
+        with lang.using(code):
+            sentence, table, charts = search_view.result_view(result)
+        return sentence, table, charts, not result.get("toml")
+
+    @app.callback(
+        Output("search-download", "data"),
+        Input("search-download-button", "n_clicks"),
+        State("search-result", "data"),
+        prevent_initial_call=True,
+    )
+    def download(_clicks: int, result: dict[str, Any] | None) -> Any:
+        if not result or not result.get("toml"):
+            return no_update
+        return dcc.send_string(result["toml"], "recommended.toml")
+
+    @app.callback(
+        Output("objective-direction", "value"),
+        Input("objective-outcome", "value"),
+        prevent_initial_call=True,
+    )
+    def direction_of(outcome: str | None) -> str:
+        return levers.better(outcome or "")
 
 
 def _pin_callbacks(app: Dash, save_dir: Path) -> None:

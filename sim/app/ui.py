@@ -1,5 +1,6 @@
 """The app's page: the campaign form (built from ``sim.app.params``), the KPI cards of a
-run, the pinned scenarios' comparison and the results-folder browser.
+run, the pinned scenarios' comparison, the Optimise tab (``sim.app.search_view``) and
+the results-folder browser.
 
 Layout and rendering only; callbacks live in ``sim.app.server``. Numbers on the page
 carry their exact value in a ``data-value`` attribute, so tests can compare them with
@@ -24,7 +25,7 @@ import pandas as pd
 from dash import dcc, html
 
 from sim import charts, lang, units
-from sim.app import folders, params
+from sim.app import folders, levers, params, search_view
 from sim.app.store import summary_to_store
 from sim.compare import compare
 from sim.lang import _
@@ -89,6 +90,15 @@ table.comparison td.best { background: #d8f0e4; font-weight: 600; }
 table.comparison td.indistinct { background: #eef5fb; }
 .row { display: flex; gap: 8px; align-items: center; flex-wrap: wrap; margin: 8px 0; }
 .row input { padding: 5px 6px; font-size: 13px; min-width: 260px; }
+.field input[type=checkbox] { width: auto; margin: 0 6px 0 0; }
+.lever-tick label { display: flex; align-items: center; }
+.lever-range { display: flex; gap: 6px; align-items: center; margin-top: 2px; }
+.lever-range input[type=text] { width: 72px; flex: none; } .lever-range > div { flex: 1; }
+.lever-range label { display: inline-flex; align-items: center; font-weight: 400;
+  font-size: 12px; white-space: nowrap; }
+.constraint { border-top: 1px dashed #dde3ea; padding-top: 4px; }
+.constraint .lever-range > div:first-child { flex: 3; }
+.recommendation { font-size: 15px; margin: 6px 0 10px; }
 .pin { display: inline-flex; gap: 6px; align-items: center; border: 1px solid #dde3ea;
   border-radius: 14px; padding: 2px 4px 2px 10px; margin: 2px; font-size: 13px; }
 """
@@ -201,9 +211,9 @@ def page_language() -> str:
 
 
 def layout(places: folders.Folders, results_name: str | None = None) -> html.Div:
-    """The whole page: two tabs (the campaign, a results folder) and the per-tab stores,
-    in the page's language (``page_language``). Called for every page load: each
-    browser tab gets its own id (the job board takes turns between tabs)."""
+    """The whole page: three tabs (the campaign, the search, a results folder) and the
+    per-tab stores, in the page's language (``page_language``). Called for every page
+    load: each browser tab gets its own id (the job board takes turns between tabs)."""
     with lang.using(page_language()) as code:
         return _layout(places, results_name, code)
 
@@ -337,6 +347,11 @@ def _layout(places: folders.Folders, results_name: str | None, code: str) -> htm
                 value="results" if results_name else "campaign",
                 children=[
                     dcc.Tab(label=_("Campaign"), value="campaign", children=campaign),
+                    dcc.Tab(
+                        label=_("Optimise"),
+                        value="optimise",
+                        children=search_view.search_tab(levers.start_form()),
+                    ),
                     dcc.Tab(label=_("Results folder"), value="results", children=browser),
                 ],
             ),
@@ -349,6 +364,10 @@ def _layout(places: folders.Folders, results_name: str | None, code: str) -> htm
             dcc.Store(id="results-to-open", data=results_name),
             dcc.Interval(id="poll", interval=250, disabled=True),
             dcc.Download(id="download"),
+            dcc.Store(id="search-job"),
+            dcc.Store(id="search-result"),
+            dcc.Interval(id="search-poll", interval=500, disabled=True),
+            dcc.Download(id="search-download"),
         ]
     )
 

@@ -24,7 +24,7 @@ import numpy as np
 import pandas as pd
 
 from sim.config import Config, ConfigError
-from sim.executors import InProcess, OnDask, make_executor
+from sim.executors import Executor, make_executor
 from sim.files import make_dirs, remove_leftovers, write_parquet
 from sim.rootseed import derive_seed
 from sim.runs import RunOutput, RunTask, execute_run
@@ -57,6 +57,8 @@ class Evaluator:
             None keeps them in memory only.
         workers, address: the executor (``sim.executors.make_executor``), started on
             the first run that is not stored yet.
+        executor: an executor to run on instead (the app's job board); the caller's to
+            close.
         on_run: called after each run made here.
     """
 
@@ -68,6 +70,7 @@ class Evaluator:
         *,
         workers: int = 1,
         address: str | None = None,
+        executor: Executor | None = None,
         on_run: Callable[[], None] | None = None,
     ) -> None:
         self.study = study
@@ -76,7 +79,8 @@ class Evaluator:
         self.workers, self.address = workers, address
         self.on_run = on_run
         self.runs_made = 0
-        self._executor: InProcess | OnDask | None = None
+        self._executor: Executor | None = executor
+        self._own_executor = executor is None
         self._configs: dict[tuple[str, int], Config] = {}
         self._errors: dict[str, str] = {}
         self._values: dict[tuple[str, int], dict[str, float]] = {}
@@ -152,7 +156,8 @@ class Evaluator:
             self._keep(output)
 
     def close(self) -> None:
-        if self._executor is not None:
+        """Stop the executor this evaluator started (one given to it is left open)."""
+        if self._executor is not None and self._own_executor:
             self._executor.close()
             self._executor = None
 

@@ -19,7 +19,6 @@ uninterrupted one would.
 from __future__ import annotations
 
 import json
-import logging
 import warnings
 from collections.abc import Callable
 from pathlib import Path
@@ -28,15 +27,15 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from sim.executors import Executor
 from sim.optimise.evaluate import Candidate, Evaluator
+from sim.optimise.importance import importance_table
 from sim.optimise.outcome import Outcome
 from sim.optimise.race import Race, feasible, mean_of, race, rank
 from sim.optimise.space import Space, lever_values, outcome_names, parse_space
 from sim.optimise.stats import describe, loss_chance, prob_best, violations
 from sim.rootseed import derive_seed
 from sim.study import Posterior, Study, with_posterior
-
-log = logging.getLogger(__name__)
 
 # Outcomes trials.parquet describes besides the objectives and constrained ones.
 SHOWN = ("joined", "paying", "total_cost", "cost_per_paying", "revenue", "roi")
@@ -51,6 +50,7 @@ def optimise(
     address: str | None = None,
     fresh: bool = False,
     posterior: Posterior | None = None,
+    executor: Executor | None = None,
     on_progress: Callable[[int, int], None] | None = None,
 ) -> Outcome:
     """Search the study's ``[optimise]`` levers and recommend a design.
@@ -61,6 +61,8 @@ def optimise(
             everything in memory (no resume).
         trials: candidates to propose (default: the table's ``trials``).
         workers, address: the executor, as for ``run_experiment``.
+        executor: an executor to run on instead of ``workers`` and ``address`` (the
+            app's job board); the caller's to close.
         fresh: replace another search's files in ``out``.
         posterior: a calibration's posterior: each replicate draws its behaviour from it
             (the same draw for every candidate), so the search optimises the expected
@@ -83,7 +85,7 @@ def optimise(
         folder = SearchFolder(out, search_hash(study.fingerprint(), study.optimise or {}))
         folder.open(fresh)
     try:
-        outcome = _search(study, space, trials, out, workers, address, on_progress)
+        outcome = _search(study, space, trials, out, workers, address, executor, on_progress)
         if folder is not None:
             from sim.optimise.recommend import write_outputs
 
@@ -93,6 +95,14 @@ def optimise(
     finally:
         if folder is not None:
             folder.close()
+
+
+def planned_runs(space: Space, trials: int) -> int:
+    """The runs a search of ``trials`` candidates plans for: ``start`` replicates of
+    each, and the finalists raced up to ``max`` (fewer when a design is proposed twice
+    or the race ends early)."""
+    budget = space.replicates
+    return trials * budget.start + budget.finalists * (budget.max - budget.start)
 
 
 def _error(text: str) -> Exception:
@@ -108,13 +118,14 @@ def _search(
     out: Path | None,
     workers: int,
     address: str | None,
+    executor: Executor | None,
     on_progress: Callable[[int, int], None] | None,
 ) -> Outcome:
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
     budget = space.replicates
-    expected = trials * budget.start + budget.finalists * (budget.max - budget.start)
+    expected = planned_runs(space, trials)
     evaluator: Evaluator
 
     def advance() -> None:
@@ -127,6 +138,7 @@ def _search(
         None if out is None else Path(out) / "evaluations",
         workers=workers,
         address=address,
+        executor=executor,
         on_run=advance,
     )
     advance()
@@ -172,7 +184,7 @@ def _search(
             recommended = outcome_race.leader
         else:
             pareto, recommended = _final_front(evaluator, valid, space)
-        importance = _importance(ostudy, space, done)
+        importance = importance_table(done, space)
     finally:
         evaluator.close()
     loss = _loss_outcome(space)
@@ -350,34 +362,6 @@ def _knee(evaluator: Evaluator, front: list[Candidate], space: Space) -> Candida
     offsets = scaled - a
     distance = np.abs(offsets[:, 0] * line[1] - offsets[:, 1] * line[0])
     return front[int(distance.argmax())]
-
-
-def _importance(ostudy: Any, space: Space, done: list[Any]) -> pd.DataFrame:
-    """How much each lever matters to each objective: PED-ANOVA (Optuna), over the
-    levers every completed trial has (a lever of some kinds only is left out)."""
-    import optuna
-    from optuna.importance import PedAnovaImportanceEvaluator, get_param_importances
-
-    rows = []
-    complete = [t for t in done if t.state == optuna.trial.TrialState.COMPLETE]
-    if len(complete) < 4:
-        return pd.DataFrame(columns=["objective", "lever", "importance"])
-    for i, objective in enumerate(space.objectives):
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                found = get_param_importances(
-                    ostudy,
-                    evaluator=PedAnovaImportanceEvaluator(),
-                    target=(lambda t, i=i: t.values[i]) if len(space.objectives) > 1 else None,
-                    normalize=True,
-                )
-        except Exception as err:  # too few trials, or every trial alike
-            log.info("importance not computed: %s", err)
-            continue
-        for lever, value in found.items():
-            rows.append({"objective": objective.outcome, "lever": lever, "importance": value})
-    return pd.DataFrame(rows, columns=["objective", "lever", "importance"])
 
 
 def _loss_outcome(space: Space) -> str | None:
