@@ -69,7 +69,7 @@ def with_unit(name: str, unit: str) -> str:
 
 
 def heading(outcome: str) -> str:
-    """A short table heading with the shown unit: "joined (people)", "ROI (%)"."""
+    """A short table heading with the shown unit: "joined (people)", "campaign ROI (%)"."""
     declared = find(outcome, table="runs") or find(outcome)
     if declared is None:
         return outcome

@@ -148,7 +148,7 @@ def test_a_thread_speaks_its_own_language():
 def test_units_and_headings_are_translated():
     with lang.using("zh"):
         assert units.heading("joined") == "加入（人）"
-        assert units.heading("roi") == "ROI（%）"
+        assert units.heading("roi") == "活动期 ROI（%）"
         assert units.quantity(27.71, "day") == "第 27.7 天"
         assert units.quantity(4001, "yuan") == "4,001 元"
         assert units.name("k_members") == "会员 K 因子"

@@ -146,7 +146,7 @@ def test_summary_says_budget_and_kol_fees_in_words():
 def test_comparison_text_marks_and_fits(grid):
     text = terminal.comparison_text(grid.compare())
     assert max(terminal.display_width(x) for x in text.splitlines()) <= terminal.WIDTH
-    assert "joined (people)" in text and "ROI (%)" in text
+    assert "joined (people)" in text and "campaign ROI (%)" in text
     assert text.count("*") >= 2
 
 
