@@ -80,7 +80,9 @@ def _run_tables(task: RunTask, model: ReferralModel) -> RunOutput:
     summary = pd.DataFrame({key: _column(key, value) for key, value in row.items()})
     keys = {**ident, "replicate": spec.replicate}  # the first columns of the run's tables
     daily = model.daily(keys)
-    daily["budget_left"] = daily["budget_left"].replace(np.inf, np.nan)
+    budget_left = daily["budget_left"].to_numpy()
+    if np.isinf(budget_left).any():  # an unlimited budget is stored as empty
+        daily["budget_left"] = np.where(budget_left == np.inf, np.nan, budget_left)
     generations = model.generations(keys)
     members = None
     if config.experiment.write_members:
