@@ -60,8 +60,9 @@ set = { "lure.kind" = "cash", "lure.value" = 5.0 }
 """
 OTHER = SMALL.replace("seed = 7", "seed = 8").replace('name = "cash"', 'name = "coupon"')
 OTHER = OTHER.replace('"lure.kind" = "cash"', '"lure.kind" = "coupon"')
-# slow enough that a second run can be tried while it runs
-SLOW = SMALL.replace("n = 300", "n = 20000").replace("replicates = 2", "replicates = 50")
+# slow enough that a second run can be tried while it runs (and a batch of its parts
+# written, at least a second after it starts); the tests stop it long before its end
+SLOW = SMALL.replace("n = 300", "n = 20000").replace("replicates = 2", "replicates = 500")
 SLOW = SLOW.replace("days = 4", "days = 15")
 
 
@@ -187,9 +188,9 @@ def test_two_runs_at_once_into_one_folder(configs, tmp_path, capsys):
         first.wait()
     # the folder is the first run's alone: its config, its manifest, its parts
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "running" and manifest["runs"] == 100
+    assert manifest["status"] == "running" and manifest["runs"] == 1000
     assert tomllib.loads((out / "config.toml").read_text())["graph"]["n"] == 20000
-    assert stored_runs(out, 100) == stored_runs(out, 10_000) != set()
+    assert stored_runs(out, 1000) == stored_runs(out, 10_000) != set()
 
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(configs, tmp_path):
@@ -441,18 +442,28 @@ def test_damaged_parts_are_found_and_run_again(configs, tmp_path, monkeypatch, c
     assert_is(resumed, configs.ref_a)
 
 
+EACH = [{0}, {1}, {2}, {3}]
+
+
 @pytest.mark.parametrize(
-    ("seconds", "runs", "batches"),
-    [(60.0, 256, [{0, 1, 2, 3}]), (60.0, 3, [{0, 1, 2}, {3}]), (0.0, 256, [{0}, {1}, {2}, {3}])],
-    ids=["all-at-the-end", "every-3-runs", "every-run-when-due"],
+    ("seconds", "runs", "rows", "batches"),
+    [
+        (60.0, 256, 10**6, [{0, 1, 2, 3}]),
+        (60.0, 3, 10**6, [{0, 1, 2}, {3}]),
+        (0.0, 256, 10**6, EACH),
+        (60.0, 256, 1, EACH),
+    ],
+    ids=["all-at-the-end", "every-3-runs", "every-run-when-due", "rows-over-the-limit"],
 )
 def test_finished_runs_are_written_in_batches(
-    configs, tmp_path, monkeypatch, seconds, runs, batches
+    configs, tmp_path, monkeypatch, seconds, runs, rows, batches
 ):
     # A batch is written once BATCH_SECONDS have passed since the last one, or once it
-    # holds BATCH_RUNS runs, and at the end; one file per table per batch, not per run.
+    # holds BATCH_RUNS runs or BATCH_ROWS rows, and at the end; one file per table per
+    # batch, not per run.
     monkeypatch.setattr(sim.parts, "BATCH_SECONDS", seconds)
     monkeypatch.setattr(sim.parts, "BATCH_RUNS", runs)
+    monkeypatch.setattr(sim.parts, "BATCH_ROWS", rows)
     monkeypatch.setattr(sim.experiment.ResultStore, "finish", lambda self, backend: None)
     out = tmp_path / "out"
     run_experiment(configs.a, out)
@@ -493,13 +504,13 @@ def test_a_stopped_run_writes_its_finished_runs_first(configs, tmp_path, monkeyp
 def test_sigterm_stops_fission_run_like_ctrl_c_and_keeps_every_finished_run(configs, tmp_path):
     # kill (SIGTERM) while runs are waiting for their batch: they are written, and the
     # message says how many runs are saved, which is exactly what the folder holds.
-    many = write(tmp_path, SLOW.replace("replicates = 50", "replicates = 200"), "many.toml")
+    many = write(tmp_path, SLOW, "many.toml")
     out = tmp_path / "out"
     command = [sys.executable, "-m", "sim", "run", str(many), "--out", str(out)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     try:
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not stored_runs(out, 400):
+        while time.monotonic() < deadline and not stored_runs(out, 1000):
             time.sleep(0.02)
         time.sleep(0.5)  # into the next batch: runs finished and not yet written
         process.send_signal(signal.SIGTERM)
@@ -507,10 +518,10 @@ def test_sigterm_stops_fission_run_like_ctrl_c_and_keeps_every_finished_run(conf
     finally:
         process.kill()
     assert process.returncode == 143, err.decode()[-2000:]
-    saved = stored_runs(out, 400)
+    saved = stored_runs(out, 1000)
     message = err.decode().strip().splitlines()[-1]
-    assert message.startswith(f"fission: stopped. {len(saved)} of 400 runs are saved"), message
-    assert 0 < len(saved) < 400
+    assert message.startswith(f"fission: stopped. {len(saved)} of 1000 runs are saved"), message
+    assert 0 < len(saved) < 1000
     assert saved == set(range(len(saved))), "in-process runs finish in order"
 
 
