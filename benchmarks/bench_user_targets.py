@@ -232,16 +232,17 @@ print(f"{in_process} {on_dask}")
 
 
 def target_study(args: argparse.Namespace, folder: Path) -> None:
-    settings = {"graph.n": str(args.people), "experiment.replicates": str(args.runs)}
-    argv = fission_run(DEFAULT, folder / "study", settings, "--workers", "2")
-    child = run_child(argv, args.profile)
-    show(
-        f"{args.runs:,} runs x {args.people:,} people x 30 days, fission run --workers 2, "
-        "whole process (CPU: this process and its workers)",
-        child,
-        60.0,
-        None,
-    )
+    if not args.overhead_only:
+        settings = {"graph.n": str(args.people), "experiment.replicates": str(args.runs)}
+        argv = fission_run(DEFAULT, folder / "study", settings, "--workers", "2")
+        child = run_child(argv, args.profile)
+        show(
+            f"{args.runs:,} runs x {args.people:,} people x 30 days, fission run --workers 2, "
+            "whole process (CPU: this process and its workers)",
+            child,
+            60.0,
+            None,
+        )
     runs = args.overhead_runs
     child = run_child(["-c", STUDY_CHILD, str(runs), str(args.people), str(DEFAULT)])
     in_process, on_dask = map(float, child.output.split()[-2:])
@@ -270,6 +271,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="study: runs")
     parser.add_argument("--people", type=int, default=100_000, help="study: people per run")
     parser.add_argument("--overhead-runs", type=int, default=200, help="study: Dask overhead runs")
+    parser.add_argument(
+        "--overhead-only", action="store_true", help="study: only Dask's overhead per run"
+    )
     parser.add_argument(
         "--ic-probability",
         type=float,
