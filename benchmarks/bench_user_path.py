@@ -10,6 +10,8 @@ costs (time with 21 replicates − time with 1) / 20, which takes out what a run
 ``IndependentCascadeModel`` runs the same cascades to completion: each replicate's own 50
 seeds (``sim.influence.choose_starters``), on the same edges. Rounds alternate the two, since
 the machine's speed drifts; the figures are medians over rounds. Target: ratio <= 1.0.
+CPU time (this process's user + system) is printed beside wall time, and the load average
+at the start and end: on a shared machine CPU time is closer to what a quiet one gives.
 
     python benchmarks/bench_user_path.py                 # the full benchmark (needs .[bench])
     python benchmarks/bench_user_path.py --n 100000 --rounds 2
@@ -20,6 +22,7 @@ from __future__ import annotations
 import argparse
 import contextlib
 import io
+import os
 import platform
 import statistics
 import tempfile
@@ -47,18 +50,19 @@ def settings(args: argparse.Namespace) -> list[str]:
     return [part for key, value in values.items() for part in ("--set", f"{key}={value}")]
 
 
-def fission_run(args: argparse.Namespace, replicates: int, out: Path) -> float:
-    """Seconds of one `fission run` with this many replicates (its output swallowed)."""
+def fission_run(args: argparse.Namespace, replicates: int, out: Path) -> tuple[float, float]:
+    """Seconds of one `fission run` with this many replicates (its output swallowed):
+    wall and CPU time."""
     from sim.cli import main
 
     argv = ["run", str(IC_CONFIG), "--out", str(out), "--fresh", "--replicates", str(replicates)]
-    start = time.perf_counter()
+    start, cpu = time.perf_counter(), time.process_time()
     with contextlib.redirect_stdout(io.StringIO()), contextlib.redirect_stderr(io.StringIO()):
         code = main(argv + settings(args))
-    seconds = time.perf_counter() - start
+    seconds, cpu = time.perf_counter() - start, time.process_time() - cpu
     if code != 0:
         raise SystemExit(f"fission run exited {code}")
-    return seconds
+    return seconds, cpu
 
 
 def main() -> None:
@@ -80,6 +84,7 @@ def main() -> None:
     from sim.rootseed import derive_seed
 
     print(f"python {platform.python_version()}, {platform.machine()}")
+    print("load average at the start: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
     folder = Path(tempfile.mkdtemp(prefix="bench-user-path-"))
     start = time.perf_counter()
     fission_run(args, 1, folder / "warm")  # builds the graph, compiles the kernels
@@ -105,33 +110,42 @@ def main() -> None:
     ic.set_seeds(seed_sets[0])
     ic.advance_until_completion()  # warm-up
 
-    extra, cascade, sizes_engine, sizes_cyn = [], [], [], []
+    extra, extra_cpu, cascade, cascade_cpu, sizes_engine, sizes_cyn = [], [], [], [], [], []
     for round_ in range(args.rounds):
-        one = fission_run(args, 1, folder / "one")
-        many = fission_run(args, 1 + args.extra, folder / "many")
+        one, one_cpu = fission_run(args, 1, folder / "one")
+        many, many_cpu = fission_run(args, 1 + args.extra, folder / "many")
         per_extra = (many - one) / args.extra
-        start = time.perf_counter()
+        start, cpu = time.perf_counter(), time.process_time()
         for seeds in seed_sets[1:]:
             ic.set_seeds(seeds)
             ic.advance_until_completion()
             sizes_cyn.append(ic.get_num_activated_nodes())
         per_cascade = (time.perf_counter() - start) / args.extra
+        cascade_cpu.append((time.process_time() - cpu) / args.extra)
         extra.append(per_extra)
+        extra_cpu.append((many_cpu - one_cpu) / args.extra)
         cascade.append(per_cascade)
         runs = Results.load(folder / "many").runs
         sizes_engine.extend((runs["joined"] + args.seeds).tolist()[1:])
         print(
             f"round {round_ + 1}: fission run 1 replicate {one:.2f} s, {1 + args.extra} "
-            f"replicates {many:.2f} s: {per_extra * 1000:.0f} ms per extra replicate; "
-            f"cynetdiff {per_cascade * 1000:.0f} ms per cascade"
+            f"replicates {many:.2f} s: {per_extra * 1000:.0f} ms per extra replicate "
+            f"(CPU {extra_cpu[-1] * 1000:.0f} ms); cynetdiff {per_cascade * 1000:.0f} ms "
+            f"per cascade (CPU {cascade_cpu[-1] * 1000:.0f} ms)"
         )
     e, c = statistics.median(extra), statistics.median(cascade)
+    e_cpu, c_cpu = statistics.median(extra_cpu), statistics.median(cascade_cpu)
     mean_e, mean_c = statistics.fmean(sizes_engine), statistics.fmean(sizes_cyn)
     print(f"\nIC on BA n={args.n:,} m={args.m}, T={args.t}, {args.seeds} seeds, {args.days} days")
-    print(f"extra replicate through fission run: {e * 1000:.0f} ms (median of {args.rounds})")
-    print(f"cynetdiff cascade, same seeds:       {c * 1000:.0f} ms")
-    print(f"ratio {e / c:.2f} (target <= 1.0: {'MET' if e / c <= 1.0 else 'NOT MET'})")
+    print(
+        f"extra replicate through fission run: {e * 1000:.0f} ms, CPU {e_cpu * 1000:.0f} ms "
+        f"(medians of {args.rounds})"
+    )
+    print(f"cynetdiff cascade, same seeds:       {c * 1000:.0f} ms, CPU {c_cpu * 1000:.0f} ms")
+    print(f"ratio {e / c:.2f}, CPU {e_cpu / c_cpu:.2f} (target <= 1.0: ", end="")
+    print("MET)" if e / c <= 1.0 else "NOT MET)")
     print(f"mean final size: engine {mean_e:,.0f}, cynetdiff {mean_c:,.0f}")
+    print("load average at the end: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
 
 
 if __name__ == "__main__":

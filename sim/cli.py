@@ -17,8 +17,9 @@ command imports what it uses when it runs (``--help`` loads nothing of the simul
 from __future__ import annotations
 
 import argparse
+import contextlib
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 from sim import lang
@@ -26,6 +27,7 @@ from sim.lang import _
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
+EXIT_TERMINATED = 143  # ... and one ended by SIGTERM
 
 
 class _Command(argparse.ArgumentParser):
@@ -381,16 +383,17 @@ def _run(args: argparse.Namespace) -> int:
         bar.update(done - bar.n)
 
     try:
-        results = run_experiment(
-            study,
-            out,
-            workers=args.workers,
-            address=args.address,
-            fresh=args.fresh,
-            posterior=_posterior(args.posterior),
-            on_progress=advance,
-        )
-    except KeyboardInterrupt:
+        with _stopped_by_sigterm():
+            results = run_experiment(
+                study,
+                out,
+                workers=args.workers,
+                address=args.address,
+                fresh=args.fresh,
+                posterior=_posterior(args.posterior),
+                on_progress=advance,
+            )
+    except KeyboardInterrupt as stop:
         bar.close()
         print(
             "\n"
@@ -400,7 +403,7 @@ def _run(args: argparse.Namespace) -> int:
             ).format(out=out, **progress),
             file=sys.stderr,
         )
-        return EXIT_INTERRUPTED
+        return EXIT_TERMINATED if isinstance(stop, _Terminated) else EXIT_INTERRUPTED
     finally:
         bar.close()
     scenarios = results.runs["scenario"].nunique()
@@ -437,6 +440,32 @@ def _run(args: argparse.Namespace) -> int:
     files = sorted(p.name for p in Path(out).iterdir() if p.is_file() and p.name[0] != ".")
     print(_("Results written to {out}/ ({files})").format(out=out, files=", ".join(files)))
     return 0
+
+
+class _Terminated(KeyboardInterrupt):
+    """SIGTERM (``kill``, a batch scheduler's stop), stopping a run the way Ctrl-C does."""
+
+
+@contextlib.contextmanager
+def _stopped_by_sigterm() -> Iterator[None]:
+    """While running a study, SIGTERM stops it as Ctrl-C does: the runs finished but not
+    yet written (``sim.parts`` writes them in batches) go to disk before the process
+    ends, instead of being lost with it. The earlier handler is back afterwards."""
+    import signal
+    import threading
+
+    if threading.current_thread() is not threading.main_thread():
+        yield  # signals reach the main thread only
+        return
+
+    def stop(signum: int, frame: object) -> None:
+        raise _Terminated
+
+    earlier = signal.signal(signal.SIGTERM, stop)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGTERM, earlier)
 
 
 def _write_report(out: Path, results) -> None:

@@ -15,7 +15,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from sim.registry import compared_outcomes
 
@@ -37,6 +36,8 @@ def paired_interval(diff: np.ndarray, confidence: float = CONFIDENCE) -> tuple[f
     if diff.size < 2:
         return (-np.inf, np.inf)
     se = float(diff.std(ddof=1)) / np.sqrt(diff.size)
+    from scipy import stats  # about a second to import: only when a comparison needs it
+
     half = float(stats.t.ppf(0.5 + confidence / 2, diff.size - 1)) * se
     return (mean - half, mean + half)
 

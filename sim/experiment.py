@@ -194,13 +194,17 @@ def _run(
         if on_progress is not None:
             on_progress(len(done), total)
         if executor is not None and todo:
-            for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
+            try:
+                for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
+                    if store is not None:
+                        store.save(output)
+                    else:
+                        outputs.append(output)
+                    if on_progress is not None:
+                        on_progress(len(done) + count, total)
+            finally:  # the end, Ctrl-C, or an error: the finished runs go to disk
                 if store is not None:
-                    store.save(output)
-                else:
-                    outputs.append(output)
-                if on_progress is not None:
-                    on_progress(len(done) + count, total)
+                    store.flush()
     finally:
         if executor is not None:
             executor.close()

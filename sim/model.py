@@ -686,9 +686,13 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
             cumulative_joined=self._cumulative_joined,
             budget_left=self.budget.left,
         )
-        for day in range(self.day + 1, until + 1):
-            self._daily_new_joins.append(0)
-            self._record(quiet | {"day": day})
+        days = np.arange(self.day + 1, until + 1)
+        quiet["day"] = days
+        rows = slice(self._days_recorded, self._days_recorded + days.size)
+        for name, column in self._days.items():  # all the quiet days at once
+            column[rows] = quiet[name]
+        self._days_recorded += days.size
+        self._daily_new_joins.extend([0] * days.size)
         self.day = until
 
     def _record(self, today: dict[str, Any]) -> None:

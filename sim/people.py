@@ -83,6 +83,7 @@ class People:
         self._joiners = state.joiners
         self._joined_today = np.zeros(0, dtype=np.int64)
         self._cumulative_joined = 0
+        self._members_found: tuple[int, np.ndarray] | None = None  # sim.tables, by head-count
         self._mid_day = False  # inside step(): set while a day's writes are under way
         self._none = np.zeros(0, dtype=np.int64)
         self._invitee_buffer = state.invitees

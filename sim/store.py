@@ -1,12 +1,13 @@
-"""A results folder: crash-safe part files per run, resume, the merged tables, the manifest.
+"""A results folder: crash-safe batches of part files, resume, the merged tables, the manifest.
 
-Each finished run is written to its own part files, so a sweep killed at any moment loses
-at most the runs in flight. Running the same command again skips the finished runs (a
-damaged part, say one a power cut left empty, is found and its run made again); the
-merged tables equal an uninterrupted run's because every run is a pure function of its
-config and seed. The manifest records the study's hash (``study_hash``) and the engine's
-(``engine_fingerprint``): results of another config or of other engine code are refused
-rather than mixed with new runs.
+Finished runs are written in batches of part files (``sim.parts``: at least once a
+second, and when the study ends or is stopped), so a sweep killed at any moment loses at
+most the runs of the batch not yet written and those in flight. Running the same command
+again skips the finished runs (a damaged batch, say one a power cut left empty, is found
+and its runs made again); the merged tables equal an uninterrupted run's because every
+run is a pure function of its config and seed. The manifest records the study's hash
+(``study_hash``) and the engine's (``engine_fingerprint``): results of another config or
+of other engine code are refused rather than mixed with new runs.
 
 Every file is written through ``sim.files`` (temporary file, fsync, rename, fsync of the
 folder), and a run holds the folder's lock (``sim.files.FolderLock``) from its first
@@ -41,6 +42,16 @@ from sim.files import (
     write_parquet,
     write_text,
 )
+from sim.parts import (
+    OPTIONAL_PARTS,
+    PART_KINDS,
+    PART_NAME,
+    Batcher,
+    batch_name,
+    batch_numbers,
+    read_arrow,
+    whole_batches,
+)
 from sim.points import POINTS_FILE, point_table, wide_point_table
 from sim.results import WORKBOOK_FILE, Results
 from sim.sensitivity import sensitivity
@@ -69,6 +80,7 @@ ENGINE_MODULES = (
     "money",
     "outputs",
     "params",
+    "parts",
     "people",
     "population",
     "registry",
@@ -136,11 +148,6 @@ def default_out_dir(study: Study, overrides: dict[str, Any] | None = None) -> Pa
 _NAME = re.compile(r"[\w\-][\w.\-]*")  # \w: letters of any script (Chinese), digits, _
 STAGING = ".fission-staging"  # a --fresh run's new results, until they are complete
 SIGNATURE = "fission results"  # manifest.json's "format": Fission wrote this folder
-PART_KINDS = ("runs", "daily", "generations", "members", "weeks", "groups")  # runs: marks done
-# Parts only some studies write: members with experiment.write_members, weeks with a
-# value horizon (value.horizon_days > 0), groups with living groups (groups.lifecycle).
-OPTIONAL_PARTS = ("members", "weeks", "groups")
-_PART = re.compile(r"\d{8}\.parquet")
 _IMAGE = re.compile(r"[A-Za-z0-9_\-]+\.(?:png|svg)")
 
 
@@ -193,11 +200,13 @@ def _scaffolding(name: str) -> bool:
 
 
 class ResultStore:
-    """A results folder: part files per finished run, merged tables at the end.
+    """A results folder: batches of finished runs' part files, merged tables at the end.
 
     ``acquire()`` locks the folder (call it before looking at the folder when it
     exists), ``finished_runs`` checks what the folder holds, ``open`` makes it ready,
-    ``save`` stores each run, ``finish`` merges, and ``release()`` unlocks.
+    ``save`` stores each run (in the next batch), ``flush`` writes the runs waiting
+    (call it when the runs stop, however they stop), ``finish`` merges, and
+    ``release()`` unlocks.
     """
 
     def __init__(self, folder: Path, study: Study, design: Design) -> None:
@@ -208,6 +217,7 @@ class ResultStore:
         self.engine = engine_fingerprint()
         self.work = self.folder  # where this run writes: the folder, or its staging folder
         self.lock = FolderLock(self.folder)
+        self._batcher: Batcher | None = None  # finished runs not yet written (``open``)
 
     # The files this store owns; --fresh removes only these.
     OWNED = (
@@ -302,24 +312,14 @@ class ResultStore:
             return set()
         if manifest.get("status") == "complete":
             return {spec.run_id for spec in self.design.runs}
-        ids = {spec.run_id for spec in self.design.runs}
-        stored = {int(p.stem) for p in (self.parts / "runs").glob("*.parquet") if p.stem.isdigit()}
-        return {run_id for run_id in stored & ids if self._run_is_whole(run_id)}
+        return set().union(*whole_batches(self.parts, self._run_ids()).values())
 
-    def _run_is_whole(self, run_id: int) -> bool:
-        """Whether every part of a run is there and readable and holds that run (a part a
-        power cut left empty or half-written, or another run's, is not)."""
-        name = f"{run_id:08d}.parquet"
-        for kind in PART_KINDS:
-            path = self.parts / kind / name
-            if kind in OPTIONAL_PARTS and not path.exists():
-                continue
-            if not _part_holds(path, run_id, rows=1 if kind == "runs" else None):
-                return False
-        return True
+    def _run_ids(self) -> set[int]:
+        return {spec.run_id for spec in self.design.runs}
 
     def open(self, fresh: bool) -> None:
-        """Make the folder ready to receive runs (call ``finished_runs`` first)."""
+        """Make the folder ready to receive runs (call ``finished_runs`` first): the
+        files of batches that are not whole are deleted (their runs are made again)."""
         if self.work != self.folder:  # --fresh over earlier results: a new staging folder
             if self.work.exists():
                 shutil.rmtree(self.work)
@@ -338,19 +338,21 @@ class ResultStore:
         write_text(self.work / "config.toml", toml_text(self.study.to_dict()))
         for kind in PART_KINDS:
             make_dirs(self.parts / kind)
+        numbers = batch_numbers(self.parts)
+        whole = whole_batches(self.parts, self._run_ids())
+        for number in set(numbers) - set(whole):
+            for kind in PART_KINDS:
+                _remove_ours(self.parts / kind / batch_name(number))
+        self._batcher = Batcher(self.parts, max(numbers, default=-1) + 1)
 
     def save(self, output: RunOutput) -> None:
-        """Store one finished run; its summary part is written last, marking it done."""
-        name = f"{output.run_id:08d}.parquet"
-        if output.members is not None:
-            write_parquet(output.members, self.parts / "members" / name)
-        if output.weeks is not None:
-            write_parquet(output.weeks, self.parts / "weeks" / name)
-        if output.groups is not None:
-            write_parquet(output.groups, self.parts / "groups" / name)
-        write_parquet(output.daily, self.parts / "daily" / name)
-        write_parquet(output.generations, self.parts / "generations" / name)
-        write_parquet(output.summary, self.parts / "runs" / name)
+        """Store one finished run: it joins the batch written next (``sim.parts``)."""
+        self._batcher.add(output)
+
+    def flush(self) -> None:
+        """Write the finished runs not yet written (at the end, and when stopped)."""
+        if self._batcher is not None:
+            self._batcher.flush()
 
     def finish(self, backend: str) -> Results:
         """Merge the parts into the final tables, then write config.toml and mark the
@@ -358,6 +360,7 @@ class ResultStore:
         manifest = read_manifest(self.work) or {}
         if self.work == self.folder and manifest.get("status") == "complete":
             return Results.load(self.folder)
+        self.flush()
         frames = self._read_parts()
         runs = pd.concat(frames["runs"], ignore_index=True).sort_values("run_id")
         runs = runs.reset_index(drop=True)
@@ -412,29 +415,27 @@ class ResultStore:
         return Results.load(self.folder)
 
     def _read_parts(self) -> dict[str, list[pd.DataFrame]]:
-        """Every run's parts, by kind, in run order; a part found damaged now is deleted
-        (so the next run makes it again) and reported."""
-        missing = [
-            s.run_id
-            for s in self.design.runs
-            if not (self.parts / "runs" / _part(s.run_id)).exists()
-        ]
+        """Every whole batch's tables, by kind, in batch order; a batch found damaged now
+        is deleted (so the next run makes its runs again) and reported."""
+        whole = whole_batches(self.parts, self._run_ids())
+        missing = self._run_ids().difference(*whole.values())
         if missing:
             raise RuntimeError(f"{len(missing)} runs are missing from {self.parts}")
         frames: dict[str, list[pd.DataFrame]] = {kind: [] for kind in PART_KINDS}
-        for spec in self.design.runs:
+        for number in whole:
+            name = batch_name(number)
             for kind in PART_KINDS:
-                path = self.parts / kind / _part(spec.run_id)
+                path = self.parts / kind / name
                 if kind in OPTIONAL_PARTS and not path.exists():
                     continue
                 try:
-                    frames[kind].append(pd.read_parquet(path))
+                    frames[kind].append(read_arrow(path))
                 except Exception as err:
                     for other in PART_KINDS:
-                        _remove_ours(self.parts / other / _part(spec.run_id))
+                        _remove_ours(self.parts / other / name)
                     raise RuntimeError(
                         f"{path}: damaged ({err}); run the same command again to make "
-                        f"run {spec.run_id} again"
+                        f"its runs again"
                     ) from err
         return frames
 
@@ -499,33 +500,6 @@ class ResultStore:
         write_text(folder / "manifest.json", json.dumps(manifest, indent=2) + "\n")
 
 
-def _part(run_id: int) -> str:
-    return f"{run_id:08d}.parquet"
-
-
-def _part_holds(path: Path, run_id: int, rows: int | None = None) -> bool:
-    """Whether the parquet file ``path`` is readable and holds only run ``run_id`` (and
-    exactly ``rows`` rows, if given). Reads the footer and the run_id column's
-    statistics, not the data."""
-    import pyarrow.parquet as pq
-
-    try:
-        meta = pq.read_metadata(path)
-        column = meta.schema.to_arrow_schema().get_field_index("run_id")
-        if column < 0 or (rows is not None and meta.num_rows != rows):
-            return False
-        for group in range(meta.num_row_groups):
-            stats = meta.row_group(group).column(column).statistics
-            if stats is None or not stats.has_min_max:
-                ids = pd.read_parquet(path, columns=["run_id"])["run_id"]
-                return bool((ids == run_id).all())
-            if stats.min != run_id or stats.max != run_id:
-                return False
-    except Exception:  # not a parquet file (empty, cut short, overwritten)
-        return False
-    return True
-
-
 def _remove_ours(path: Path) -> None:
     """Delete a file or folder Fission writes in a results folder: in a folder (parts/,
     images/), only the files Fission names so; the folder goes only if then empty."""
@@ -534,7 +508,7 @@ def _remove_ours(path: Path) -> None:
         return
     if not path.is_dir():
         return
-    pattern = _IMAGE if path.name == "images" else _PART
+    pattern = _IMAGE if path.name == "images" else PART_NAME
     for entry in path.iterdir():
         if entry.is_dir() and not entry.is_symlink() and path.name == "parts":
             if entry.name in PART_KINDS:

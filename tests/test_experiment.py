@@ -18,9 +18,11 @@ import pandas as pd
 import pytest
 
 import sim
+import sim.parts
 from sim.cli import main
 from sim.compare import compare, format_comparison
 from sim.experiment import Results, engine_fingerprint, run_experiment
+from sim.parts import whole_batches
 from tests.conftest import ROOT
 
 STUDY = """
@@ -69,6 +71,11 @@ def write(tmp_path: Path, text: str = STUDY, name: str = "study.toml") -> Path:
 def assert_same_tables(a: Results, b: Results) -> None:
     pd.testing.assert_frame_equal(a.runs, b.runs)
     pd.testing.assert_frame_equal(a.daily, b.daily)
+
+
+def stored_runs(folder: Path) -> set[int]:
+    """The runs whose batch of parts is whole in the results folder ``folder``."""
+    return set().union(*whole_batches(folder / "parts", range(1000)).values())
 
 
 @pytest.fixture(scope="module")
@@ -156,18 +163,27 @@ def test_separate_scheduler_and_worker_processes_give_identical_tables(tmp_path,
 SLOW_STUDY = STUDY.replace("n = 600", "n = 20000").replace("replicates = 6", "replicates = 10")
 
 
+# `fission run` writing a batch of parts every 0.1 s (sim.parts.BATCH_SECONDS; 1 s as
+# shipped), so that a kill lands between batches within this short sweep
+RUN_IN_BATCHES = (
+    "import sys, sim.parts\n"
+    "sim.parts.BATCH_SECONDS = 0.1\n"
+    "from sim.cli import main\n"
+    "sys.exit(main(sys.argv[1:]))\n"
+)
+
+
 def test_killed_sweep_resumes_to_the_uninterrupted_tables(tmp_path):
     config = write(tmp_path, SLOW_STUDY)
     out = tmp_path / "killed"
-    command = [sys.executable, "-m", "sim", "run", str(config), "--out", str(out)]
+    command = [sys.executable, "-c", RUN_IN_BATCHES, "run", str(config), "--out", str(out)]
     process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    parts = out / "parts" / "runs"
     deadline = time.monotonic() + 120
-    while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 8:
-        time.sleep(0.05)
-    process.send_signal(signal.SIGKILL)
+    while time.monotonic() < deadline and len(stored_runs(out)) < 8:
+        time.sleep(0.02)
+    process.send_signal(signal.SIGKILL)  # no clean-up: the batch being gathered is lost
     process.wait()
-    finished = len(list(parts.glob("*.parquet")))
+    finished = len(stored_runs(out))
     assert 8 <= finished < 40, "the kill must land mid-sweep"
     assert not (out / "runs.parquet").exists()
 
@@ -229,9 +245,10 @@ def test_the_engine_fingerprint_hashes_the_code_that_decides_numbers():
     assert not {"results.py", "report.py", "charts.py", "cli.py", "compare.py"} & files
 
 
-def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
+def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path, monkeypatch):
     from dask.distributed import Client, LocalCluster
 
+    monkeypatch.setattr(sim.parts, "BATCH_SECONDS", 0.1)  # parts show progress soon
     config = write(tmp_path, SLOW_STUDY)
     whole = run_experiment(config, tmp_path / "whole")
     with LocalCluster(n_workers=2, threads_per_worker=1, dashboard_address=None) as cluster:
@@ -243,9 +260,8 @@ def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
             )
         )
         runner.start()
-        parts = out / "parts" / "runs"
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and len(list(parts.glob("*.parquet"))) < 6:
+        while time.monotonic() < deadline and len(stored_runs(out)) < 6:
             time.sleep(0.05)
         with Client(cluster.scheduler_address) as client:
             pids = client.run(os.getpid)
@@ -253,6 +269,22 @@ def test_a_dask_worker_killed_mid_run_loses_and_duplicates_nothing(tmp_path):
         runner.join(timeout=300)
     assert "r" in outcome, "the sweep finished after losing a worker"
     assert_same_tables(outcome["r"], whole)
+
+
+def test_a_results_folder_holds_exactly_the_tables_made_in_memory(tmp_path, monkeypatch):
+    # Parts go through Arrow IPC files in batches that mix scenarios (batches of 5 runs
+    # here, over 2 scenarios × 2 sweep points × 6 replicates) and are merged into parquet:
+    # every table, values and column types, equals the one kept in memory.
+    monkeypatch.setattr(sim.parts, "BATCH_RUNS", 5)
+    study = STUDY.replace("seed = 3", "seed = 3\nwrite_members = true")
+    config = write(tmp_path, study + '\n[value]\nmodel = "bg_nbd"\nhorizon_days = 30\n')
+    in_memory = run_experiment(config)
+    on_disk = run_experiment(config, tmp_path / "out")
+    for table in ("runs", "daily", "generations", "members", "weeks"):
+        memory, disk = getattr(in_memory, table), getattr(on_disk, table)
+        assert memory is not None and len(memory) > 0, table
+        pd.testing.assert_frame_equal(disk, memory, check_exact=True, obj=table)
+    assert list(on_disk.members["role"].cat.categories) == ["member", "seed", "kol"]
 
 
 def test_python_api_runs_in_memory_and_compares():

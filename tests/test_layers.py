@@ -73,6 +73,7 @@ EXPERIMENT_LAYER = (
     "sim.compare",
     "sim.results",
     "sim.store",
+    "sim.parts",
     "sim.runs",
     "sim.sensitivity",
     "sim.points",

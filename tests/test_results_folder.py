@@ -9,6 +9,7 @@ next run finishes it; files get the permissions the umask allows.
 
 from __future__ import annotations
 
+import contextlib
 import fcntl
 import json
 import os
@@ -25,9 +26,11 @@ import pandas as pd
 import pytest
 
 import sim.experiment
+import sim.parts
 from sim.cli import main
 from sim.config import ConfigError
 from sim.experiment import Results, run_experiment
+from sim.parts import whole_batches
 from sim.report import write_report
 from sim.store import default_out_dir
 from sim.study import parse_study
@@ -57,8 +60,9 @@ set = { "lure.kind" = "cash", "lure.value" = 5.0 }
 """
 OTHER = SMALL.replace("seed = 7", "seed = 8").replace('name = "cash"', 'name = "coupon"')
 OTHER = OTHER.replace('"lure.kind" = "cash"', '"lure.kind" = "coupon"')
-# slow enough that a second run can be tried while it runs
-SLOW = SMALL.replace("n = 300", "n = 20000").replace("replicates = 2", "replicates = 50")
+# slow enough that a second run can be tried while it runs (and a batch of its parts
+# written, at least a second after it starts); the tests stop it long before its end
+SLOW = SMALL.replace("n = 300", "n = 20000").replace("replicates = 2", "replicates = 500")
 SLOW = SLOW.replace("days = 4", "days = 15")
 
 
@@ -116,6 +120,11 @@ def one_line_error(capsys) -> str:
     return err
 
 
+def stored_runs(folder: Path, runs: int = 1000) -> set[int]:
+    """The runs whose batch of parts is whole in the results folder ``folder``."""
+    return set().union(*whole_batches(folder / "parts", range(runs)).values())
+
+
 def hold_lock(folder: Path) -> int:
     fd = os.open(folder / ".fission.lock", os.O_RDWR | os.O_CREAT, 0o666)
     fcntl.flock(fd, fcntl.LOCK_EX)
@@ -161,11 +170,10 @@ def test_two_runs_at_once_into_one_folder(configs, tmp_path, capsys):
         stderr=subprocess.PIPE,
     )
     try:
-        parts = out / "parts" / "runs"
         deadline = time.monotonic() + 120
-        while time.monotonic() < deadline and not list(parts.glob("*.parquet")):
+        while time.monotonic() < deadline and not stored_runs(out):
             time.sleep(0.05)
-        assert list(parts.glob("*.parquet")), "the first run has started"
+        assert stored_runs(out), "the first run has started"
         for args in (
             ["run", str(configs.b), "--out", str(out), "--workers", "2"],
             ["run", str(configs.b), "--out", str(out), "--fresh"],
@@ -180,9 +188,9 @@ def test_two_runs_at_once_into_one_folder(configs, tmp_path, capsys):
         first.wait()
     # the folder is the first run's alone: its config, its manifest, its parts
     manifest = json.loads((out / "manifest.json").read_text())
-    assert manifest["status"] == "running" and manifest["runs"] == 100
+    assert manifest["status"] == "running" and manifest["runs"] == 1000
     assert tomllib.loads((out / "config.toml").read_text())["graph"]["n"] == 20000
-    assert all(int(p.stem) < 100 for p in parts.glob("*.parquet"))
+    assert stored_runs(out, 1000) == stored_runs(out, 10_000) != set()
 
 
 def test_a_lock_left_by_a_killed_process_is_taken_over(configs, tmp_path):
@@ -298,10 +306,12 @@ def test_a_fresh_run_killed_at_any_rename_leaves_old_new_or_marked_unfinished(
     configs, tmp_path, monkeypatch
 ):
     real = os.replace
-    # renames: the staging folder's manifest and config.toml (1, 2), 3 parts per run
-    # (3-14: a few are enough), the tables, config.toml and manifest (15-19), then the
-    # move into place (the folder's manifest says "replacing", the files, the manifest)
-    for k in [1, 2, 3, 4, *range(14, 100)]:
+    # renames, with a batch of parts per run (sim.parts.BATCH_RUNS = 1): the staging
+    # folder's manifest and config.toml (1, 2), 3 parts per batch (3-14), the tables,
+    # config.toml and manifest (15-19), then the move into place (the folder's manifest
+    # says "replacing", the files, the manifest)
+    monkeypatch.setattr(sim.parts, "BATCH_RUNS", 1)
+    for k in range(1, 100):
         out = tmp_path / f"k{k}"
         shutil.copytree(configs.ref_a.path, out)
         count = [0]
@@ -312,13 +322,10 @@ def test_a_fresh_run_killed_at_any_rename_leaves_old_new_or_marked_unfinished(
                 raise Killed
             real(src, dst)
 
-        monkeypatch.setattr(os, "replace", replace)
-        try:
-            run_experiment(configs.b, out, fresh=True)
-        except Killed:
-            pass
-        finally:
-            monkeypatch.undo()
+        with pytest.MonkeyPatch.context() as patch:
+            patch.setattr(os, "replace", replace)
+            with contextlib.suppress(Killed):
+                run_experiment(configs.b, out, fresh=True)
         if count[0] < k:
             break  # the run made fewer renames: every one was tried
         try:
@@ -368,9 +375,11 @@ def test_an_experiment_name_is_never_a_path(tmp_path, monkeypatch, capsys, name)
 
 KILL_AT = """
 import os, sys
+import sim.parts
 from sim.cli import main
 
 real, count, at = os.replace, [0], int(sys.argv[1])
+sim.parts.BATCH_RUNS = int(sys.argv.pop(2))  # runs per batch of parts
 
 def replace(src, dst):
     count[0] += 1
@@ -384,16 +393,18 @@ sys.exit(main(sys.argv[2:]))
 
 
 @pytest.mark.parametrize(
-    "rename",
-    [2, 9, 18],
-    ids=["after-the-manifest", "between-parts", "while-merging"],
+    ("rename", "batch_runs"),
+    [(2, 256), (4, 256), (7, 256), (9, 1)],
+    ids=["after-the-manifest", "between-parts", "while-merging", "between-batches"],
 )
-def test_a_run_killed_at_a_rename_reruns_to_the_whole_folder(configs, tmp_path, rename):
-    # renames of SMALL's run: the manifest (1), config.toml (2), 3 parts per run (3-14),
-    # then the tables, config.toml and the manifest (15-19)
+def test_a_run_killed_at_a_rename_reruns_to_the_whole_folder(configs, tmp_path, rename, batch_runs):
+    # renames of SMALL's run: the manifest (1), config.toml (2), 3 parts per batch (one
+    # batch of the 4 runs: 3-5; a batch per run: 3-14), then the tables, config.toml and
+    # the manifest
     out = tmp_path / "out"
+    command = ["run", str(configs.a), "--out", str(out)]
     killed = subprocess.run(
-        [sys.executable, "-c", KILL_AT, str(rename), "run", str(configs.a), "--out", str(out)],
+        [sys.executable, "-c", KILL_AT, str(rename), str(batch_runs), *command],
         cwd=ROOT,
         capture_output=True,
     )
@@ -411,15 +422,17 @@ def test_damaged_parts_are_found_and_run_again(configs, tmp_path, monkeypatch, c
         raise Killed
 
     monkeypatch.setattr(sim.experiment.ResultStore, "finish", killed)
+    monkeypatch.setattr(sim.parts, "BATCH_RUNS", 1)  # batch i holds run i (in-process)
     with pytest.raises(Killed):
         run_experiment(configs.a, out)
     monkeypatch.undo()
     parts = out / "parts"
-    # a power cut's empty part, a part cut short, another run's part in the wrong file
-    (parts / "runs" / "00000000.parquet").write_bytes(b"")
-    daily = (parts / "daily" / "00000001.parquet").read_bytes()
-    (parts / "daily" / "00000001.parquet").write_bytes(daily[: len(daily) // 2])
-    shutil.copy(parts / "runs" / "00000003.parquet", parts / "runs" / "00000002.parquet")
+    assert stored_runs(out) == {0, 1, 2, 3}
+    # a power cut's empty part, a part cut short, another batch's part in the wrong file
+    (parts / "runs" / "00000000.arrow").write_bytes(b"")
+    daily = (parts / "daily" / "00000001.arrow").read_bytes()
+    (parts / "daily" / "00000001.arrow").write_bytes(daily[: len(daily) // 2])
+    shutil.copy(parts / "runs" / "00000003.arrow", parts / "runs" / "00000002.arrow")
     # the folder says it is unfinished: nothing reads it as results
     assert main(["report", str(out)]) == 2
     assert "not a finished Fission results folder" in one_line_error(capsys)
@@ -427,6 +440,89 @@ def test_damaged_parts_are_found_and_run_again(configs, tmp_path, monkeypatch, c
     resumed = run_experiment(configs.a, out, on_progress=lambda d, t: progress.append((d, t)))
     assert progress[0] == (1, 4), "runs 0, 1 and 2 are made again, run 3 is kept"
     assert_is(resumed, configs.ref_a)
+
+
+EACH = [{0}, {1}, {2}, {3}]
+
+
+@pytest.mark.parametrize(
+    ("seconds", "runs", "rows", "batches"),
+    [
+        (60.0, 256, 10**6, [{0, 1, 2, 3}]),
+        (60.0, 3, 10**6, [{0, 1, 2}, {3}]),
+        (0.0, 256, 10**6, EACH),
+        (60.0, 256, 1, EACH),
+    ],
+    ids=["all-at-the-end", "every-3-runs", "every-run-when-due", "rows-over-the-limit"],
+)
+def test_finished_runs_are_written_in_batches(
+    configs, tmp_path, monkeypatch, seconds, runs, rows, batches
+):
+    # A batch is written once BATCH_SECONDS have passed since the last one, or once it
+    # holds BATCH_RUNS runs or BATCH_ROWS rows, and at the end; one file per table per
+    # batch, not per run.
+    monkeypatch.setattr(sim.parts, "BATCH_SECONDS", seconds)
+    monkeypatch.setattr(sim.parts, "BATCH_RUNS", runs)
+    monkeypatch.setattr(sim.parts, "BATCH_ROWS", rows)
+    monkeypatch.setattr(sim.experiment.ResultStore, "finish", lambda self, backend: None)
+    out = tmp_path / "out"
+    run_experiment(configs.a, out)
+    found = whole_batches(out / "parts", range(4))
+    assert [set(found[number]) for number in sorted(found)] == batches
+    for kind in ("runs", "daily", "generations"):
+        assert len(list((out / "parts" / kind).glob("*.arrow"))) == len(batches), kind
+    monkeypatch.undo()
+    assert_is(run_experiment(configs.a, out), configs.ref_a)
+
+
+@pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError], ids=["ctrl-c", "an-error"])
+def test_a_stopped_run_writes_its_finished_runs_first(configs, tmp_path, monkeypatch, stop):
+    # No batch is due (60 s) when the third run is stopped: the two finished runs are
+    # written on the way out, and the next run of the command makes only the other two.
+    monkeypatch.setattr(sim.parts, "BATCH_SECONDS", 60.0)
+    real = sim.experiment.execute_run
+    calls = []
+
+    def stopping(task):
+        calls.append(task)
+        if len(calls) == 3:
+            raise stop
+        return real(task)
+
+    monkeypatch.setattr(sim.experiment, "execute_run", stopping)
+    out = tmp_path / "out"
+    with pytest.raises(stop):
+        run_experiment(configs.a, out)
+    monkeypatch.undo()
+    assert stored_runs(out) == {0, 1}
+    progress: list[tuple[int, int]] = []
+    resumed = run_experiment(configs.a, out, on_progress=lambda d, t: progress.append((d, t)))
+    assert progress[0] == (2, 4)
+    assert_is(resumed, configs.ref_a)
+
+
+def test_sigterm_stops_fission_run_like_ctrl_c_and_keeps_every_finished_run(configs, tmp_path):
+    # kill (SIGTERM) while runs are waiting for their batch: they are written, and the
+    # message says how many runs are saved, which is exactly what the folder holds.
+    many = write(tmp_path, SLOW, "many.toml")
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "sim", "run", str(many), "--out", str(out)]
+    process = subprocess.Popen(command, cwd=ROOT, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and not stored_runs(out, 1000):
+            time.sleep(0.02)
+        time.sleep(0.5)  # into the next batch: runs finished and not yet written
+        process.send_signal(signal.SIGTERM)
+        _, err = process.communicate(timeout=60)
+    finally:
+        process.kill()
+    assert process.returncode == 143, err.decode()[-2000:]
+    saved = stored_runs(out, 1000)
+    message = err.decode().strip().splitlines()[-1]
+    assert message.startswith(f"fission: stopped. {len(saved)} of 1000 runs are saved"), message
+    assert 0 < len(saved) < 1000
+    assert saved == set(range(len(saved))), "in-process runs finish in order"
 
 
 def test_every_file_is_flushed_to_disk_before_and_after_its_rename(configs, tmp_path, monkeypatch):

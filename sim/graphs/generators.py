@@ -10,6 +10,7 @@ from __future__ import annotations
 import os
 from pathlib import Path
 
+import numba
 import numpy as np
 
 from sim.config import Config, ConfigError, GraphConfig
@@ -46,25 +47,29 @@ def _barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
     """Preferential attachment by Batagelj & Brandes' linear-time method (Phys. Rev. E 2005).
 
     Edge e (of person e // m) copies a uniform position r in [0, 2e] of the endpoint list:
-    even positions are sources, odd ones the target of an earlier edge, resolved here by
-    pointer jumping. Self-loops and repeated edges are dropped.
+    even positions are sources, odd ones the target of an earlier edge (``_ba_targets``).
+    Self-loops and repeated edges are dropped.
     """
     edges = n * m
-    e = np.arange(edges, dtype=np.int64)
-    src = e // m
-    r = np.minimum((rng.random(edges) * (2 * e + 1)).astype(np.int64), 2 * e)
-    even = r % 2 == 0
-    dst = np.where(even, (r // 2) // m, -1)
-    pointer = np.where(even, -1, (r - 1) // 2)
-    todo = np.flatnonzero(~even)
-    while todo.size:
-        p = pointer[todo]
-        ready = dst[p] >= 0
-        dst[todo[ready]] = dst[p[ready]]
-        waiting = todo[~ready]
-        pointer[waiting] = pointer[p[~ready]]  # jump: follow the pointer's pointer
-        todo = waiting
-    return Graph.from_edges(src, dst, n)
+    src = np.arange(edges, dtype=np.int64) // m
+    return Graph.from_edges(src, _ba_targets(rng.random(edges), m), n)
+
+
+@numba.njit(cache=True, nogil=True)
+def _ba_targets(u: np.ndarray, m: int) -> np.ndarray:  # pragma: no cover - compiled
+    """Each edge's target: edge e copies position r = ⌊u[e] × (2e + 1)⌋ (at most 2e) of
+    the endpoint list. An even r is the source of edge r // 2 (person r // 2 // m); an
+    odd r is the target of edge (r - 1) // 2, an earlier edge, whose target is known by
+    then. One pass in edge order (a numpy version needs rounds of pointer jumping over
+    the unresolved edges, and an array per step: 5 to 10 times slower)."""
+    dst = np.empty(u.size, dtype=np.int64)
+    for e in range(u.size):
+        position = min(np.int64(u[e] * (2 * e + 1)), 2 * e)
+        if position % 2 == 0:
+            dst[e] = position // 2 // m
+        else:
+            dst[e] = dst[(position - 1) // 2]
+    return dst
 
 
 def _watts_strogatz(n: int, k: int, p_rewire: float, rng: np.random.Generator) -> Graph:

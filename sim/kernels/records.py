@@ -18,6 +18,10 @@ MEMBER = 4  # a member at the start of the day (set by the model when people joi
 # per sharer) cost a quarter of the kernel's time on a million-person graph.
 AHEAD = 4
 
+# How many members of the sharing pool ahead the sharing loop asks for the record of:
+# the pool is in order of joining, so each member's record is a cache miss.
+POOL_AHEAD = 8
+
 # How many converting invitations wait before their invitee's record (sim.state) is
 # written: the kernel asks for the record's cache line when it finds the conversion and
 # writes it this many conversions later, when the line has arrived. Writing at once

@@ -11,7 +11,8 @@ import math
 import numba
 import numpy as np
 
-from sim.kernels.records import MEMBER, Sharers, SharingRules
+from sim.kernels.prefetch import prefetch
+from sim.kernels.records import MEMBER, POOL_AHEAD, Sharers, SharingRules
 from sim.streams import person_uniform, splitmix
 
 _OPTIONS = {"cache": True, "nogil": True}
@@ -67,7 +68,11 @@ def _share_today(
     kept = np.empty(pool.size, dtype=np.int64)
     count = 0
     keep = 0
+    last = pool.size - 1
     for k in range(pool.size):
+        # The pool is in order of joining, its records all over memory: ask for the
+        # record of the member POOL_AHEAD places on while this one is read.
+        prefetch(active_from, pool[min(k + POOL_AHEAD, last)])
         p = pool[k]
         if max_shares >= 0 and shares_made[p] >= max_shares:
             continue  # used up their shares: forgotten

@@ -480,37 +480,39 @@ class ValueModel(Mechanism, ABC):
         """The value columns of the runs table (``RUNS_OUTPUTS``)."""
         joiners = view.joiners
         joined = joiners.size
+        # Each person array read once at the joiners (a million-person array is read
+        # where they are, not scanned): the same values in the same order as before.
+        orders = self.orders[joiners]
+        worth_each = self.worth[joiners]
+        inviter = view.inviter[joiners]
         spent = float(self.spent[joiners].sum())
-        worth = float(self.worth[joiners].sum())
-        paying = int(np.count_nonzero(self.orders[joiners]))
+        worth = float(worth_each.sum())
+        paying = int(np.count_nonzero(orders))
         days = np.arange(view.cost_by_day.size)
         total_cost = float(view.cost_by_day.sum())
         discounted_cost = float((view.cost_by_day * np.exp(-self.discount * days)).sum())
-        referred = joiners[view.inviter[joiners] >= 0]
-        outside = joiners[view.inviter[joiners] < 0]
+        is_referred = inviter >= 0
+        worth_referred, worth_outside = worth_each[is_referred], worth_each[~is_referred]
         # Social value: the worth of whom each member brought, by how that member came.
-        brought_by = view.inviter[referred]
+        brought_by = inviter[is_referred]
+        role_of = view.role[brought_by]
         kind_of = np.select(
-            [
-                view.role[brought_by] == Role.SEED,
-                view.role[brought_by] == Role.KOL,
-                view.inviter[brought_by] >= 0,
-            ],
+            [role_of == Role.SEED, role_of == Role.KOL, view.inviter[brought_by] >= 0],
             [0, 1, 2],
             3,
         )
-        social = np.bincount(kind_of, weights=self.worth[referred], minlength=4)
+        social = np.bincount(kind_of, weights=worth_referred, minlength=4)
         starters = view.starters
         counts = (
             int(np.count_nonzero(view.role[starters] == Role.SEED)),
             int(np.count_nonzero(view.role[starters] == Role.KOL)),
-            referred.size,
-            outside.size,
+            worth_referred.size,
+            worth_outside.size,
         )
         return {
             "profit": worth - discounted_cost,
             "payback_day": self._payback_day(total_cost),
-            "orders_total": int(self.orders[joiners].sum()),
+            "orders_total": int(orders.sum()),
             "revenue_total": spent,
             "margin_total": spent * self.margin,
             "discounted_margin": worth,
@@ -519,8 +521,8 @@ class ValueModel(Mechanism, ABC):
             "ltv_cac": worth / total_cost if total_cost > 0 and joined else math.nan,
             "paying_total": paying,
             "alive_at_horizon": int(np.count_nonzero(self.alive(joiners, view.segment))),
-            "clv_referral": _per(float(self.worth[referred].sum()), referred.size),
-            "clv_outside": _per(float(self.worth[outside].sum()), outside.size),
+            "clv_referral": _per(float(worth_referred.sum()), worth_referred.size),
+            "clv_outside": _per(float(worth_outside.sum()), worth_outside.size),
         } | {
             f"social_value_{source}": _per(float(social[k]), counts[k])
             for k, source in enumerate(("seed", "kol", "referral", "outside"))

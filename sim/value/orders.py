@@ -21,6 +21,8 @@ import math
 import numba
 import numpy as np
 
+from sim.kernels.prefetch import prefetch
+from sim.kernels.records import POOL_AHEAD
 from sim.value.sampling import exponential, gamma, geometric, poisson, uniform
 
 DAY = 1 << 16  # counters per campaign day and person
@@ -64,7 +66,11 @@ def chance_today(
     for a customer, the first-order chance of their segment (``first_chance``, by
     segment) for one who has not bought, 0 after dropping out."""
     out = np.empty(buyers.size, dtype=np.float64)
+    last = buyers.size - 1
     for k in range(buyers.size):
+        ahead = buyers[min(k + POOL_AHEAD, last)]  # in order of joining: ask for its lines
+        prefetch(rate, ahead)
+        prefetch(segment, ahead)
         i = buyers[k]
         if dead[i]:
             out[k] = 0.0
@@ -98,7 +104,12 @@ def orders_today(
     ``referrer_factor`` × their ``dropout``. Writes ``customer`` and ``dead``."""
     counts = np.zeros(buyers.size, dtype=np.int64)
     start = day * DAY
+    last = buyers.size - 1
     for k in range(buyers.size):
+        ahead = buyers[min(k + POOL_AHEAD, last)]  # in order of joining: ask for its lines
+        prefetch(rate, ahead)
+        prefetch(dropout, ahead)
+        prefetch(invites, ahead)
         i = buyers[k]
         if dead[i] or lifted[k] <= 0.0 or chance[k] <= 0.0:
             continue

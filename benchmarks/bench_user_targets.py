@@ -1,0 +1,296 @@
+"""Issue 19's targets 2, 3, 4 and 6, timed from the user's path: `fission` as a whole process.
+
+Each target runs the command a planner runs (`python -m sim run CONFIG ...` or `python -m
+sim seeds ...`, from the repository root) in a child process and times it from this one:
+wall clock (``time.perf_counter`` around the child), the child's CPU time (user + system)
+and its peak resident memory, both from ``os.wait4`` (so they are the child's own, Dask
+workers it started and waited for included). The load average before and after is
+printed: on a machine shared with other jobs the wall time is inflated and the CPU time
+is closer to what a quiet machine would give. Nothing is warm: every child imports, builds
+its graph and compiles (or loads from numba's cache) as a planner's command would.
+
+Targets (issue 19):
+
+* ``default`` (2): the default campaign (experiments/default.toml, one replicate, its
+  report written) on a Barabási–Albert graph of 1,000,000 people (m = 5): <= 8 s, < 1 GiB.
+* ``big`` (3): a campaign where at least half of a million people join: default.toml with
+  no budget (unlimited), a 30-yuan cash lure, accept_probability 0.3 and sharer_share 0.6
+  (more members share), 30 days, its year of value after, members written (every
+  table): <= 2 s per replicate. Per replicate = (time of 1 + E replicates
+  − time of 1) / E, two whole processes.
+* ``ten-million`` (4): the default campaign on a 10,000,000-person BA graph (m = 5), one
+  replicate, as a whole process: <= 90 s and <= 12 GiB.
+* ``imm`` (4): `fission seeds` with IMM choosing 50 seeds for the default campaign on the
+  10,000,000-person graph, IC probability 0.01 (``--ic-probability``; the one fitted to
+  the default campaign, about 0.034, is above this graph's epidemic threshold, and IMM
+  refuses it with a one-line error telling the planner to set a smaller one): <= 5 min.
+* ``study`` (6): 1,000 runs of the default campaign at 100,000 people (30 days) with
+  ``--workers 2``: <= 60 s; and Dask's overhead per run: ``--overhead-runs`` (200) of the
+  same runs on a one-worker local cluster against in-process, both timed inside one child
+  after a warm-up of each (the cluster's start excluded), the difference per run: < 10 ms.
+
+    python benchmarks/bench_user_targets.py default [--n 1000000] [--profile out.prof]
+    python benchmarks/bench_user_targets.py big --extra 2
+    python benchmarks/bench_user_targets.py ten-million
+    python benchmarks/bench_user_targets.py imm
+    python benchmarks/bench_user_targets.py study [--runs 1000]
+
+``--profile FILE`` runs the child under cProfile and prints where its time went.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import platform
+import pstats
+import subprocess
+import sys
+import tempfile
+import time
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT = ROOT / "experiments" / "default.toml"
+GIB = 1024**3
+
+
+@dataclass
+class Child:
+    """What one child process took: seconds of wall and CPU time, peak RSS in bytes."""
+
+    wall: float
+    cpu: float
+    peak: int
+    output: str
+    code: int = 0
+
+
+def run_child(argv: list[str], profile: Path | None = None, refused: bool = False) -> Child:
+    """Run ``python [-m cProfile -o FILE] ARGV`` from the repository root; stop on a
+    failure (unless ``refused``: a one-line refusal, exit 2, is then a result too)."""
+    command = [sys.executable]
+    if profile is not None:
+        command += ["-m", "cProfile", "-o", str(profile)]
+    command += argv
+    with tempfile.TemporaryFile() as output:
+        start = time.perf_counter()
+        child = subprocess.Popen(command, cwd=ROOT, stdout=output, stderr=subprocess.STDOUT)
+        _, status, usage = os.wait4(child.pid, 0)
+        wall = time.perf_counter() - start
+        child.returncode = os.waitstatus_to_exitcode(status)
+        output.seek(0)
+        text = output.read().decode(errors="replace")
+    if child.returncode != 0 and not (refused and child.returncode == 2):
+        raise SystemExit(f"{' '.join(argv)} exited {child.returncode}:\n{text[-3000:]}")
+    cpu = usage.ru_utime + usage.ru_stime
+    return Child(wall, cpu, usage.ru_maxrss * 1024, text, child.returncode)
+
+
+def fission_run(config: Path, out: Path, settings: dict[str, str], *extra: str) -> list[str]:
+    """The argv of `fission run CONFIG --out OUT --fresh --set KEY=VALUE ...`."""
+    argv = ["-m", "sim", "run", str(config), "--out", str(out), "--fresh", *extra]
+    for key, value in settings.items():
+        argv += ["--set", f"{key}={value}"]
+    return argv
+
+
+def ba_graph(n: int) -> dict[str, str]:
+    return {"graph.kind": '"barabasi_albert"', "graph.n": str(n), "graph.m": "5"}
+
+
+def big_campaign(folder: Path) -> Path:
+    """default.toml with no budget (unlimited), a strong cash lure, a high chance that an
+    invitation converts and more sharers, members written: a config file, as a planner's."""
+    data = tomllib.loads(DEFAULT.read_text(encoding="utf-8"))
+    data["experiment"].update(name="big", write_members=True)
+    data["reward"].pop("budget")  # none: unlimited
+    data["lure"] = {"kind": "cash", "value": 30.0}
+    data.setdefault("behaviour", {}).update(accept_probability=0.3, sharer_share=0.6)
+    import tomli_w
+
+    path = folder / "big.toml"
+    path.write_text(tomli_w.dumps(data), encoding="utf-8")
+    return path
+
+
+def show(label: str, child: Child, target_s: float | None, target_bytes: int | None) -> None:
+    if child.code != 0:
+        target_s = target_bytes = None  # refused: no verdict on the target
+        label += f", REFUSED (exit {child.code})"
+    verdicts = []
+    if target_s is not None:
+        verdicts.append(f"<= {target_s:g} s: {'met' if child.wall <= target_s else 'NOT MET'}")
+    if target_bytes is not None:
+        ok = child.peak <= target_bytes
+        verdicts.append(f"<= {target_bytes / GIB:g} GiB: {'met' if ok else 'NOT MET'}")
+    print(
+        f"{label}: {child.wall:.2f} s wall, {child.cpu:.2f} s CPU, peak RSS "
+        f"{child.peak / 2**20:,.0f} MiB" + (f" (target {'; '.join(verdicts)})" if verdicts else "")
+    )
+
+
+def print_profile(path: Path, rows: int = 30) -> None:
+    stats = pstats.Stats(str(path))
+    stats.sort_stats("cumulative").print_stats(rows)
+
+
+def last_lines(text: str, count: int = 6) -> str:
+    return "\n".join("    " + line for line in text.strip().splitlines()[-count:])
+
+
+def joined(out: Path) -> str:
+    import pandas as pd
+
+    runs = pd.read_parquet(out / "runs.parquet", columns=["joined"])
+    return f"joined: median {runs['joined'].median():,.0f} (min {runs['joined'].min():,})"
+
+
+def target_default(args: argparse.Namespace, folder: Path) -> None:
+    out = folder / "default"
+    child = run_child(
+        fission_run(DEFAULT, out, ba_graph(args.n), "--replicates", "1"), args.profile
+    )
+    show(f"default campaign, BA n={args.n:,} m=5, 1 replicate, whole process", child, 8.0, GIB)
+    print("  " + joined(out))
+
+
+def target_big(args: argparse.Namespace, folder: Path) -> None:
+    config = big_campaign(folder)
+    times = {}
+    for replicates in (1, 1 + args.extra):
+        out = folder / f"big{replicates}"
+        argv = fission_run(config, out, ba_graph(args.n), "--replicates", str(replicates))
+        child = run_child(argv, args.profile if replicates > 1 else None)
+        show(
+            f"big campaign, BA n={args.n:,}, {replicates} replicates, whole process",
+            child,
+            None,
+            None,
+        )
+        print("  " + joined(out))
+        times[replicates] = child
+    one, many = times[1], times[1 + args.extra]
+    wall = (many.wall - one.wall) / args.extra
+    cpu = (many.cpu - one.cpu) / args.extra
+    verdict = "met" if wall <= 2.0 else "NOT MET"
+    print(f"per extra replicate: {wall:.2f} s wall, {cpu:.2f} s CPU (target <= 2 s: {verdict})")
+
+
+def target_ten_million(args: argparse.Namespace, folder: Path) -> None:
+    n = args.n if args.n != 1_000_000 else 10_000_000
+    out = folder / "ten"
+    child = run_child(fission_run(DEFAULT, out, ba_graph(n), "--replicates", "1"), args.profile)
+    show(f"default campaign, BA n={n:,} m=5, 1 replicate, whole process", child, 90.0, 12 * GIB)
+    print("  " + joined(out))
+
+
+def target_imm(args: argparse.Namespace, folder: Path) -> None:
+    n = args.n if args.n != 1_000_000 else 10_000_000
+    argv = ["-m", "sim", "seeds", str(DEFAULT), "--strategy", "imm", "--count", "50"]
+    argv += ["--out", str(folder / "seeds.csv")]
+    settings = ba_graph(n)
+    if args.ic_probability > 0:  # else the probability fitted to the campaign
+        settings["seeds.ic_probability"] = str(args.ic_probability)
+    for key, value in settings.items():
+        argv += ["--set", f"{key}={value}"]
+    child = run_child(argv, args.profile, refused=True)
+    p = args.ic_probability if args.ic_probability > 0 else "fitted to the campaign"
+    show(
+        f"fission seeds --strategy imm --count 50, IC probability {p}, BA n={n:,} m=5, whole "
+        "process",
+        child,
+        300.0,
+        None,
+    )
+    print(last_lines(child.output, 4))
+
+
+STUDY_CHILD = """
+import logging, sys, time
+from dask.distributed import LocalCluster
+from sim.config import load_config
+from sim.experiment import run_experiment
+
+runs, people = int(sys.argv[1]), int(sys.argv[2])
+config = load_config(sys.argv[3], {"graph.n": people, "experiment.replicates": runs,
+                                   "experiment.name": "overhead"})
+run_experiment(config)  # the graph and the compiled loops, once in this process
+start = time.perf_counter()
+run_experiment(config)
+in_process = time.perf_counter() - start
+with LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
+                  silence_logs=logging.ERROR) as cluster:
+    run_experiment(config, address=cluster.scheduler_address)  # warm the worker likewise
+    start = time.perf_counter()
+    run_experiment(config, address=cluster.scheduler_address)
+    on_dask = time.perf_counter() - start
+print(f"{in_process} {on_dask}")
+"""
+
+
+def target_study(args: argparse.Namespace, folder: Path) -> None:
+    if not args.overhead_only:
+        settings = {"graph.n": str(args.people), "experiment.replicates": str(args.runs)}
+        argv = fission_run(DEFAULT, folder / "study", settings, "--workers", "2")
+        child = run_child(argv, args.profile)
+        show(
+            f"{args.runs:,} runs x {args.people:,} people x 30 days, fission run --workers 2, "
+            "whole process (CPU: this process and its workers)",
+            child,
+            60.0,
+            None,
+        )
+    runs = args.overhead_runs
+    child = run_child(["-c", STUDY_CHILD, str(runs), str(args.people), str(DEFAULT)])
+    in_process, on_dask = map(float, child.output.split()[-2:])
+    per_run = (on_dask - in_process) / runs * 1000
+    print(
+        f"{runs} runs x {args.people:,} people: in-process {in_process:.2f} s, one Dask worker "
+        f"{on_dask:.2f} s: Dask's overhead {per_run:.2f} ms per run "
+        f"(target < 10 ms: {'met' if per_run < 10 else 'NOT MET'})"
+    )
+
+
+TARGETS = {
+    "default": target_default,
+    "big": target_big,
+    "ten-million": target_ten_million,
+    "imm": target_imm,
+    "study": target_study,
+}
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("target", choices=TARGETS)
+    parser.add_argument("--n", type=int, default=1_000_000, help="people (ten-million, imm: 10M)")
+    parser.add_argument("--extra", type=int, default=2, help="big: replicates beyond the first")
+    parser.add_argument("--runs", type=int, default=1000, help="study: runs")
+    parser.add_argument("--people", type=int, default=100_000, help="study: people per run")
+    parser.add_argument("--overhead-runs", type=int, default=200, help="study: Dask overhead runs")
+    parser.add_argument(
+        "--overhead-only", action="store_true", help="study: only Dask's overhead per run"
+    )
+    parser.add_argument(
+        "--ic-probability",
+        type=float,
+        default=0.01,
+        help="imm: seeds.ic_probability (0: the one fitted to the campaign, 0.034, which IMM "
+        "refuses on this graph: above its epidemic threshold)",
+    )
+    parser.add_argument("--profile", type=Path, help="run the child under cProfile, to FILE")
+    args = parser.parse_args()
+    print(f"python {platform.python_version()}, {os.cpu_count()} cores, {time.ctime()}")
+    print("load average before: {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    with tempfile.TemporaryDirectory(prefix="bench-user-targets-") as folder:
+        TARGETS[args.target](args, Path(folder))
+    print("load average after:  {:.2f} {:.2f} {:.2f}".format(*os.getloadavg()))
+    if args.profile is not None:
+        print_profile(args.profile)
+
+
+if __name__ == "__main__":
+    main()
