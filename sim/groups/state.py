@@ -95,7 +95,8 @@ class GroupLife:
         self.screening = params.entry_screening > 0
         self.events = frozenset(params.event_days)
         weeks = max(1, -(-self.total_days // 7))
-        self.week = {name: np.zeros((count, weeks)) for name in WEEK_COLUMNS}
+        # The weekly record, a row per week (a day's update writes one contiguous row).
+        self.week = {name: np.zeros((weeks, count)) for name in WEEK_COLUMNS}
         self.cost_by_day = np.zeros(self.total_days + 1)  # yuan, by day 0 … last
         self.owner_cost = 0.0  # training, weekly pay and commission (yuan)
         self.activity_spent = 0.0  # activities, events and revivals (yuan)
@@ -108,7 +109,8 @@ class GroupLife:
         self._csr: Groups | None = None
         self._dead_member: np.ndarray | None = None  # per person, when it changes
         self._campaign = np.zeros(count)  # campaign members per group, at the last count
-        self._changed = True  # memberships or deaths changed since the horizon last looked
+        self._leaving: dict[int, list[np.ndarray]] = {}  # day -> pairs that drift out then
+        self._revived = False  # a group came back to life since the horizon last looked
 
     # -- the lists delivery reads -----------------------------------------------------
 
@@ -150,11 +152,13 @@ class GroupLife:
     def start_day(self, day: int) -> None:
         """Before phase 1: members of dead groups whose day has come leave them; today's
         counts start at 0."""
-        leaving = self.leave_day == day
-        if leaving.any():
-            self.listed[leaving] = False
-            self._csr = None
-            self._changed = True
+        scheduled_out = self._leaving.pop(day, None)
+        if scheduled_out is not None:
+            pairs = np.concatenate(scheduled_out)
+            pairs = pairs[self.leave_day[pairs] == day]  # a revival keeps them in
+            if pairs.size:
+                self.listed[pairs] = False
+                self._csr = None
         self._lists = None  # today's attention
         self.shares.fill(0)
         self.orders.fill(0)
@@ -190,7 +194,6 @@ class GroupLife:
             self._csr = None
             self._lists = None
             self._dead_member = None
-            self._changed = True
         return got_in
 
     def add_from_stores(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> None:
@@ -280,7 +283,7 @@ class GroupLife:
                 self.died_day[revived] = math.inf
                 self.leave_day[np.isin(self.pair_group, np.flatnonzero(revived))] = NEVER
                 self.revivals += int(revived.sum())
-                self._changed = True
+                self._revived = True
                 costs += revived * p.revival_cost_factor * p.activity_cost
                 self._lists = None
                 self._dead_member = None
@@ -310,14 +313,14 @@ class GroupLife:
         self.activity_spent += float(costs.sum())
         self.cost_by_day[day] += owner_pay + float(commission.sum() + costs.sum())
         w = self.week
-        w["shares"][:, week] += self.shares
-        w["joins"][:, week] += self.joins
-        w["purchases"][:, week] += self.orders
-        w["commission"][:, week] += commission
-        w["activity_costs"][:, week] += costs
+        w["shares"][week] += self.shares
+        w["joins"][week] += self.joins
+        w["purchases"][week] += self.orders
+        w["commission"][week] += commission
+        w["activity_costs"][week] += costs
         if day % 7 == 0 or day == self.total_days:
             listed = self.listed
-            w["members"][:, week] = np.bincount(self.pair_group[listed], minlength=self.count)
+            w["members"][week] = np.bincount(self.pair_group[listed], minlength=self.count)
             if status is not None:
                 member = (status[self.pair_person[listed]] & MEMBER) != 0
                 self._campaign = np.bincount(
@@ -325,9 +328,9 @@ class GroupLife:
                     weights=member,
                     minlength=self.count,
                 )
-            w["campaign_members"][:, week] = self._campaign
-            w["activity"][:, week] = self.activity
-            w["alive"][:, week] = self.alive
+            w["campaign_members"][week] = self._campaign
+            w["activity"][week] = self.activity
+            w["alive"][week] = self.alive
 
     def _members_quit(self, day: int) -> None:
         """A week's end: each member owner still running groups gives them up with
@@ -345,11 +348,16 @@ class GroupLife:
         self.alive[dying] = False
         self.died_day[dying] = day
         self._dead_member = None
-        self._changed = True
         pairs = np.flatnonzero(dying[self.pair_group] & self.listed)
         rate = self.params.drift_rate
         if pairs.size and rate > 0:
-            self.leave_day[pairs] = day + self.draws["group_drift"].geometric(rate, pairs.size)
+            leave = day + self.draws["group_drift"].geometric(rate, pairs.size)
+            self.leave_day[pairs] = leave
+            order = np.argsort(leave, kind="stable")
+            days, starts = np.unique(leave[order], return_index=True)
+            for when, part in zip(days.tolist(), np.split(pairs[order], starts[1:]), strict=True):
+                if when <= self.total_days:
+                    self._leaving.setdefault(when, []).append(part)
 
     # -- after the campaign -----------------------------------------------------------
 
@@ -357,22 +365,21 @@ class GroupLife:
         """Carry the groups over the value horizon, day by day (there are far fewer
         groups than people): decay, owners' activities and events go on; members'
         purchases lift activity at their expected daily orders (``orders_per_day``, per
-        person); nobody shares or joins. Sales and commission come in ``book_horizon``."""
+        person); nobody shares or joins. Sales and commission come in ``book_horizon``.
+
+        Only a living group's expected orders lift it, and its people can change only
+        while it is dead (they drift out of dead groups; nobody joins any more): so they
+        are summed once, and again after a revival."""
         expected = np.zeros(self.count)
+        self._revived = True
         for day in range(self.days + 1, self.total_days + 1):
             self.start_day(day)
-            if self._changed:
-                self._changed = False
+            if self._revived:
+                self._revived = False
                 listed = self.listed
                 expected = np.bincount(
                     self.pair_group[listed],
                     weights=orders_per_day[self.pair_person[listed]],
-                    minlength=self.count,
-                )
-                dead = self.dead_members()
-                expected = expected - (1.0 - self.params.dead_purchase_factor) * np.bincount(
-                    self.pair_group[listed],
-                    weights=(orders_per_day * dead)[self.pair_person[listed]],
                     minlength=self.count,
                 )
             self.end_day(day, None, expected)
@@ -398,14 +405,14 @@ class GroupLife:
         first_week = self.days // 7  # the week the horizon's first day falls in
         p = self.params
         w = self.week
-        w["purchases"][:, first_week:] += orders[:, first_week:]
+        w["purchases"][first_week:] += orders[first_week:]
         commission = p.commission * revenue
-        commission[:, :first_week] = 0.0
+        commission[:first_week] = 0.0
         # weeks ending after an owner gave the group up pay no commission
-        last_days = np.minimum((np.arange(commission.shape[1]) + 1) * 7, self.total_days)
-        commission[last_days[None, :] > self.quit_day[self.owner_of][:, None]] = 0.0
+        last_days = np.minimum((np.arange(commission.shape[0]) + 1) * 7, self.total_days)
+        commission[last_days[:, None] > self.quit_day[self.owner_of][None, :]] = 0.0
         w["commission"] += commission
-        by_week = commission.sum(axis=0)
+        by_week = np.ascontiguousarray(commission.T).sum(axis=0)
         for week in np.flatnonzero(by_week):
             day = min((week + 1) * 7, self.total_days)
             self.cost_by_day[day] += by_week[week]
@@ -444,7 +451,7 @@ class GroupLife:
 
     def weeks(self) -> dict[str, np.ndarray]:
         """The groups week by week (``groups.parquet``): one row per group and week."""
-        count, weeks = self.week["members"].shape
+        weeks, count = self.week["members"].shape
         table: dict[str, np.ndarray] = {
             "group": np.repeat(np.arange(count), weeks),
             "week": np.tile(np.arange(1, weeks + 1), count),
@@ -452,7 +459,7 @@ class GroupLife:
             "owner": np.repeat(self.owner_of, weeks),
         }
         for name in WEEK_COLUMNS:
-            table[name] = self.week[name].ravel()
+            table[name] = self.week[name].T.ravel()
         for name in ("members", "campaign_members", "shares", "joins", "purchases"):
             table[name] = table[name].astype(np.int64)
         table["alive"] = table["alive"].astype(bool)

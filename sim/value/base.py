@@ -99,7 +99,7 @@ class HorizonView:
     invites: np.ndarray
     # Living groups (sim.groups): from day slow_from[i] on, every group of i's is dead and
     # i buys × slow; i's orders are booked to group home[i] by week (week_orders,
-    # week_revenue: groups × weeks, added to). Empty arrays: no groups.
+    # week_revenue: weeks × groups, added to). Empty arrays: no groups.
     slow_from: np.ndarray = field(default_factory=lambda: np.zeros(0))
     slow: float = 1.0
     home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))

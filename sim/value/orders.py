@@ -232,8 +232,8 @@ def horizon(
             day_worth[index] += worth_of
             if home.size and home[i] >= 0:
                 week = (math.ceil(t) - 1) // 7
-                week_orders[home[i], week] += 1
-                week_revenue[home[i], week] += value
+                week_orders[week, home[i]] += 1
+                week_revenue[week, home[i]] += value
             if continuous and customer[i] and dropout[i] > 0.0:
                 if uniform(key, i, counter) < dropout[i]:
                     dead[i] = True
