@@ -290,3 +290,31 @@ def test_with_living_groups_and_a_store_the_columns_are_the_declared_ones_in_ord
     extra = model.outputs()
     assert list(model.summary()) == [o.name for o in outputs.columns("runs", extra)]
     assert list(model.group_weeks().columns) == [o.name for o in outputs.columns("groups", extra)]
+
+
+def test_the_comparison_stars_groups_alive_and_store_cost_and_never_the_group_costs():
+    import pandas as pd
+
+    from sim.compare import compare
+    from sim.registry import compared_outcomes, decision_outcomes
+
+    ranked = {o.name: o.better for o in decision_outcomes()}
+    assert ranked["groups_alive_end"] == ranked["groups_alive_horizon"] == "more"
+    assert ranked["groups_alive_90"] == "more" and ranked["store_cost_per_join"] == "less"
+    shown = {o.name for o in compared_outcomes()}
+    assert {"owner_cost", "activity_cost", "total_cost"} <= shown - set(ranked)
+    runs = pd.DataFrame(
+        {
+            "scenario": ["none", "weekly"] * 3,
+            "point": 0,
+            "replicate": [0, 0, 1, 1, 2, 2],
+            "groups_alive_horizon": [2, 20, 3, 25, 1, 22],
+            "store_cost_per_join": [4.0, 3.0, 4.5, 3.5, 4.2, 3.1],
+            "owner_cost": [100.0, 900.0, 110.0, 950.0, 90.0, 920.0],
+        }
+    )
+    table = compare(runs).set_index(["outcome", "scenario"])
+    assert table.loc[("groups_alive_horizon", "weekly"), "best"]
+    assert table.loc[("store_cost_per_join", "weekly"), "best"]
+    assert not table.loc["owner_cost", "best"].any()
+    assert table.loc[("owner_cost", "weekly"), "mean"] == pytest.approx(2770 / 3)

@@ -84,6 +84,7 @@ class StoreChannel(JoinChannel):
             "yuan per person",
             "`store_gift_cost ÷ joined_store`",
             empty_when="no store channel, or nobody joined in a store",
+            better="less",
             fmt=",.2f",
             label="gift cost per store join (yuan per person)",
         ),

@@ -64,6 +64,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "groups",
         "groups alive at the end of the campaign's last day",
         type="int",
+        better="more",
         fmt=",.0f",
         label="groups alive at the campaign's end (groups)",
         short="groups alive (end)",
@@ -74,6 +75,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "groups alive at the end of the value horizon (`value.horizon_days` after the "
         "campaign; the campaign's end without one)",
         type="int",
+        better="more",
         fmt=",.0f",
         label="groups alive at the horizon (groups)",
     ),
@@ -90,6 +92,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "share",
         "share of the groups alive at the end of day 90: how many will be dead in three months",
         empty_when="fewer than 90 days simulated, or groups do not live and die",
+        better="more",
         fmt=".3f",
         label="groups alive after 90 days (share)",
         short="alive after 90 days",
@@ -117,6 +120,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "yuan",
         "owners' training, weekly pay and commission on their groups' sales, over campaign + "
         "horizon (outside the budget)",
+        context=True,
         fmt=",.0f",
         label="owner cost (yuan)",
     ),
@@ -125,6 +129,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "yuan",
         "activities held, events and revivals in the groups, over campaign + horizon "
         "(outside the budget)",
+        context=True,
         fmt=",.0f",
         label="activity cost (yuan)",
     ),
