@@ -345,8 +345,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         member = self.member
         life = self.group_life
         screen = self._entry_rule if life is not None and life.screening else None
+        g = self.groups
+        groups = None if g is None else (g.indptr, g.members)
         for c in active:
-            view = ArrivalView(self.day, member, self._draws(c), funded, screen)
+            view = ArrivalView(self.day, member, self._draws(c), funded, screen, groups)
             self._arrivals.append((c, c.arrivals(view)))
         arrivals = [people for _, people in self._arrivals]
         return arrivals[0] if len(arrivals) == 1 else np.unique(np.concatenate(arrivals))

@@ -413,6 +413,14 @@ class CampaignTables(_Section):
             raise ValueError("behaviour.channel.group > 0 needs groups (groups.source)")
         if self.groups.lifecycle and self.groups.source == "none":
             raise ValueError("groups.lifecycle needs groups (groups.source)")
+        for channel in CHANNELS:  # a store's visitors are the people of its groups
+            params = getattr(self, channel.section, None)
+            opened = params is not None and channel.opens(params)
+            if opened and channel.needs_groups and self.groups.source == "none":
+                raise ValueError(
+                    f"{channel.section}: its visitors are the people of the chat groups, "
+                    "so it needs groups (groups.source)"
+                )
         if self.seeds.strategy == "kol" and self.population.kol_count == 0:
             raise ValueError("seeds.strategy 'kol' needs population.kol_count > 0")
         people = self.graph.people

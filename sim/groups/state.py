@@ -198,17 +198,21 @@ class GroupLife:
 
     def add_from_stores(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> None:
         """Scanners join their store's group: group g belongs to store g mod
-        ``store_count``, and a scanner goes into the first of their store's groups that
-        is alive and has room; with none, they join the campaign only."""
-        self.add_to_groups(people, self._store_group(stores, store_count))
+        ``store_count``. A scanner already in a living group of their store stays there;
+        another goes into the first of their store's groups that is alive and has room;
+        with none, they join the campaign only."""
+        self.add_to_groups(people, self._store_group(people, stores, store_count))
 
-    def _store_group(self, stores: np.ndarray, store_count: int) -> np.ndarray:
+    def _store_group(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> np.ndarray:
         room = self.params.max_size - np.bincount(
             self.pair_group[self.listed], minlength=self.count
         )
         open_group = self.alive & (room > 0)
+        which, groups = self.groups_of(people)
+        at_home = np.zeros(people.size, dtype=bool)  # in a living group of their store
+        at_home[which[self.alive[groups] & (groups % store_count == stores[which])]] = True
         chosen = np.full(stores.size, -1, dtype=np.int64)
-        for k in range(stores.size):
+        for k in np.flatnonzero(~at_home):  # the day's scanners: a handful
             candidates = np.arange(stores[k], self.count, store_count)
             usable = candidates[open_group[candidates]]
             if usable.size:
