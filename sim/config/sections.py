@@ -14,7 +14,13 @@ from pydantic import BeforeValidator, Field, create_model, field_validator, mode
 
 from sim.channels import CHANNELS
 from sim.family import Family
-from sim.groups import ActivityParams, EventParams, OwnerParams, ScreeningParams
+from sim.groups import (
+    ActivityParams,
+    BuyingParams,
+    EventParams,
+    OwnerParams,
+    ScreeningParams,
+)
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
 from sim.rewards import REWARDS, RewardConfig
@@ -221,7 +227,9 @@ class GroupStructure(_Section):
     )
 
 
-class GroupsConfig(ScreeningParams, EventParams, OwnerParams, ActivityParams, GroupStructure):
+class GroupsConfig(
+    ScreeningParams, BuyingParams, EventParams, OwnerParams, ActivityParams, GroupStructure
+):
     """Chat groups (社群): who is in which, and with ``lifecycle``, groups that live and
     die: activity, owners, events, rules (``sim.groups``; docs/model.md §4)."""
 
