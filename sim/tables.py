@@ -204,7 +204,9 @@ class RunTables:
 
         if self.group_life is None:
             return None
-        return pd.DataFrame(self.group_life.weeks())
+        # Its own arrays, kept apart (a million people's groups make millions of rows:
+        # gathering the columns into one block would copy them all again).
+        return pd.DataFrame(self.group_life.weeks(), copy=False)
 
     def weeks(self) -> Any:
         """The value horizon by week (empty without one): orders, revenue, margin, the

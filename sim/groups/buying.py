@@ -66,10 +66,11 @@ def draw_customers(
     """The existing customers: each person in a group at the start, seeds and KOLs
     excepted, with chance ``share``, by a counter-based draw of the person (the same
     people in every scenario of a study). Person numbers, ascending."""
-    candidates = np.flatnonzero(in_groups)
-    candidates = np.setdiff1d(candidates, starters, assume_unique=False)
-    if share <= 0 or candidates.size == 0:
+    if share <= 0:
         return np.zeros(0, dtype=np.int64)
+    eligible = in_groups.copy()
+    eligible[starters] = False
+    candidates = np.flatnonzero(eligible)
     from sim.streams import person_key, person_uniforms
 
     drawn = person_uniforms(person_key(seed, "existing customers"), candidates) < share

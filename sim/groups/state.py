@@ -79,6 +79,9 @@ class GroupLife:
         self.count = count
         # Memberships as pairs: kept when a member leaves (``listed`` False; they left on
         # ``leave_day``), so that a member of a dead group buys as one after drifting out.
+        # The first ones are the groups' at the start, group by group (``groups.indptr``);
+        # people a store brings in are added after them.
+        self._start_indptr = groups.indptr
         self.pair_group = np.repeat(np.arange(count, dtype=np.int64), groups.sizes())
         self.pair_person = groups.members.astype(np.int64)
         self.listed = np.ones(self.pair_person.size, dtype=bool)
@@ -298,72 +301,93 @@ class GroupLife:
         over the horizon × today's factor, and the part of its existing customers'
         expected orders that the factor adds."""
         p = self.params
-        week = (day - 1) // 7
-        costs = np.zeros(self.count)  # activities, events, revivals
-        lift = np.zeros(self.count)
+        campaign = day <= self.days  # nobody shares, joins or is counted buying after it
+        costs = 0.0  # activities, events, revivals, by group (an array when any)
+        lift = 0.0  # the day's lift of activity, by group
         if scheduled(day, p.activities_per_week):
             u = self.draws["group_owners"].random(self.count)
             held = u < self.diligence
             revived = held & ~self.alive & p.revive_dead
             held &= self.alive | revived
             if revived.any():
-                self.alive[revived] = True
-                self.quiet[revived] = 0
-                self.died_day[revived] = math.inf
-                staying = self.listed & np.isin(self.pair_group, np.flatnonzero(revived))
-                self.leave_day[staying] = NEVER  # those who drifted out stay out
-                self.revivals += int(revived.sum())
-                self._revived = True
-                costs += revived * p.revival_cost_factor * p.activity_cost
-                self._lists = None
-                if day <= self.days:  # customers who drifted out stay out
-                    self._customer_expected = self._customer_orders()
-            costs += held * p.activity_cost
-            lift += held * p.activity_lift
+                self._revive(day, revived)
+                costs = costs + revived * p.revival_cost_factor * p.activity_cost
+            costs = costs + held * p.activity_cost
+            lift = lift + held * p.activity_lift
         if day in self.events:
-            costs += self.alive * p.event_cost
-            lift += self.alive * p.event_lift
+            costs = costs + self.alive * p.event_cost
+            lift = lift + self.alive * p.event_lift
         orders = self.orders + self._member_expected * self.factor
         if self.customers.size:  # only what the group adds to their buying is its doing
             orders = orders + self._customer_expected * np.maximum(self.factor - 1.0, 0.0)
-        lift += p.share_lift * self.shares + p.purchase_lift * orders
+        shared = p.share_lift * self.shares if campaign else 0.0
+        lift = lift + (shared + p.purchase_lift * orders)
         self.activity = np.minimum(1.0, self.activity * self.decay + lift * self.alive)
         self.quiet = np.where(self.activity < p.dead_threshold, self.quiet + 1, 0)
         dying = self.alive & (self.quiet >= p.dead_after_days)
         if dying.any():
             self._die(day, dying)
-        if day % 7 == 0 and p.member_owner_quit_per_week > 0 and self.member_owner.any():
+        week_ends = day % 7 == 0
+        if week_ends and p.member_owner_quit_per_week > 0 and self.member_owner.any():
             self._members_quit(day)
-        commission = p.commission * self.sales
-        if np.isfinite(self.quit_day).any():  # nobody is paid for a group given up
-            commission = commission * np.isinf(self.quit_day[self.owner_of])
-        owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
-        staff = owned & ~self.member_owner  # member owners are paid by commission alone
-        owner_pay = p.owner_pay_per_week * int(staff.sum()) if day % 7 == 0 else 0.0
+        owner_pay = 0.0
+        if week_ends and p.owner_pay_per_week > 0:
+            owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
+            staff = owned & ~self.member_owner  # member owners are paid by commission alone
+            owner_pay = p.owner_pay_per_week * int(staff.sum())
         if day == 1:
             owner_pay += p.training_cost * self.owners
-        self.owner_cost += owner_pay + float(commission.sum())
-        self.activity_spent += float(costs.sum())
-        self.cost_by_day[day] += owner_pay + float(commission.sum() + costs.sum())
+        commission = 0.0
+        if campaign and p.commission > 0:
+            commission = p.commission * self.sales
+            if np.isfinite(self.quit_day).any():  # nobody is paid for a group given up
+                commission = commission * np.isinf(self.quit_day[self.owner_of])
+        paid, spent = float(np.sum(commission)), float(np.sum(costs))
+        self.owner_cost += owner_pay + paid
+        self.activity_spent += spent
+        self.cost_by_day[day] += owner_pay + (paid + spent)
+        w, week = self.week, (day - 1) // 7
+        if campaign:
+            w["shares"][week] += self.shares
+            w["joins"][week] += self.joins
+            w["purchases"][week] += self.orders
+        if paid:
+            w["commission"][week] += commission
+        if spent:
+            w["activity_costs"][week] += costs
+        if week_ends or day == self.total_days:
+            self._week_ends(day, status)
+
+    def _week_ends(self, day: int, status: np.ndarray | None) -> None:
+        """The groups at the week's end, in its row of the record."""
+        week = (day - 1) // 7
         w = self.week
-        w["shares"][week] += self.shares
-        w["joins"][week] += self.joins
-        w["purchases"][week] += self.orders
-        w["commission"][week] += commission
-        w["activity_costs"][week] += costs
-        if day % 7 == 0 or day == self.total_days:
-            listed = self.listed
-            w["members"][week] = np.bincount(self.pair_group[listed], minlength=self.count)
-            if status is not None:
-                member = (status[self.pair_person[listed]] & MEMBER) != 0
-                self._campaign = np.bincount(
-                    self.pair_group[listed],
-                    weights=member,
-                    minlength=self.count,
-                )
-            w["campaign_members"][week] = self._campaign
-            w["activity"][week] = self.activity
-            w["alive"][week] = self.alive
+        listed = self.listed
+        w["members"][week] = np.bincount(self.pair_group[listed], minlength=self.count)
+        if status is not None:
+            member = (status[self.pair_person[listed]] & MEMBER) != 0
+            self._campaign = np.bincount(
+                self.pair_group[listed],
+                weights=member,
+                minlength=self.count,
+            )
+        w["campaign_members"][week] = self._campaign
+        w["activity"][week] = self.activity
+        w["alive"][week] = self.alive
+
+    def _revive(self, day: int, revived: np.ndarray) -> None:
+        """Owners revive dead groups at a scheduled activity: alive again, quiet days
+        reset; those who drifted out stay out."""
+        self.alive[revived] = True
+        self.quiet[revived] = 0
+        self.died_day[revived] = math.inf
+        staying = self.listed & np.isin(self.pair_group, np.flatnonzero(revived))
+        self.leave_day[staying] = NEVER
+        self.revivals += int(revived.sum())
+        self._revived = True
+        self._lists = None
+        if day <= self.days:  # customers who drifted out stay out
+            self._customer_expected = self._customer_orders()
 
     def _members_quit(self, day: int) -> None:
         """A week's end: each member owner still running groups gives them up with
@@ -380,7 +404,8 @@ class GroupLife:
         geometric number of days (``drift_rate`` per day)."""
         self.alive[dying] = False
         self.died_day[dying] = day
-        pairs = np.flatnonzero(dying[self.pair_group] & self.listed)
+        pairs = self._pairs_of(np.flatnonzero(dying))
+        pairs = pairs[self.listed[pairs]]
         rate = self.params.drift_rate
         if pairs.size and rate > 0:
             leave = day + self.draws["group_drift"].geometric(rate, pairs.size)
@@ -390,6 +415,21 @@ class GroupLife:
             for when, part in zip(days.tolist(), np.split(pairs[order], starts[1:]), strict=True):
                 if when <= self.total_days:
                     self._leaving.setdefault(when, []).append(part)
+
+    def _pairs_of(self, groups: np.ndarray) -> np.ndarray:
+        """The memberships (pair numbers, ascending) of ``groups`` (ascending): the
+        start's, group by group, then those added since."""
+        starts = self._start_indptr[groups]
+        counts = self._start_indptr[groups + 1] - starts
+        ends = np.cumsum(counts)
+        at_start = np.arange(ends[-1] if ends.size else 0) + np.repeat(
+            starts - ends + counts, counts
+        )
+        first_added = self._start_indptr[-1]
+        chosen = np.zeros(self.count, dtype=bool)
+        chosen[groups] = True
+        added = first_added + np.flatnonzero(chosen[self.pair_group[first_added:]])
+        return np.concatenate([at_start, added])
 
     # -- after the campaign -----------------------------------------------------------
 
@@ -462,6 +502,8 @@ class GroupLife:
     def _commission(self, revenue: np.ndarray) -> None:
         """The owners' commission on (week, group) revenue (yuan), booked on each week's
         last day; weeks ending after an owner gave the group up pay none."""
+        if self.params.commission == 0:
+            return
         commission = self.params.commission * revenue
         last_days = np.minimum((np.arange(commission.shape[0]) + 1) * 7, self.total_days)
         commission[last_days[:, None] > self.quit_day[self.owner_of][None, :]] = 0.0
@@ -517,11 +559,11 @@ class GroupLife:
             "last_day": np.tile(np.minimum(np.arange(1, weeks + 1) * 7, self.total_days), count),
             "owner": np.repeat(self.owner_of, weeks),
         }
-        for name in WEEK_COLUMNS:
-            table[name] = self.week[name].T.ravel()
         counts = ("members", "campaign_members", "shares", "joins", "purchases")
-        for name in (*counts, "customer_orders", "incremental_orders"):
-            table[name] = table[name].astype(np.int64)
-        table["alive"] = table["alive"].astype(bool)
+        kinds = dict.fromkeys((*counts, "customer_orders", "incremental_orders"), np.int64)
+        kinds["alive"] = np.bool_
+        for name in WEEK_COLUMNS:  # group by group: one pass each, type and order at once
+            by_group = np.ascontiguousarray(self.week[name].T, dtype=kinds.get(name))
+            table[name] = by_group.reshape(-1)
         table["horizon"] = table["last_day"] > self.days
         return table
