@@ -115,6 +115,7 @@ def group_buying(
     moved[:, 0] = False
     last_moved = last - np.argmax(moved[:, ::-1], axis=1)
     plain_from = np.where(moved.any(axis=1), last_moved + 1, 0).astype(np.int64)
+    dead_from = (last + 1 - np.argmax(alive[:, ::-1], axis=1)).astype(np.int64)  # day 0 lives
     # Each person's home entry, their first membership: orders are booked to its group
     # while they are in it (the first pair wins when written last).
     entry = np.empty_like(order)
@@ -133,4 +134,5 @@ def group_buying(
         home=home,
         week_orders=np.zeros((weeks, alive.shape[0])),
         week_revenue=np.zeros((weeks, alive.shape[0])),
+        dead_from=dead_from,
     )

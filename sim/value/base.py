@@ -96,9 +96,9 @@ class GroupBuying:
     On day d a person buys × the largest factor of the groups they are in that day (1 in
     none ever; ``slow`` once they have drifted out of every one). Group g's factor is
     ``slow`` while it is dead, else ``event[d]`` × (1 + ``lift[g, d]``). From day
-    ``plain_from[g]`` on it is 1 for good. A person's orders are booked by (week, group)
-    to the group of their ``home`` entry (their first group; −1: none) while they are in
-    it."""
+    ``plain_from[g]`` on it is 1 for good; from ``dead_from[g]``, ``slow`` for good. A
+    person's orders are booked by (week, group) to the group of their ``home`` entry
+    (their first group; −1: none) while they are in it."""
 
     indptr: np.ndarray  # person i's entries are indptr[i] … indptr[i + 1] − 1
     group: np.ndarray  # each entry's group
@@ -111,6 +111,7 @@ class GroupBuying:
     home: np.ndarray  # by person: their home entry (−1: none)
     week_orders: np.ndarray  # (week, group): the horizon's orders of members, added to
     week_revenue: np.ndarray  # (week, group): their revenue (yuan), added to
+    dead_from: np.ndarray  # by group: the first day from which it is dead for good
 
     @classmethod
     def none(cls) -> GroupBuying:
@@ -128,6 +129,7 @@ class GroupBuying:
             empty,
             np.zeros((0, 0)),
             np.zeros((0, 0)),
+            empty,
         )
 
     def kernel_arrays(self) -> tuple:
@@ -144,6 +146,7 @@ class GroupBuying:
             self.home,
             self.week_orders,
             self.week_revenue,
+            self.dead_from,
         )
 
 

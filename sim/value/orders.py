@@ -13,15 +13,16 @@ buying customer waits an exponential time (a Poisson process, BG/NBD) or a geome
 number of days (the daily model), and an order costs a few draws: a year of a million
 members costs what their orders cost, not 365 passes over them.
 
-Living groups (docs/model.md §4.1) make a person's pace change day by day: on day d they
+Living groups (docs/model.md §4.8) make a person's pace change day by day: on day d they
 buy × m(d), their groups' factor (``person_factor``). Each waiting time is then inverted
 from the same uniform through the factor's days (``next_time``): the exponential clock
 spends −ln u of hazard at rate × m(d), the geometric one needs the product of the days'
-(1 − chance × m(d)) to fall below u. Where m is 1 for good (``plain_day``) the closed
-forms are used, so a person their groups never move gets exactly the draws they get
-without groups. The existing customers in the groups (``existing_customers``) are
-simulated so twice on one stream of draws: as the groups lived, and as a baseline the
-groups never move, so that what the groups add is their difference.
+(1 − chance × m(d)) to fall below u. Where m is 1 for good, or every group of theirs is
+dead for good (``steady_days``), the closed forms are used: a person their groups never
+move gets exactly the draws they get without groups. The existing customers in the
+groups (``existing_customers``) are simulated so twice on one stream of draws: as the
+groups moved them, and as a baseline the groups never move; what the groups add is
+their difference.
 """
 
 from __future__ import annotations
@@ -190,21 +191,26 @@ def person_factor(i: int, day: int, groups: tuple) -> float:
 
 
 @numba.njit(**_OPTIONS, inline="always")
-def plain_day(i: int, groups: tuple) -> int:
-    """The first day from which person ``i``'s factor is 1 on every later day (0 without
-    groups): the latest ``plain_from`` of their groups, never (a day past the last) when
-    they will drift out of a group while a dead group slows its people."""
+def steady_days(i: int, groups: tuple) -> tuple[int, int]:
+    """From which day person ``i``'s factor stays 1 (``plain``), and from which it stays
+    ``slow`` (``slowed``: every group of theirs dead for good), a day past the last for
+    never; (0, 0) without groups. ``plain`` is the latest ``plain_from`` of their groups,
+    never when they will drift out of one while a dead group slows its people."""
     indptr, group, until, alive = groups[:4]
     slow, plain_from = groups[6:8]
     if indptr.size == 0:
-        return 0
+        return 0, 0
+    dead_from = groups[11]
     last = alive.shape[1] - 1  # the last day simulated
-    day = 0
+    plain, slowed = 0, 0
     for j in range(indptr[i], indptr[i + 1]):
         if until[j] <= last and slow != 1.0:
-            return last + 1
-        day = max(day, plain_from[group[j]])
-    return day
+            plain = last + 1
+        plain = max(plain, plain_from[group[j]])
+        slowed = max(slowed, dead_from[group[j]])
+    if indptr[i] == indptr[i + 1]:
+        slowed = last + 1  # in no group: never slowed (plain from day 0)
+    return plain, slowed
 
 
 @numba.njit(**_OPTIONS, inline="always")
@@ -229,43 +235,68 @@ def geometric_at(u: float, chance: float) -> float:
     return math.floor(math.log(u) / math.log1p(-chance)) + 1.0
 
 
+@numba.njit(**_OPTIONS, inline="always")
+def _steady(
+    t: float, day: int, need: float, survival: float, log_u: float, continuous: bool, rate: float
+) -> float:
+    """The closed forms from time ``t`` (in ``day``) at a steady ``rate``: the exponential
+    clock's remaining ``need`` of hazard, or the first day the chance of no success so
+    far (``survival`` spent, as a log) falls below u (``log_u``)."""
+    if rate <= 0.0:
+        return math.inf
+    if continuous:
+        return t + need / rate
+    if rate >= 1.0:
+        return float(day)
+    return day - 1 + math.floor((log_u - survival) / math.log1p(-rate)) + 1.0
+
+
 @numba.njit(**_OPTIONS)
 def next_time(
-    u: float, t: float, continuous: bool, rate: float, i: int, plain: int, groups: tuple
+    u: float,
+    t: float,
+    continuous: bool,
+    rate: float,
+    i: int,
+    steady: tuple[int, int],
+    groups: tuple,
 ) -> float:
     """When person ``i``'s next order (or first order, with ``continuous`` False and the
     daily chance as ``rate``) falls after time ``t`` (days), from the uniform ``u``:
     exponential at ``rate`` per day × the day's factor, or the first day whose chance
-    ``rate`` × factor succeeds; inf past the last day simulated (or at rate 0)."""
+    ``rate`` × factor succeeds; inf past the last day simulated (or at rate 0). Through
+    ``steady`` days (``steady_days``) the closed forms take over: at ``rate`` where the
+    factor stays 1 (exactly the draws without groups), at ``rate`` × slow where it stays
+    slow."""
     if rate <= 0.0:
         return math.inf
+    plain, slowed = steady
     day = math.floor(t) + 1  # the day the waiting starts in
-    if day >= plain:  # the factor is 1 from here on: the closed forms
+    if day >= plain:  # the factor is 1 from here on
         if continuous:
             return t - math.log(u) / rate
         return t + geometric_at(u, rate)
+    slow = groups[6]
     last = groups[3].shape[1] - 1
-    if continuous:  # the exponential clock: −ln u of hazard, spent day by day
-        need = -math.log(u)
-        while day <= last:
+    need, log_u, survival = -math.log(u), math.log(u), 0.0
+    while day <= last:
+        if day >= slowed:  # every group dead for good: the factor stays slow
+            return _steady(t, day, need, survival, log_u, continuous, rate * slow)
+        if continuous:  # the exponential clock: −ln u of hazard, spent day by day
             pace = rate * person_factor(i, day, groups)
             spend = pace * (day - t)
             if need <= spend:
                 return t + need / pace
             need -= spend
             t = float(day)
-            day += 1
-        return math.inf
-    log_u = math.log(u)  # the first day the chance of no success so far falls below u
-    survival = 0.0
-    while day <= last:
-        chance = rate * person_factor(i, day, groups)
-        if chance >= 1.0:
-            return float(day)
-        if chance > 0.0:
-            survival += math.log1p(-chance)
-            if survival < log_u:
+        else:  # the first day the chance of no success so far falls below u
+            chance = rate * person_factor(i, day, groups)
+            if chance >= 1.0:
                 return float(day)
+            if chance > 0.0:
+                survival += math.log1p(-chance)
+                if survival < log_u:
+                    return float(day)
         day += 1
     return math.inf
 
@@ -315,19 +346,19 @@ def horizon(
         i = people[k]
         if dead[i]:
             continue
-        plain = plain_day(i, groups)
+        steady = steady_days(i, groups)
         counter = (last_day + 1) * DAY
         t = float(last_day)
         if not customer[i]:
             chance = first_chance[segment[i]]
             if chance <= 0.0:
                 continue
-            t = next_time(uniform(key, i, counter), t, False, chance, i, plain, groups)
+            t = next_time(uniform(key, i, counter), t, False, chance, i, steady, groups)
             counter += 1
             if t > end:
                 continue
         else:
-            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, plain, groups)
+            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, steady, groups)
             counter += 1
         while t <= end:
             value, counter = order_value(
@@ -353,7 +384,7 @@ def horizon(
                     break
                 counter += 1
             customer[i] = True  # a convertible's first order makes them a customer
-            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, plain, groups)
+            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, steady, groups)
             counter += 1
 
 
@@ -398,16 +429,16 @@ def existing_customers(
     for k in range(people.size):
         i = people[k]
         end = until[k]
-        plain = plain_day(i, groups)
+        steady = steady_days(i, groups)
         counter = 0
         moved, base = 0.0, 0.0  # the last order's time as the groups moved it, baseline
         while True:
             u = uniform(key, i, counter)
             counter += 1
             if moved <= end:
-                moved = next_time(u, moved, continuous, rate[k], i, plain, groups)
+                moved = next_time(u, moved, continuous, rate[k], i, steady, groups)
             if base <= end:
-                base = next_time(u, base, continuous, rate[k], i, 0, groups)  # factor 1
+                base = next_time(u, base, continuous, rate[k], i, (0, 0), groups)  # factor 1
             if moved > end and base > end:
                 break
             value, counter = order_value(key, i, counter, shape, scale[i], 0.0, 0.0, 0.0)
