@@ -373,3 +373,24 @@ def test_the_comparison_stars_groups_alive_and_store_cost_and_never_the_group_co
     assert table.loc[("store_cost_per_join", "weekly"), "best"]
     assert not table.loc["owner_cost", "best"].any()
     assert table.loc[("owner_cost", "weekly"), "mean"] == pytest.approx(2770 / 3)
+
+
+def test_members_added_to_the_groups_are_where_a_full_rebuild_puts_them():
+    # 300 people in 40 random groups, 2 memberships each; 60 memberships added (none a
+    # person has): inserted in place, the lists equal Groups.from_pairs of all of them,
+    # order included (the delivery kernel picks members and groups by position).
+    from sim.graphs import Groups
+
+    rng = np.random.default_rng(3)
+    person = np.repeat(np.arange(300), 2)
+    group = rng.integers(0, 40, person.size)
+    start = Groups.from_pairs(person, group, 300, 40)
+    taken = set(zip(person.tolist(), group.tolist(), strict=True))
+    pairs = zip(rng.integers(0, 300, 200).tolist(), rng.integers(0, 40, 200).tolist(), strict=True)
+    added = np.array([pg for pg in dict.fromkeys(pairs) if pg not in taken][:60])
+    grown = start.with_members(added[:, 0], added[:, 1])
+    full = Groups.from_pairs(np.r_[person, added[:, 0]], np.r_[group, added[:, 1]], 300, 40)
+    assert added.shape[0] == 60
+    for name in ("indptr", "members", "person_indptr", "groups_of"):
+        assert np.array_equal(getattr(grown, name), getattr(full, name)), name
+        assert getattr(grown, name).dtype == getattr(full, name).dtype, name

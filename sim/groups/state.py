@@ -225,7 +225,8 @@ class GroupLife:
             self.pair_group = np.r_[self.pair_group, group[got_in]]
             self.listed = np.r_[self.listed, np.ones(int(got_in.sum()), dtype=bool)]
             self.leave_day = np.r_[self.leave_day, np.full(int(got_in.sum()), NEVER)]
-            self._csr = None
+            if self._csr is not None:  # a handful a day: insert them, do not rebuild
+                self._csr = self._csr.with_members(people[got_in], group[got_in])
             self._lists = None
             self.in_groups[people[got_in]] = True
         return got_in
