@@ -132,8 +132,10 @@ class GroupBuying:
             empty,
         )
 
-    def kernel_arrays(self) -> tuple:
-        """The tuple the compiled loops read (``sim.value.orders``)."""
+    def kernel_arrays(self) -> tuple | None:
+        """The tuple the compiled loops read (``sim.value.orders``); None without groups."""
+        if self.indptr.size == 0:
+            return None
         return (
             self.indptr,
             self.group,

@@ -236,6 +236,17 @@ def geometric_at(u: float, chance: float) -> float:
 
 
 @numba.njit(**_OPTIONS, inline="always")
+def plain_next(u: float, t: float, continuous: bool, rate: float) -> float:
+    """The closed forms, the factor 1: the next order an exponential time at ``rate``
+    after ``t``, or on the first day a daily chance ``rate`` succeeds (inf at rate 0)."""
+    if rate <= 0.0:
+        return math.inf
+    if continuous:
+        return t - math.log(u) / rate
+    return t + geometric_at(u, rate)
+
+
+@numba.njit(**_OPTIONS, inline="always")
 def _steady(
     t: float, day: int, need: float, survival: float, log_u: float, continuous: bool, rate: float
 ) -> float:
@@ -273,9 +284,7 @@ def next_time(
     plain, slowed = steady
     day = math.floor(t) + 1  # the day the waiting starts in
     if day >= plain:  # the factor is 1 from here on
-        if continuous:
-            return t - math.log(u) / rate
-        return t + geometric_at(u, rate)
+        return plain_next(u, t, continuous, rate)
     slow = groups[6]
     last = groups[3].shape[1] - 1
     need, log_u, survival = -math.log(u), math.log(u), 0.0
@@ -331,34 +340,43 @@ def horizon(
         books: (orders, spent, worth) per person, added to.
         by_day: (orders, revenue, worth, dropouts) per horizon day (index 0 = the day
             after the campaign's last), added to.
-        groups: ``sim.value.base.GroupBuying.kernel_arrays()`` (empty arrays: no
-            groups): the groups' factors, and ``home`` and the (week, group) arrays of
-            orders and revenue the orders are booked to.
+        groups: ``sim.value.base.GroupBuying.kernel_arrays()`` (None: no groups): the
+            groups' factors, and ``home`` and the (week, group) arrays of orders and
+            revenue the orders are booked to.
     """
     customer, rate, segment, first_chance, dropout, dead = buying
     shape, scale, premium, decay, joined = spend
     margin, discount = money
     orders, spent, worth = books
     day_orders, day_revenue, day_worth, day_dropouts = by_day
-    week_orders, week_revenue = groups[9:11]
     end = float(last_day + days)
     for k in range(people.size):
         i = people[k]
         if dead[i]:
             continue
-        steady = steady_days(i, groups)
+        # ``groups is None`` branches are pruned when compiled without groups: the
+        # walk's code then costs nothing in a run that has none.
+        steady = (0, 0) if groups is None else steady_days(i, groups)
         counter = (last_day + 1) * DAY
         t = float(last_day)
         if not customer[i]:
             chance = first_chance[segment[i]]
             if chance <= 0.0:
                 continue
-            t = next_time(uniform(key, i, counter), t, False, chance, i, steady, groups)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, False, chance)
+            else:
+                t = next_time(u, t, False, chance, i, steady, groups)
             counter += 1
             if t > end:
                 continue
         else:
-            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, steady, groups)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, continuous, rate[i])
+            else:
+                t = next_time(u, t, continuous, rate[i], i, steady, groups)
             counter += 1
         while t <= end:
             value, counter = order_value(
@@ -372,11 +390,12 @@ def horizon(
             day_orders[index] += 1
             day_revenue[index] += value
             day_worth[index] += worth_of
-            group = home_group(i, math.ceil(t), groups)
-            if group >= 0:
-                week = (math.ceil(t) - 1) // 7
-                week_orders[week, group] += 1
-                week_revenue[week, group] += value
+            if groups is not None:
+                group = home_group(i, math.ceil(t), groups)
+                if group >= 0:
+                    week = (math.ceil(t) - 1) // 7
+                    groups[9][week, group] += 1
+                    groups[10][week, group] += value
             if continuous and customer[i] and dropout[i] > 0.0:
                 if uniform(key, i, counter) < dropout[i]:
                     dead[i] = True
@@ -384,7 +403,11 @@ def horizon(
                     break
                 counter += 1
             customer[i] = True  # a convertible's first order makes them a customer
-            t = next_time(uniform(key, i, counter), t, continuous, rate[i], i, steady, groups)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, continuous, rate[i])
+            else:
+                t = next_time(u, t, continuous, rate[i], i, steady, groups)
             counter += 1
 
 
