@@ -1,10 +1,10 @@
 """Scenarios side by side: mean and 90% interval of each outcome, the best per outcome,
 and whether each scenario's difference from the best is distinguishable from noise.
 
-Only outcomes with a declared direction (``Output.better``) have a best; total cost is
-shown beside them unranked (``sim.registry.CONTEXT_OUTCOMES``). An outcome that is
-undefined in a run (cost per paying member with nobody paying or nothing spent) is left
-out of that run's numbers, never counted as zero.
+Only outcomes with a declared direction (``Output.better``) have a best; costs are
+shown beside them unranked (``Output.context``: total cost, owner and activity costs).
+An outcome that is undefined in a run (cost per paying member with nobody paying or
+nothing spent) is left out of that run's numbers, never counted as zero.
 
 Scenarios run on common random numbers (replicate r of every scenario uses the same
 seed), so differences are paired by (sweep point, replicate): the paired difference's

@@ -38,6 +38,9 @@ class Output:
         empty_when: when the value is empty (null), or "never".
         better: "more" or "less" when a planner prefers one direction (the comparison
             marks the best scenario only on these), None otherwise.
+        context: shown beside the ranked outcomes (the comparison, the sweeps) but never
+            ranked: a cost alone is not a decision (the option that does least is always
+            cheapest). Never with ``better``.
         label: the axis title with its unit (charts); short: a table heading.
         fmt: the d3 number format of hover text.
         headline: one of the numbers a run is summed up by (the terminal summary, the
@@ -51,6 +54,7 @@ class Output:
     type: str = "float"
     empty_when: str = "never"
     better: Literal["more", "less"] | None = None
+    context: bool = False
     label: str = ""
     short: str = ""
     fmt: str = ",.4g"

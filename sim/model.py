@@ -56,7 +56,14 @@ from sim.seeding import Starters
 from sim.state import Recycling
 from sim.streams import Streams, person_key
 from sim.tables import RunTables
-from sim.value import BuyingView, HorizonView, ValueJoinView, make_value
+from sim.value import (
+    BuyingView,
+    CustomerView,
+    GroupBuying,
+    HorizonView,
+    ValueJoinView,
+    make_value,
+)
 
 # Column types of the daily table (sim.outputs declares each column's type).
 _DTYPES = {"int": np.int64, "float": np.float64, "number": np.float64}
@@ -108,7 +115,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
        their fronts. KOL fees are paid on a KOL's first day, outside the budget.
     7. Purchases: members who joined through the campaign buy with a daily probability
        by segment (junk never buys), which the lure may lift (``purchase_chance``: a
-       held coupon, credit on a card); orders and first orders settle the lure's costs
+       held coupon, credit on a card) and, with living groups, their groups' factor
+       (``GroupLife.purchase_factor``); orders and first orders settle the lure's costs
        (``on_purchase``, ``on_first_purchase``) and rewards that pay on first purchase.
        On the last day, the rule's end payments (``at_end``: leaderboard prizes) are
        settled after the purchases.
@@ -118,6 +126,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
     8. Records: the day's metrics go to the Mesa ``DataCollector``. With living groups,
        the groups' day ends (``GroupLife.end_day``: owners' activities, events, the
        day's activity, deaths, their costs).
+
+    After the last day (``_after_campaign``): the groups live on over the value horizon,
+    members buy over it, and the existing customers in the groups are drawn, as the
+    groups moved them and against a baseline the groups never move (docs/model.md §4.8).
 
     Args:
         config: a ``Config``, plain data of the same shape, or None for the defaults.
@@ -179,6 +191,8 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
 
         self._graph_seed = graph_seed(config, self.seed)
         self.groups = groups_of(config, self.graph, self._graph_seed)
+
+        self._init_people(n, starters)
         self.group_life: GroupLife | None = None
         if living and self.groups is not None:
             self.group_life = GroupLife(
@@ -189,9 +203,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
                 config.value.horizon_days,
                 self.streams,
                 self.graph.indices.dtype,
+                self.seed,
+                self._starters,
             )
-
-        self._init_people(n, starters)
         self._init_incentives(n)
         if all_agents is None:
             all_agents = n <= config.population.agent_objects_max
@@ -345,8 +359,10 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         member = self.member
         life = self.group_life
         screen = self._entry_rule if life is not None and life.screening else None
+        g = self.groups
+        groups = None if g is None else (g.indptr, g.members)
         for c in active:
-            view = ArrivalView(self.day, member, self._draws(c), funded, screen)
+            view = ArrivalView(self.day, member, self._draws(c), funded, screen, groups)
             self._arrivals.append((c, c.arrivals(view)))
         arrivals = [people for _, people in self._arrivals]
         return arrivals[0] if len(arrivals) == 1 else np.unique(np.concatenate(arrivals))
@@ -609,35 +625,30 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self._settle(dues, day)
 
     def _after_campaign(self) -> None:
-        """After the last day: members go on buying over the value horizon."""
+        """After the last day: members go on buying over the value horizon; with living
+        groups, the groups live on, and their existing customers' buying is drawn."""
         value = self.value
         joiners = self._joiners[: self._cumulative_joined]
-        groups: dict[str, Any] = {}
         life = self.group_life
-        if life is not None and value.horizon_days > 0:
-            orders_per_day = np.zeros(self.graph.n)
-            orders_per_day[joiners] = value.daily_orders(joiners, self._segment)
-            life.after_campaign(orders_per_day)
-            shape = life.week["purchases"].shape
-            groups = dict(
-                slow_from=life.slow_from(),
-                slow=self.config.groups.dead_purchase_factor,
-                home=life.home_group(),
-                week_orders=np.zeros(shape),
-                week_revenue=np.zeros(shape),
-            )
+        groups = GroupBuying.none()
+        if life is not None:
+            if value.horizon_days > 0:
+                orders_per_day = np.zeros(self.graph.n)
+                orders_per_day[joiners] = value.daily_orders(joiners, self._segment)
+                life.after_campaign(orders_per_day)
+            groups = life.buying(life.weeks_count)
         value.after_campaign(
-            HorizonView(
-                self.days,
-                joiners,
-                self._segment,
-                self.day_joined,
-                self.invites,
-                **groups,
-            )
+            HorizonView(self.days, joiners, self._segment, self.day_joined, self.invites, groups)
         )
-        if groups:
-            life.book_horizon(groups["week_orders"], groups["week_revenue"])
+        if life is not None:
+            life.book_horizon(groups.week_orders, groups.week_revenue)
+            customers = life.customers
+            last = self.days + value.horizon_days
+            joined = self.member[customers]
+            until = np.where(joined, self.day_joined[customers], last).astype(np.float64)
+            rate = self.config.groups.customer_purchase_probability
+            view = CustomerView(customers, until, rate, groups, life.weeks_count)
+            life.book_customers(value.existing_customers(view))
 
     def _purchase_view(self, day: int, buyers: np.ndarray) -> PurchaseView:
         revenue = self.config.behaviour.revenue_per_order

@@ -20,7 +20,6 @@ from sim.value import VALUE
 
 __all__ = [
     "CHANNELS",
-    "CONTEXT_OUTCOMES",
     "FAMILIES",
     "columns",
     "compared_outcomes",
@@ -29,10 +28,6 @@ __all__ = [
     "headline_outcomes",
     "mechanism_outputs",
 ]
-
-# Outcomes shown beside the decision outcomes for context but never ranked: a cost alone
-# is not a decision (the option that spreads least is always cheapest).
-CONTEXT_OUTCOMES = ("total_cost",)
 
 
 def mechanism_outputs() -> tuple[Output, ...]:
@@ -72,11 +67,9 @@ def _value_first(outputs: tuple[Output, ...]) -> tuple[Output, ...]:
 
 def compared_outcomes() -> tuple[Output, ...]:
     """The outcomes scenarios are compared on (the comparison table, the sweeps' charts
-    and tables, the Sobol indices): the decision outcomes, and ``CONTEXT_OUTCOMES``
-    shown beside them, in column order."""
-    return _value_first(
-        tuple(o for o in columns("runs") if o.better is not None or o.name in CONTEXT_OUTCOMES)
-    )
+    and tables, the Sobol indices): the decision outcomes, and the context outcomes
+    (``Output.context``: costs) shown beside them unranked, in column order."""
+    return _value_first(tuple(o for o in columns("runs") if o.better is not None or o.context))
 
 
 def columns(table: str) -> tuple[Output, ...]:

@@ -212,7 +212,12 @@ class RunTables:
         on every row); None without them."""
         if self.group_life is None:
             return None
-        return _frame(keys, self.group_life.weeks())
+        import pandas as pd
+
+        # Its own arrays, kept apart (a million people's groups make millions of rows:
+        # gathering the columns into one block would copy them all again).
+        weeks = self.group_life.weeks()
+        return pd.DataFrame({**keys, **weeks} if keys else weeks, copy=False)
 
     def weeks(self, keys: dict[str, Any] | None = None) -> Any:
         """The value horizon by week (empty without one): orders, revenue, margin, the

@@ -290,3 +290,107 @@ def test_with_living_groups_and_a_store_the_columns_are_the_declared_ones_in_ord
     extra = model.outputs()
     assert list(model.summary()) == [o.name for o in outputs.columns("runs", extra)]
     assert list(model.group_weeks().columns) == [o.name for o in outputs.columns("groups", extra)]
+
+
+def test_a_stores_visitors_are_the_people_of_its_groups():
+    # 7 groups of 3 people (person p in group p // 3) dealt to 3 stores (group g to
+    # store g mod 3): store 0 has groups 0, 3, 6 (9 people), store 1 groups 1, 4, store 2
+    # groups 2, 5.
+    from sim.channels.base import ArrivalView
+    from sim.channels.store import StoreChannel, StoreParams, near
+    from sim.mechanism import Draws
+
+    indptr = np.arange(0, 22, 3)
+    members = np.arange(21)
+    by_store, people = near((indptr, members), 3)
+    assert list(np.diff(by_store)) == [9, 6, 6]
+    assert sorted(people[by_store[0] : by_store[1]]) == [0, 1, 2, 9, 10, 11, 18, 19, 20]
+    # 8 stores: group g is store g's (g < 7), store 7 has no group, so no neighbours.
+    channel = StoreChannel(StoreParams(stores=8, visitors_per_day=50.0, scan_share=1.0), 21)
+    rng = np.random.default_rng(1)
+    member = np.zeros(21, dtype=bool)
+    member[[3, 4, 5]] = True  # store 1's neighbours are all members already
+    view = ArrivalView(1, member, Draws(("store",), lambda _: rng), groups=(indptr, members))
+    scanners = channel.arrivals(view)
+    stores = channel.stores_of(scanners)
+    # Everyone who is not a member scans (share 1), in their own store: 50 visitors a
+    # day from 3 neighbours miss one of them with chance 3 × (2/3)^50 < 1e-8.
+    assert list(scanners) == [p for p in range(21) if not member[p]]
+    assert list(stores) == list(scanners // 3)
+
+
+def test_a_scanner_already_in_a_living_group_of_their_store_is_not_added_again():
+    over = living(
+        2000,
+        **{"seeds.count": 0, "store.stores": 5, "store.scan_share": 0.3, "experiment.days": 10},
+    )
+    model = ReferralModel(rng=4, **over).run()
+    life = model.group_life
+    listed = set(zip(life.pair_person[life.listed], life.pair_group[life.listed], strict=True))
+    assert len(listed) == int(life.listed.sum())  # nobody is listed twice in one group
+    joined = np.flatnonzero(model.came_by == CameBy.STORE)
+    assert joined.size > 100
+    # Groups never die in 10 days here but by chance; every store joiner is in a group of
+    # their store (group g belongs to store g mod 5), where they were at the start.
+    start = model.groups
+    for person in joined[:50]:
+        first = start.groups_of[start.person_indptr[person] : start.person_indptr[person + 1]]
+        mine = life.pair_group[(life.pair_person == person) & life.listed]
+        assert set(first) <= set(mine) or not life.alive[first].all()
+
+
+def test_store_traffic_without_groups_is_refused_naming_the_table():
+    from sim.config import ConfigError, parse_config
+
+    with pytest.raises(ConfigError, match=r"^store: .*needs groups \(groups\.source\)$"):
+        parse_config({"store": {"stores": 3}})
+    parse_config({"store": {"stores": 0}})  # a closed channel needs nothing
+
+
+def test_the_comparison_stars_groups_alive_and_store_cost_and_never_the_group_costs():
+    import pandas as pd
+
+    from sim.compare import compare
+    from sim.registry import compared_outcomes, decision_outcomes
+
+    ranked = {o.name: o.better for o in decision_outcomes()}
+    assert ranked["groups_alive_end"] == ranked["groups_alive_horizon"] == "more"
+    assert ranked["groups_alive_90"] == "more" and ranked["store_cost_per_join"] == "less"
+    shown = {o.name for o in compared_outcomes()}
+    assert {"owner_cost", "activity_cost", "total_cost"} <= shown - set(ranked)
+    runs = pd.DataFrame(
+        {
+            "scenario": ["none", "weekly"] * 3,
+            "point": 0,
+            "replicate": [0, 0, 1, 1, 2, 2],
+            "groups_alive_horizon": [2, 20, 3, 25, 1, 22],
+            "store_cost_per_join": [4.0, 3.0, 4.5, 3.5, 4.2, 3.1],
+            "owner_cost": [100.0, 900.0, 110.0, 950.0, 90.0, 920.0],
+        }
+    )
+    table = compare(runs).set_index(["outcome", "scenario"])
+    assert table.loc[("groups_alive_horizon", "weekly"), "best"]
+    assert table.loc[("store_cost_per_join", "weekly"), "best"]
+    assert not table.loc["owner_cost", "best"].any()
+    assert table.loc[("owner_cost", "weekly"), "mean"] == pytest.approx(2770 / 3)
+
+
+def test_members_added_to_the_groups_are_where_a_full_rebuild_puts_them():
+    # 300 people in 40 random groups, 2 memberships each; 60 memberships added (none a
+    # person has): inserted in place, the lists equal Groups.from_pairs of all of them,
+    # order included (the delivery kernel picks members and groups by position).
+    from sim.graphs import Groups
+
+    rng = np.random.default_rng(3)
+    person = np.repeat(np.arange(300), 2)
+    group = rng.integers(0, 40, person.size)
+    start = Groups.from_pairs(person, group, 300, 40)
+    taken = set(zip(person.tolist(), group.tolist(), strict=True))
+    pairs = zip(rng.integers(0, 300, 200).tolist(), rng.integers(0, 40, 200).tolist(), strict=True)
+    added = np.array([pg for pg in dict.fromkeys(pairs) if pg not in taken][:60])
+    grown = start.with_members(added[:, 0], added[:, 1])
+    full = Groups.from_pairs(np.r_[person, added[:, 0]], np.r_[group, added[:, 1]], 300, 40)
+    assert added.shape[0] == 60
+    for name in ("indptr", "members", "person_indptr", "groups_of"):
+        assert np.array_equal(getattr(grown, name), getattr(full, name)), name
+        assert getattr(grown, name).dtype == getattr(full, name).dtype, name

@@ -160,3 +160,5 @@ def test_only_runs_outcomes_have_a_better_direction():
     for o in EVERY:
         if o.better is not None:
             assert o.table == "runs" and o.better in ("more", "less") and o.unit, o
+        if o.context:  # shown beside the ranked outcomes, never ranked
+            assert o.table == "runs" and o.better is None, o

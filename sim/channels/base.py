@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 
@@ -28,17 +28,26 @@ class ArrivalView:
     funded: bool = True  # whether the budget still funds incentives (a store's gift)
     # The groups' entry rule: whether each of some people gets past it (None: no rule).
     screen: Callable[[np.ndarray], np.ndarray] | None = None
+    # The chat groups at the start: group g's people are members[indptr[g]:indptr[g + 1]]
+    # (indptr, members); None without groups.
+    groups: tuple[np.ndarray, np.ndarray] | None = None
 
 
 class JoinChannel(Mechanism):
     family = "channel"
     section: ClassVar[str]  # its config table
     code: ClassVar[int] = CameBy.OUTSIDE  # how its joiners came (``came_by``)
+    needs_groups: ClassVar[bool] = False  # its arrivals come from the chat groups
+
+    @classmethod
+    def opens(cls, params: Any) -> bool:
+        """Whether anyone can arrive through a channel with these parameters."""
+        return True
 
     @property
     def active(self) -> bool:
         """Whether anyone can arrive through it (the model skips it otherwise)."""
-        return True
+        return self.opens(self.params)
 
     def arrivals(self, view: ArrivalView) -> np.ndarray:
         """Who joins through this channel today (person numbers, not members)."""

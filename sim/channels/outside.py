@@ -21,9 +21,9 @@ class OutsideChannel(JoinChannel):
     Params = OutsideParams
     streams = ("external",)
 
-    @property
-    def active(self) -> bool:
-        return self.params.daily_rate > 0
+    @classmethod
+    def opens(cls, params: OutsideParams) -> bool:
+        return params.daily_rate > 0
 
     def arrivals(self, view: ArrivalView) -> np.ndarray:
         outsiders = np.flatnonzero(~view.member)

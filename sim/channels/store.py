@@ -1,13 +1,15 @@
 """Store traffic (门店引流): visitors to the chain's stores scan the store's group QR code
 (扫码进群), often for a small gift, and join the campaign and that store's chat group.
 
-Each day each of ``stores`` stores has Poisson(``visitors_per_day``) visitors, drawn
-uniformly from everyone (the graph holds the town); a visitor who is not a member scans
-with ``scan_share``, raised by a gift to scan_share × (1 + gift_lift × g/(g + half)) while
-the budget funds it, and every scan costs the gift (a lure payment through the
-``Ledger``). The groups' entry rule (``groups.entry_screening``) may keep a scanner out;
-one who gets past it joins the campaign and, with living groups, the store's group
-(docs/model.md §4.6). Values are assumptions: count a store's visitors and scans.
+A store's visitors are its neighbours: the people of its chat groups at the start (group
+g belongs to store g mod ``stores``; ``near``). Each day each store has
+Poisson(``visitors_per_day``) visitors drawn uniformly from them; a visitor who is not a
+member scans with ``scan_share``, raised by a gift to scan_share × (1 + gift_lift ×
+g/(g + half)) while the budget funds it, and every scan costs the gift (a lure payment
+through the ``Ledger``). The groups' entry rule (``groups.entry_screening``) may keep a
+scanner out; one who gets past it joins the campaign and, with living groups, the
+store's group (docs/model.md §4.6). Values are assumptions: count a store's visitors and
+scans.
 """
 
 from __future__ import annotations
@@ -48,10 +50,27 @@ def _runs(name: str, unit: str, meaning: str, **kw: Any) -> Output:
     )
 
 
+def near(groups: tuple[np.ndarray, np.ndarray], stores: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each store's neighbourhood as (indptr, people): store s's people are
+    ``people[indptr[s]:indptr[s + 1]]``, everyone in a group g with g mod ``stores`` = s at
+    the start (someone in two of its groups counts twice: they are there more often)."""
+    indptr, members = groups
+    sizes = np.diff(indptr)
+    store_of = np.arange(sizes.size) % stores
+    order = np.argsort(store_of, kind="stable")  # a store's groups in order
+    starts, counts = indptr[:-1][order], sizes[order]
+    offsets = np.arange(counts.sum()) - np.repeat(np.cumsum(counts) - counts, counts)
+    people = members[np.repeat(starts, counts) + offsets].astype(np.int64)
+    by_store = np.zeros(stores + 1, dtype=np.int64)
+    np.cumsum(np.bincount(store_of, weights=sizes, minlength=stores), out=by_store[1:])
+    return by_store, people
+
+
 class StoreChannel(JoinChannel):
     name = "store"
     section = "store"
     code = CameBy.STORE
+    needs_groups = True
     Params = StoreParams
     streams = ("store",)
     outputs = (
@@ -84,6 +103,7 @@ class StoreChannel(JoinChannel):
             "yuan per person",
             "`store_gift_cost ÷ joined_store`",
             empty_when="no store channel, or nobody joined in a store",
+            better="less",
             fmt=",.2f",
             label="gift cost per store join (yuan per person)",
         ),
@@ -97,11 +117,11 @@ class StoreChannel(JoinChannel):
         self.joined = 0
         self._scanners = np.zeros(0, dtype=np.int64)  # today's scans (each paid the gift)
         self._arrived = np.zeros(0, dtype=np.int64)  # today's arrivals, sorted
+        self._near: tuple[np.ndarray, np.ndarray] | None = None  # ``near``, on first use
 
-    @property
-    def active(self) -> bool:
-        p = self.params
-        return p.stores > 0 and p.visitors_per_day > 0 and p.scan_share > 0
+    @classmethod
+    def opens(cls, params: StoreParams) -> bool:
+        return params.stores > 0 and params.visitors_per_day > 0 and params.scan_share > 0
 
     def scan_share(self, funded: bool) -> float:
         """Today's chance a visitor scans (probability): lifted by the gift while funded."""
@@ -112,10 +132,16 @@ class StoreChannel(JoinChannel):
 
     def arrivals(self, view: ArrivalView) -> np.ndarray:
         p = self.params
+        if self._near is None:
+            if view.groups is None:
+                raise ValueError("store.stores > 0 needs chat groups (groups.source)")
+            self._near = near(view.groups, p.stores)
+        indptr, neighbours = self._near
         rng = view.draws["store"]
         visits = rng.poisson(p.visitors_per_day, p.stores)
-        visitors = rng.integers(0, view.member.size, int(visits.sum()))
+        visits[indptr[1:] == indptr[:-1]] = 0  # a store with no group has no neighbours
         site = np.repeat(np.arange(p.stores), visits)
+        visitors = neighbours[indptr[site] + rng.integers(0, np.diff(indptr)[site])]
         scans = (rng.random(visitors.size) < self.scan_share(view.funded)) & ~view.member[visitors]
         visitors, site = visitors[scans], site[scans]
         people, first = np.unique(visitors, return_index=True)  # one scan a person a day

@@ -14,7 +14,13 @@ from pydantic import BeforeValidator, Field, create_model, field_validator, mode
 
 from sim.channels import CHANNELS
 from sim.family import Family
-from sim.groups import ActivityParams, EventParams, OwnerParams, ScreeningParams
+from sim.groups import (
+    ActivityParams,
+    BuyingParams,
+    EventParams,
+    OwnerParams,
+    ScreeningParams,
+)
 from sim.lures import LURES, LureConfig
 from sim.params import BySegment, Probability, Section, Yuan
 from sim.rewards import REWARDS, RewardConfig
@@ -221,7 +227,9 @@ class GroupStructure(_Section):
     )
 
 
-class GroupsConfig(ScreeningParams, EventParams, OwnerParams, ActivityParams, GroupStructure):
+class GroupsConfig(
+    ScreeningParams, BuyingParams, EventParams, OwnerParams, ActivityParams, GroupStructure
+):
     """Chat groups (社群): who is in which, and with ``lifecycle``, groups that live and
     die: activity, owners, events, rules (``sim.groups``; docs/model.md §4)."""
 
@@ -413,6 +421,14 @@ class CampaignTables(_Section):
             raise ValueError("behaviour.channel.group > 0 needs groups (groups.source)")
         if self.groups.lifecycle and self.groups.source == "none":
             raise ValueError("groups.lifecycle needs groups (groups.source)")
+        for channel in CHANNELS:  # a store's visitors are the people of its groups
+            params = getattr(self, channel.section, None)
+            opened = params is not None and channel.opens(params)
+            if opened and channel.needs_groups and self.groups.source == "none":
+                raise ValueError(
+                    f"{channel.section}: its visitors are the people of the chat groups, "
+                    "so it needs groups (groups.source)"
+                )
         if self.seeds.strategy == "kol" and self.population.kol_count == 0:
             raise ValueError("seeds.strategy 'kol' needs population.kol_count > 0")
         people = self.graph.people

@@ -7,11 +7,13 @@ a group quiet for long enough is dead. One concept per module:
 * ``owners``: owners (群主), their diligence, load and pay.
 * ``events``: events (直播, 秒杀) on listed days.
 * ``screening``: group rules: the entry rule and the posting rule.
+* ``buying``: how a group moves its people's buying, and the existing customers in it.
 * ``state``: ``GroupLife``, the groups of one run day by day and over the horizon.
 * ``outputs``: the columns they add to runs.parquet and groups.parquet.
 """
 
 from sim.groups.activity import ActivityParams, survival_without_lifts
+from sim.groups.buying import BuyingParams
 from sim.groups.events import EventParams
 from sim.groups.outputs import GROUPS_OUTPUTS, RUNS_OUTPUTS
 from sim.groups.owners import OwnerParams
@@ -21,6 +23,7 @@ __all__ = [
     "GROUPS_OUTPUTS",
     "RUNS_OUTPUTS",
     "ActivityParams",
+    "BuyingParams",
     "EventParams",
     "OwnerParams",
     "ScreeningParams",

@@ -68,7 +68,7 @@ class ActivityParams(Section):
         0.7,
         ge=0,
         le=1,
-        description="a member whose groups are all dead buys with this × their chance "
+        description="someone whose groups are all dead buys with this × their chance "
         "(1 = no effect)",
     )
     revive_dead: bool = Field(

@@ -21,5 +21,7 @@ class EventParams(Section):
     event_cost: Yuan = Field(200.0, description="cost of one event in one group (yuan)")
     event_lift: Probability = Field(0.5, description="activity an event adds (0-1 scale)")
     event_purchase_lift: float = Field(
-        2.0, ge=1, description="× members' purchase chance on an event day (factor)"
+        2.0,
+        ge=1,
+        description="× the purchase chance of a living group's people on an event day (factor)",
     )

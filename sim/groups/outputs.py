@@ -64,6 +64,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "groups",
         "groups alive at the end of the campaign's last day",
         type="int",
+        better="more",
         fmt=",.0f",
         label="groups alive at the campaign's end (groups)",
         short="groups alive (end)",
@@ -74,6 +75,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "groups alive at the end of the value horizon (`value.horizon_days` after the "
         "campaign; the campaign's end without one)",
         type="int",
+        better="more",
         fmt=",.0f",
         label="groups alive at the horizon (groups)",
     ),
@@ -90,6 +92,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "share",
         "share of the groups alive at the end of day 90: how many will be dead in three months",
         empty_when="fewer than 90 days simulated, or groups do not live and die",
+        better="more",
         fmt=".3f",
         label="groups alive after 90 days (share)",
         short="alive after 90 days",
@@ -115,8 +118,9 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
     _runs(
         "owner_cost",
         "yuan",
-        "owners' training, weekly pay and commission on their groups' sales, over campaign + "
-        "horizon (outside the budget)",
+        "owners' training, weekly pay and commission on their groups' sales (campaign "
+        "members' and existing customers'), over campaign + horizon (outside the budget)",
+        context=True,
         fmt=",.0f",
         label="owner cost (yuan)",
     ),
@@ -125,6 +129,7 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "yuan",
         "activities held, events and revivals in the groups, over campaign + horizon "
         "(outside the budget)",
+        context=True,
         fmt=",.0f",
         label="activity cost (yuan)",
     ),
@@ -135,6 +140,43 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
         "`total_cost`; the horizon's part counts in `profit`",
         fmt=",.0f",
         label="group cost in the campaign (yuan)",
+    ),
+    _runs(
+        "existing_customers",
+        "people",
+        "the chain's existing customers among the people in the groups at the start "
+        "(`groups.customer_share`; seeds and KOLs excepted)",
+        type="int",
+        fmt=",.0f",
+        label="existing customers in the groups (people)",
+    ),
+    _runs(
+        "existing_customer_orders",
+        "orders",
+        "their orders over campaign + horizon as their groups moved their buying (a "
+        "customer who joins the campaign counts as a member from their join day)",
+        type="int",
+        fmt=",.0f",
+        label="existing customers' orders (orders)",
+    ),
+    _runs(
+        "incremental_orders",
+        "orders",
+        "`existing_customer_orders` minus the orders the same customers place on the same "
+        "draws when their groups never move their buying (the baseline): what the living "
+        "groups added, or lost (negative)",
+        type="int",
+        fmt=",.0f",
+        label="orders the groups added (orders)",
+    ),
+    _runs(
+        "incremental_margin",
+        "yuan",
+        "the existing customers' discounted margin minus the baseline's: what the living "
+        "groups added to it (negative: lost), counted in `profit`",
+        fmt=",.0f",
+        label="margin the groups added (yuan)",
+        short="groups' extra margin (yuan)",
     ),
 )
 
@@ -176,7 +218,25 @@ GROUPS_OUTPUTS: tuple[Output, ...] = (
     _group(
         "purchases", "orders", "orders by its members in the week (campaign and horizon)", "int"
     ),
-    _group("commission", "yuan", "the owner's commission on those orders"),
+    _group(
+        "commission",
+        "yuan",
+        "the owner's commission on those orders and on its existing customers' (booked in "
+        "the week; the horizon's and the customers' on the week's last day)",
+    ),
     _group("activity_costs", "yuan", "activities held, events and revivals in the week"),
+    _group(
+        "customer_orders",
+        "orders",
+        "orders by the existing customers whose first group this is, in the week, as the "
+        "group moved their buying",
+        "int",
+    ),
+    _group(
+        "incremental_orders",
+        "orders",
+        "those orders minus the baseline's in the week (`runs.incremental_orders`)",
+        "int",
+    ),
     _group("horizon", "", "the week ends after the campaign's last day (value horizon)", "bool"),
 )

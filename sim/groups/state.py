@@ -4,9 +4,11 @@ it is alive, its owner, and the weekly record of it (docs/model.md §4).
 ``GroupLife`` is driven by the model (``sim.model``): ``start_day`` before phase 1,
 ``lists`` for delivery (phase 3), ``add_joiners`` after joining (phase 5),
 ``purchase_factor`` and ``on_orders`` in phase 7, ``end_day`` after it; then
-``after_campaign`` carries the groups over the value horizon. It draws only from its own
-streams (``STREAMS``), and only when ``groups.lifecycle`` is on: without it the model
-never makes one.
+``after_campaign`` carries the groups over the value horizon, ``buying`` hands the value
+model how the groups moved their people's buying day by day, and ``book_horizon`` and
+``book_customers`` take back the orders it drew. It draws only from its own streams
+(``STREAMS``) and the existing customers' counter-based draw, and only when
+``groups.lifecycle`` is on: without it the model never makes one.
 """
 
 from __future__ import annotations
@@ -18,9 +20,11 @@ import numpy as np
 
 from sim.graphs import Groups
 from sim.groups.activity import decay_per_day, median_lifetime, scheduled
+from sim.groups.buying import day_factor, draw_customers, group_buying
 from sim.groups.owners import diligence, owner_count
 from sim.groups.screening import screen_factors
 from sim.kernels import MEMBER, GroupLists
+from sim.value import CustomerBooks, GroupBuying
 
 NEVER = np.iinfo(np.int64).max  # a leave day that never comes
 WEEK_COLUMNS = (
@@ -33,6 +37,8 @@ WEEK_COLUMNS = (
     "purchases",
     "commission",
     "activity_costs",
+    "customer_orders",
+    "incremental_orders",
 )
 
 
@@ -45,6 +51,8 @@ class GroupLife:
         days: the campaign's days; horizon: the value horizon's days after it.
         draws: the run's generators by name (``STREAMS``).
         index_dtype: the graph's person-number type (the delivery kernel's).
+        seed: the run's seed (the existing customers' counter-based draw).
+        starters: the seeds and KOLs (never existing customers).
     """
 
     STREAMS = ("group_start", "group_owners", "group_drift", "screening", "owner_kinds")
@@ -58,6 +66,8 @@ class GroupLife:
         horizon: int,
         draws: Any,
         index_dtype: np.dtype,
+        seed: int,
+        starters: np.ndarray,
     ) -> None:
         self.params = params
         self.people = people
@@ -67,8 +77,11 @@ class GroupLife:
         self.index_dtype = index_dtype
         count = groups.count
         self.count = count
-        # Memberships as pairs: kept when a member leaves (``listed`` False), so that
-        # "a member of a dead group" stays true after drifting out.
+        # Memberships as pairs: kept when a member leaves (``listed`` False; they left on
+        # ``leave_day``), so that a member of a dead group buys as one after drifting out.
+        # The first ones are the groups' at the start, group by group (``groups.indptr``);
+        # people a store brings in are added after them.
+        self._start_indptr = groups.indptr
         self.pair_group = np.repeat(np.arange(count, dtype=np.int64), groups.sizes())
         self.pair_person = groups.members.astype(np.int64)
         self.listed = np.ones(self.pair_person.size, dtype=bool)
@@ -94,8 +107,27 @@ class GroupLife:
         self.screen = screen_factors(params)
         self.screening = params.entry_screening > 0
         self.events = frozenset(params.event_days)
+        # How the groups move buying (sim.groups.buying): today's factor by group, and
+        # each day's state at its start, kept for the value model's horizon (a row a day).
+        self.factor = np.ones(count)
+        self._alive_by_day = np.ones((self.total_days + 1, count), dtype=bool)
+        lifting = params.activity_purchase_lift > 0
+        self._lift_by_day = np.zeros((self.total_days + 1 if lifting else 0, count), np.float32)
+        # The chain's existing customers among the group's people (§4.8). Per group, the
+        # orders a day expected of those still in it and, over the horizon, of its
+        # members: the orders a group brings lift its activity (purchase_lift), all of
+        # its members' and the part of its customers' that it adds.
+        self.in_groups = np.bincount(self.pair_person, minlength=people) > 0
+        self.customers = draw_customers(params.customer_share, self.in_groups, starters, seed)
+        self.customer = np.zeros(people, dtype=bool)  # still a customer, not a member
+        self.customer[self.customers] = True
+        self._customer_expected = self._customer_orders()
+        self._member_expected = np.zeros(count)
+        self.customer_books: CustomerBooks | None = None
         weeks = max(1, -(-self.total_days // 7))
-        self.week = {name: np.zeros((count, weeks)) for name in WEEK_COLUMNS}
+        self.weeks_count = weeks
+        # The weekly record, a row per week (a day's update writes one contiguous row).
+        self.week = {name: np.zeros((weeks, count)) for name in WEEK_COLUMNS}
         self.cost_by_day = np.zeros(self.total_days + 1)  # yuan, by day 0 … last
         self.owner_cost = 0.0  # training, weekly pay and commission (yuan)
         self.activity_spent = 0.0  # activities, events and revivals (yuan)
@@ -106,9 +138,9 @@ class GroupLife:
         self.joins = np.zeros(count)
         self._lists: GroupLists | None = None
         self._csr: Groups | None = None
-        self._dead_member: np.ndarray | None = None  # per person, when it changes
         self._campaign = np.zeros(count)  # campaign members per group, at the last count
-        self._changed = True  # memberships or deaths changed since the horizon last looked
+        self._leaving: dict[int, list[np.ndarray]] = {}  # day -> pairs that drift out then
+        self._revived = False  # a group came back to life since the horizon last looked
 
     # -- the lists delivery reads -----------------------------------------------------
 
@@ -149,12 +181,18 @@ class GroupLife:
 
     def start_day(self, day: int) -> None:
         """Before phase 1: members of dead groups whose day has come leave them; today's
-        counts start at 0."""
-        leaving = self.leave_day == day
-        if leaving.any():
-            self.listed[leaving] = False
-            self._csr = None
-            self._changed = True
+        factor of buying by group (kept for the horizon); today's counts start at 0."""
+        scheduled_out = self._leaving.pop(day, None)
+        if scheduled_out is not None:
+            pairs = np.concatenate(scheduled_out)
+            pairs = pairs[self.leave_day[pairs] == day]  # a revival keeps them in
+            if pairs.size:
+                self.listed[pairs] = False
+                self._csr = None
+        self.factor = day_factor(self.params, self.alive, self.activity, day in self.events)
+        self._alive_by_day[day] = self.alive
+        if self._lift_by_day.size:
+            self._lift_by_day[day] = self.params.activity_purchase_lift * self.activity
         self._lists = None  # today's attention
         self.shares.fill(0)
         self.orders.fill(0)
@@ -187,25 +225,29 @@ class GroupLife:
             self.pair_group = np.r_[self.pair_group, group[got_in]]
             self.listed = np.r_[self.listed, np.ones(int(got_in.sum()), dtype=bool)]
             self.leave_day = np.r_[self.leave_day, np.full(int(got_in.sum()), NEVER)]
-            self._csr = None
+            if self._csr is not None:  # a handful a day: insert them, do not rebuild
+                self._csr = self._csr.with_members(people[got_in], group[got_in])
             self._lists = None
-            self._dead_member = None
-            self._changed = True
+            self.in_groups[people[got_in]] = True
         return got_in
 
     def add_from_stores(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> None:
         """Scanners join their store's group: group g belongs to store g mod
-        ``store_count``, and a scanner goes into the first of their store's groups that
-        is alive and has room; with none, they join the campaign only."""
-        self.add_to_groups(people, self._store_group(stores, store_count))
+        ``store_count``. A scanner already in a living group of their store stays there;
+        another goes into the first of their store's groups that is alive and has room;
+        with none, they join the campaign only."""
+        self.add_to_groups(people, self._store_group(people, stores, store_count))
 
-    def _store_group(self, stores: np.ndarray, store_count: int) -> np.ndarray:
+    def _store_group(self, people: np.ndarray, stores: np.ndarray, store_count: int) -> np.ndarray:
         room = self.params.max_size - np.bincount(
             self.pair_group[self.listed], minlength=self.count
         )
         open_group = self.alive & (room > 0)
+        which, groups = self.groups_of(people)
+        at_home = np.zeros(people.size, dtype=bool)  # in a living group of their store
+        at_home[which[self.alive[groups] & (groups % store_count == stores[which])]] = True
         chosen = np.full(stores.size, -1, dtype=np.int64)
-        for k in range(stores.size):
+        for k in np.flatnonzero(~at_home):  # the day's scanners: a handful
             candidates = np.arange(stores[k], self.count, store_count)
             usable = candidates[open_group[candidates]]
             if usable.size:
@@ -213,39 +255,34 @@ class GroupLife:
         return chosen
 
     def add_joiners(self, joined: np.ndarray) -> None:
-        """Count today's new campaign members in each group they are in (phase 5)."""
+        """Count today's new campaign members in each group they are in (phase 5); an
+        existing customer who joins is a campaign member from now on (their orders are
+        counted, no longer expected)."""
         if joined.size:
-            _, groups = self.groups_of(joined)
+            which, groups = self.groups_of(joined)
             self.joins += np.bincount(groups, minlength=self.count)
+            were = self.customer[joined[which]]
+            if were.any():
+                self._customer_expected -= self.params.customer_purchase_probability * np.bincount(
+                    groups[were], minlength=self.count
+                )
+                self.customer[joined] = False
 
     def purchase_factor(self, day: int, buyers: np.ndarray) -> np.ndarray | None:
-        """× each buyer's chance today: the event lift for members of a living group
-        with an event today, ``dead_purchase_factor`` for a member whose groups are all
-        dead. None when it is 1 for everyone."""
-        p = self.params
-        factor = None
-        if p.dead_purchase_factor != 1.0 and not self.alive.all():
-            dead = self.dead_members()[buyers]
-            if dead.any():
-                factor = np.where(dead, p.dead_purchase_factor, 1.0)
-        if day in self.events and p.event_purchase_lift != 1.0:
-            which, groups = self.groups_of(buyers)
-            lifted = np.zeros(buyers.size, dtype=bool)
-            lifted[which[self.alive[groups]]] = True
-            if lifted.any():
-                lift = np.where(lifted, p.event_purchase_lift, 1.0)
-                factor = lift if factor is None else factor * lift
-        return factor
-
-    def dead_members(self) -> np.ndarray:
-        """Per person: in at least one group, and every group they were ever in is dead."""
-        if self._dead_member is None:
-            ever = np.bincount(self.pair_person, minlength=self.people)
-            living = np.bincount(
-                self.pair_person, weights=self.alive[self.pair_group], minlength=self.people
-            )
-            self._dead_member = (ever > 0) & (living == 0)
-        return self._dead_member
+        """× each buyer's chance today: the largest factor of the groups they are in
+        (``sim.groups.buying``), a dead group's for one who has drifted out of every
+        group, 1 for one never in a group. None when it is 1 for everyone."""
+        factor = self.factor
+        slow = self.params.dead_purchase_factor
+        if np.all(factor == 1.0) and (slow == 1.0 or self.listed.all()):
+            return None
+        which, groups = self.groups_of(buyers)
+        best = np.where(self.in_groups[buyers], slow, 1.0)
+        if which.size:
+            listed = np.flatnonzero(np.bincount(which, minlength=buyers.size))
+            best[listed] = -np.inf
+            np.maximum.at(best, which, factor[groups])
+        return None if np.all(best == 1.0) else best
 
     def on_orders(self, buyers: np.ndarray, counts: np.ndarray, revenue: np.ndarray) -> None:
         """Phase 7: orders count toward the activity of every group the buyer is in; their
@@ -257,77 +294,101 @@ class GroupLife:
         self.orders += np.bincount(groups, weights=counts[which], minlength=self.count)
         self.sales += np.bincount(groups, weights=revenue[which] / per_group, minlength=self.count)
 
-    def end_day(
-        self, day: int, status: np.ndarray | None, expected_orders: np.ndarray | None = None
-    ) -> None:
+    def end_day(self, day: int, status: np.ndarray | None) -> None:
         """After phase 7 (and each horizon day): activities held, events, the day's
         activity, deaths, costs and the weekly record. ``status``: everyone's status
         bits (``sim.kernels``), for who is a member of the campaign (None keeps the last
-        count). ``expected_orders``: the horizon's orders per group per day, in place of
-        counted ones."""
+        count). A group's orders are those counted today, those expected of its members
+        over the horizon × today's factor, and the part of its existing customers'
+        expected orders that the factor adds."""
         p = self.params
-        week = (day - 1) // 7
-        costs = np.zeros(self.count)  # activities, events, revivals
-        lift = np.zeros(self.count)
+        campaign = day <= self.days  # nobody shares, joins or is counted buying after it
+        costs = 0.0  # activities, events, revivals, by group (an array when any)
+        lift = 0.0  # the day's lift of activity, by group
         if scheduled(day, p.activities_per_week):
             u = self.draws["group_owners"].random(self.count)
             held = u < self.diligence
             revived = held & ~self.alive & p.revive_dead
             held &= self.alive | revived
             if revived.any():
-                self.alive[revived] = True
-                self.quiet[revived] = 0
-                self.died_day[revived] = math.inf
-                self.leave_day[np.isin(self.pair_group, np.flatnonzero(revived))] = NEVER
-                self.revivals += int(revived.sum())
-                self._changed = True
-                costs += revived * p.revival_cost_factor * p.activity_cost
-                self._lists = None
-                self._dead_member = None
-            costs += held * p.activity_cost
-            lift += held * p.activity_lift
+                self._revive(day, revived)
+                costs = costs + revived * p.revival_cost_factor * p.activity_cost
+            costs = costs + held * p.activity_cost
+            lift = lift + held * p.activity_lift
         if day in self.events:
-            costs += self.alive * p.event_cost
-            lift += self.alive * p.event_lift
-        orders = self.orders if expected_orders is None else expected_orders * self.alive
-        lift += p.share_lift * self.shares + p.purchase_lift * orders
+            costs = costs + self.alive * p.event_cost
+            lift = lift + self.alive * p.event_lift
+        orders = self.orders + self._member_expected * self.factor
+        if self.customers.size:  # only what the group adds to their buying is its doing
+            orders = orders + self._customer_expected * np.maximum(self.factor - 1.0, 0.0)
+        shared = p.share_lift * self.shares if campaign else 0.0
+        lift = lift + (shared + p.purchase_lift * orders)
         self.activity = np.minimum(1.0, self.activity * self.decay + lift * self.alive)
         self.quiet = np.where(self.activity < p.dead_threshold, self.quiet + 1, 0)
         dying = self.alive & (self.quiet >= p.dead_after_days)
         if dying.any():
             self._die(day, dying)
-        if day % 7 == 0 and p.member_owner_quit_per_week > 0 and self.member_owner.any():
+        week_ends = day % 7 == 0
+        if week_ends and p.member_owner_quit_per_week > 0 and self.member_owner.any():
             self._members_quit(day)
-        commission = p.commission * self.sales
-        if np.isfinite(self.quit_day).any():  # nobody is paid for a group given up
-            commission = commission * np.isinf(self.quit_day[self.owner_of])
-        owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
-        staff = owned & ~self.member_owner  # member owners are paid by commission alone
-        owner_pay = p.owner_pay_per_week * int(staff.sum()) if day % 7 == 0 else 0.0
+        owner_pay = 0.0
+        if week_ends and p.owner_pay_per_week > 0:
+            owned = np.bincount(self.owner_of, weights=self.alive, minlength=self.owners) > 0
+            staff = owned & ~self.member_owner  # member owners are paid by commission alone
+            owner_pay = p.owner_pay_per_week * int(staff.sum())
         if day == 1:
             owner_pay += p.training_cost * self.owners
-        self.owner_cost += owner_pay + float(commission.sum())
-        self.activity_spent += float(costs.sum())
-        self.cost_by_day[day] += owner_pay + float(commission.sum() + costs.sum())
+        commission = 0.0
+        if campaign and p.commission > 0:
+            commission = p.commission * self.sales
+            if np.isfinite(self.quit_day).any():  # nobody is paid for a group given up
+                commission = commission * np.isinf(self.quit_day[self.owner_of])
+        paid, spent = float(np.sum(commission)), float(np.sum(costs))
+        self.owner_cost += owner_pay + paid
+        self.activity_spent += spent
+        self.cost_by_day[day] += owner_pay + (paid + spent)
+        w, week = self.week, (day - 1) // 7
+        if campaign:
+            w["shares"][week] += self.shares
+            w["joins"][week] += self.joins
+            w["purchases"][week] += self.orders
+        if paid:
+            w["commission"][week] += commission
+        if spent:
+            w["activity_costs"][week] += costs
+        if week_ends or day == self.total_days:
+            self._week_ends(day, status)
+
+    def _week_ends(self, day: int, status: np.ndarray | None) -> None:
+        """The groups at the week's end, in its row of the record."""
+        week = (day - 1) // 7
         w = self.week
-        w["shares"][:, week] += self.shares
-        w["joins"][:, week] += self.joins
-        w["purchases"][:, week] += self.orders
-        w["commission"][:, week] += commission
-        w["activity_costs"][:, week] += costs
-        if day % 7 == 0 or day == self.total_days:
-            listed = self.listed
-            w["members"][:, week] = np.bincount(self.pair_group[listed], minlength=self.count)
-            if status is not None:
-                member = (status[self.pair_person[listed]] & MEMBER) != 0
-                self._campaign = np.bincount(
-                    self.pair_group[listed],
-                    weights=member,
-                    minlength=self.count,
-                )
-            w["campaign_members"][:, week] = self._campaign
-            w["activity"][:, week] = self.activity
-            w["alive"][:, week] = self.alive
+        listed = self.listed
+        w["members"][week] = np.bincount(self.pair_group[listed], minlength=self.count)
+        if status is not None:
+            member = (status[self.pair_person[listed]] & MEMBER) != 0
+            self._campaign = np.bincount(
+                self.pair_group[listed],
+                weights=member,
+                minlength=self.count,
+            )
+        w["campaign_members"][week] = self._campaign
+        w["activity"][week] = self.activity
+        w["alive"][week] = self.alive
+
+    def _revive(self, day: int, revived: np.ndarray) -> None:
+        """Owners revive dead groups at a scheduled activity: alive again, quiet days
+        reset; those who drifted out stay out."""
+        self.alive[revived] = True
+        self.quiet[revived] = 0
+        self.died_day[revived] = math.inf
+        staying = self.listed & np.isin(self.pair_group, np.flatnonzero(revived))
+        self.leave_day[staying] = NEVER
+        self.revivals += int(revived.sum())
+        self._revived = True
+        self._lists = None
+        if day <= self.days:  # customers who drifted out stay out
+            self._customer_expected = self._customer_orders()
 
     def _members_quit(self, day: int) -> None:
         """A week's end: each member owner still running groups gives them up with
@@ -344,12 +405,32 @@ class GroupLife:
         geometric number of days (``drift_rate`` per day)."""
         self.alive[dying] = False
         self.died_day[dying] = day
-        self._dead_member = None
-        self._changed = True
-        pairs = np.flatnonzero(dying[self.pair_group] & self.listed)
+        pairs = self._pairs_of(np.flatnonzero(dying))
+        pairs = pairs[self.listed[pairs]]
         rate = self.params.drift_rate
         if pairs.size and rate > 0:
-            self.leave_day[pairs] = day + self.draws["group_drift"].geometric(rate, pairs.size)
+            leave = day + self.draws["group_drift"].geometric(rate, pairs.size)
+            self.leave_day[pairs] = leave
+            order = np.argsort(leave, kind="stable")
+            days, starts = np.unique(leave[order], return_index=True)
+            for when, part in zip(days.tolist(), np.split(pairs[order], starts[1:]), strict=True):
+                if when <= self.total_days:
+                    self._leaving.setdefault(when, []).append(part)
+
+    def _pairs_of(self, groups: np.ndarray) -> np.ndarray:
+        """The memberships (pair numbers, ascending) of ``groups`` (ascending): the
+        start's, group by group, then those added since."""
+        starts = self._start_indptr[groups]
+        counts = self._start_indptr[groups + 1] - starts
+        ends = np.cumsum(counts)
+        at_start = np.arange(ends[-1] if ends.size else 0) + np.repeat(
+            starts - ends + counts, counts
+        )
+        first_added = self._start_indptr[-1]
+        chosen = np.zeros(self.count, dtype=bool)
+        chosen[groups] = True
+        added = first_added + np.flatnonzero(chosen[self.pair_group[first_added:]])
+        return np.concatenate([at_start, added])
 
     # -- after the campaign -----------------------------------------------------------
 
@@ -357,55 +438,78 @@ class GroupLife:
         """Carry the groups over the value horizon, day by day (there are far fewer
         groups than people): decay, owners' activities and events go on; members'
         purchases lift activity at their expected daily orders (``orders_per_day``, per
-        person); nobody shares or joins. Sales and commission come in ``book_horizon``."""
-        expected = np.zeros(self.count)
+        person; existing customers' too), × the day's factor; nobody shares or joins.
+        Sales and commission come in ``book_horizon`` and ``book_customers``.
+
+        Only a living group's expected orders lift it, and its people can change only
+        while it is dead (they drift out of dead groups; nobody joins any more): so they
+        are summed once, and again after a revival."""
+        self._revived = True
         for day in range(self.days + 1, self.total_days + 1):
             self.start_day(day)
-            if self._changed:
-                self._changed = False
+            if self._revived:
+                self._revived = False
                 listed = self.listed
-                expected = np.bincount(
+                self._customer_expected = self._customer_orders()
+                self._member_expected = np.bincount(
                     self.pair_group[listed],
                     weights=orders_per_day[self.pair_person[listed]],
                     minlength=self.count,
                 )
-                dead = self.dead_members()
-                expected = expected - (1.0 - self.params.dead_purchase_factor) * np.bincount(
-                    self.pair_group[listed],
-                    weights=(orders_per_day * dead)[self.pair_person[listed]],
-                    minlength=self.count,
-                )
-            self.end_day(day, None, expected)
+            self.end_day(day, None)
 
-    def slow_from(self) -> np.ndarray:
-        """Per person: the day from which every group they were ever in is dead (inf
-        when one lives to the end, or they are in none): they buy with
-        ``dead_purchase_factor`` from then on."""
-        last = np.full(self.people, -math.inf)
-        np.maximum.at(last, self.pair_person, self.died_day[self.pair_group])
-        return np.where(np.isfinite(last), last, math.inf)
+    def _customer_orders(self) -> np.ndarray:
+        """Per group: the orders a day expected of the existing customers listed in it who
+        have not joined the campaign (``customer_purchase_probability`` each)."""
+        if self.customers.size == 0:
+            return np.zeros(self.count)
+        listed = self.listed & self.customer[self.pair_person]
+        return self.params.customer_purchase_probability * np.bincount(
+            self.pair_group[listed], minlength=self.count
+        ).astype(np.float64)
 
-    def home_group(self) -> np.ndarray:
-        """Per person: the first group they are listed in (their orders' group), −1."""
-        home = np.full(self.people, -1, dtype=np.int64)
-        listed = np.flatnonzero(self.listed)[::-1]  # the first pair wins when written last
-        home[self.pair_person[listed]] = self.pair_group[listed]
-        return home
+    def buying(self, weeks: int) -> GroupBuying:
+        """How the groups moved their people's buying, day by day over campaign +
+        horizon, for the value model (``sim.groups.buying.group_buying``), with (``weeks``,
+        group) arrays its horizon's orders are booked to."""
+        return group_buying(
+            (self.pair_person, self.pair_group, self.leave_day),
+            self._alive_by_day,
+            self._lift_by_day,
+            self.params,
+            self.people,
+            weeks,
+        )
 
     def book_horizon(self, orders: np.ndarray, revenue: np.ndarray) -> None:
-        """The horizon's orders and revenue (yuan) by group and week (from the value
-        model): purchases, and the owners' commission, booked on the week's last day."""
+        """The horizon's orders and revenue (yuan) of campaign members by (week, group),
+        from the value model: purchases, and the owners' commission."""
         first_week = self.days // 7  # the week the horizon's first day falls in
-        p = self.params
-        w = self.week
-        w["purchases"][:, first_week:] += orders[:, first_week:]
-        commission = p.commission * revenue
-        commission[:, :first_week] = 0.0
-        # weeks ending after an owner gave the group up pay no commission
-        last_days = np.minimum((np.arange(commission.shape[1]) + 1) * 7, self.total_days)
-        commission[last_days[None, :] > self.quit_day[self.owner_of][:, None]] = 0.0
-        w["commission"] += commission
-        by_week = commission.sum(axis=0)
+        self.week["purchases"][first_week:] += orders[first_week:]
+        revenue = revenue.copy()
+        revenue[:first_week] = 0.0  # the campaign's days were paid day by day
+        self._commission(revenue)
+
+    def book_customers(self, books: CustomerBooks) -> None:
+        """What the existing customers bought over campaign + horizon, by (week, group)
+        of their home group (from the value model): their orders, what the groups added
+        (or lost) against the baseline, and the owners' commission on their revenue: a
+        group's sales are its campaign members' and its existing customers'."""
+        self.customer_books = books
+        self.week["customer_orders"] += books.week_orders
+        self.week["incremental_orders"] += books.week_incremental
+        self._commission(books.week_revenue)
+
+    def _commission(self, revenue: np.ndarray) -> None:
+        """The owners' commission on (week, group) revenue (yuan), booked on each week's
+        last day; weeks ending after an owner gave the group up pay none."""
+        if self.params.commission == 0:
+            return
+        commission = self.params.commission * revenue
+        last_days = np.minimum((np.arange(commission.shape[0]) + 1) * 7, self.total_days)
+        commission[last_days[:, None] > self.quit_day[self.owner_of][None, :]] = 0.0
+        self.week["commission"] += commission
+        by_week = commission.sum(axis=1)
         for week in np.flatnonzero(by_week):
             day = min((week + 1) * 7, self.total_days)
             self.cost_by_day[day] += by_week[week]
@@ -426,6 +530,7 @@ class GroupLife:
     def results(self) -> dict[str, Any]:
         """The groups' runs-table columns (``sim.groups.outputs.RUNS_OUTPUTS``)."""
         lifetime = median_lifetime(self.died_day)
+        books = self.customer_books
         return {
             "groups": self.count,
             "group_owners": self.owners,
@@ -440,21 +545,26 @@ class GroupLife:
             "owner_cost": self.owner_cost,
             "activity_cost": self.activity_spent,
             "group_cost": self.campaign_cost(),
+            "existing_customers": int(self.customers.size),
+            "existing_customer_orders": books.orders if books else 0,
+            "incremental_orders": books.incremental_orders if books else 0,
+            "incremental_margin": books.incremental_margin if books else 0.0,
         }
 
     def weeks(self) -> dict[str, np.ndarray]:
         """The groups week by week (``groups.parquet``): one row per group and week."""
-        count, weeks = self.week["members"].shape
+        weeks, count = self.week["members"].shape
         table: dict[str, np.ndarray] = {
             "group": np.repeat(np.arange(count), weeks),
             "week": np.tile(np.arange(1, weeks + 1), count),
             "last_day": np.tile(np.minimum(np.arange(1, weeks + 1) * 7, self.total_days), count),
             "owner": np.repeat(self.owner_of, weeks),
         }
-        for name in WEEK_COLUMNS:
-            table[name] = self.week[name].ravel()
-        for name in ("members", "campaign_members", "shares", "joins", "purchases"):
-            table[name] = table[name].astype(np.int64)
-        table["alive"] = table["alive"].astype(bool)
+        counts = ("members", "campaign_members", "shares", "joins", "purchases")
+        kinds = dict.fromkeys((*counts, "customer_orders", "incremental_orders"), np.int64)
+        kinds["alive"] = np.bool_
+        for name in WEEK_COLUMNS:  # group by group: one pass each, type and order at once
+            by_group = np.ascontiguousarray(self.week[name].T, dtype=kinds.get(name))
+            table[name] = by_group.reshape(-1)
         table["horizon"] = table["last_day"] > self.days
         return table

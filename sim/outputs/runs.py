@@ -177,7 +177,8 @@ RUNS: tuple[Output, ...] = (
         "total_cost",
         "yuan",
         "`reward_cost + lure_cost + kol_cost`, plus `check_cost` where risk checks are "
-        "modelled (docs/model.md §14)",
+        "modelled (docs/model.md §14) and `group_cost` where groups live and die (§4.3)",
+        context=True,
         label="total cost (yuan)",
         short="total cost (yuan)",
         fmt=",.0f",

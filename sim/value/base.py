@@ -89,6 +89,70 @@ class BuyingView:
 
 
 @dataclass(frozen=True)
+class GroupBuying:
+    """How living groups move their people's buying (docs/model.md §4.8), day by day
+    over campaign + horizon, as the value models read it.
+
+    On day d a person buys × the largest factor of the groups they are in that day (1 in
+    none ever; ``slow`` once they have drifted out of every one). Group g's factor is
+    ``slow`` while it is dead, else ``event[d]`` × (1 + ``lift[g, d]``). From day
+    ``plain_from[g]`` on it is 1 for good; from ``dead_from[g]``, ``slow`` for good. A
+    person's orders are booked by (week, group) to the group of their ``home`` entry
+    (their first group; −1: none) while they are in it."""
+
+    indptr: np.ndarray  # person i's entries are indptr[i] … indptr[i + 1] − 1
+    group: np.ndarray  # each entry's group
+    until: np.ndarray  # the day the person drifted out of it (a day past the last: never)
+    alive: np.ndarray  # (group, day 0 … last): alive at the start of the day
+    lift: np.ndarray  # (group, day) float32: activity_purchase_lift × activity; (0, 0): none
+    event: np.ndarray  # by day: × a living group's factor (an event's purchase lift, or 1)
+    slow: float  # a dead group's factor (groups.dead_purchase_factor)
+    plain_from: np.ndarray  # by group: the first day from which its factor stays 1
+    home: np.ndarray  # by person: their home entry (−1: none)
+    week_orders: np.ndarray  # (week, group): the horizon's orders of members, added to
+    week_revenue: np.ndarray  # (week, group): their revenue (yuan), added to
+    dead_from: np.ndarray  # by group: the first day from which it is dead for good
+
+    @classmethod
+    def none(cls) -> GroupBuying:
+        """No groups: nobody's buying moves."""
+        empty = np.zeros(0, dtype=np.int64)
+        return cls(
+            empty,
+            empty,
+            empty,
+            np.zeros((0, 0), dtype=bool),
+            np.zeros((0, 0), dtype=np.float32),
+            np.zeros(0),
+            1.0,
+            empty,
+            empty,
+            np.zeros((0, 0)),
+            np.zeros((0, 0)),
+            empty,
+        )
+
+    def kernel_arrays(self) -> tuple | None:
+        """The tuple the compiled loops read (``sim.value.orders``); None without groups."""
+        if self.indptr.size == 0:
+            return None
+        return (
+            self.indptr,
+            self.group,
+            self.until,
+            self.alive,
+            self.lift,
+            self.event,
+            float(self.slow),
+            self.plain_from,
+            self.home,
+            self.week_orders,
+            self.week_revenue,
+            self.dead_from,
+        )
+
+
+@dataclass(frozen=True)
 class HorizonView:
     """What a value model sees after the campaign's last day."""
 
@@ -97,14 +161,31 @@ class HorizonView:
     segment: np.ndarray
     day_joined: np.ndarray
     invites: np.ndarray
-    # Living groups (sim.groups): from day slow_from[i] on, every group of i's is dead and
-    # i buys × slow; i's orders are booked to group home[i] by week (week_orders,
-    # week_revenue: groups × weeks, added to). Empty arrays: no groups.
-    slow_from: np.ndarray = field(default_factory=lambda: np.zeros(0))
-    slow: float = 1.0
-    home: np.ndarray = field(default_factory=lambda: np.zeros(0, dtype=np.int64))
-    week_orders: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
-    week_revenue: np.ndarray = field(default_factory=lambda: np.zeros((0, 0)))
+    groups: GroupBuying = field(default_factory=GroupBuying.none)  # living groups
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    """The existing customers in the living groups (docs/model.md §4.8)."""
+
+    customers: np.ndarray  # person numbers
+    until: np.ndarray  # each one's last day as a customer: their join day, or the last day
+    purchase_probability: float  # their mean orders per day (the daily model: a chance)
+    groups: GroupBuying
+    weeks: int  # weeks of campaign + horizon
+
+
+@dataclass(frozen=True)
+class CustomerBooks:
+    """What the existing customers bought, as their groups moved them and against the
+    baseline their groups never move (docs/model.md §4.8)."""
+
+    orders: int  # as the groups moved them
+    incremental_orders: int  # minus the baseline's
+    incremental_margin: float  # discounted margin minus the baseline's (yuan)
+    week_orders: np.ndarray  # (week, group), booked to each customer's home group
+    week_revenue: np.ndarray  # (week, group), yuan
+    week_incremental: np.ndarray  # (week, group): orders minus the baseline's
 
 
 @dataclass(frozen=True)
@@ -150,8 +231,10 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
     _runs(
         "profit",
         "yuan",
-        "`discounted_margin` − every cost (lures, rewards, KOL fees), each discounted from "
-        "the day it was paid: what the campaign earns over campaign + horizon",
+        "`discounted_margin` + `incremental_margin` (what living groups added to their "
+        "existing customers' margin; 0 without them) − every cost (lures, rewards, KOL "
+        "fees, groups), each discounted from the day it was paid: what the campaign earns "
+        "over campaign + horizon",
         better="more",
         label="profit over campaign + horizon (yuan)",
         short="profit (yuan)",
@@ -161,7 +244,8 @@ RUNS_OUTPUTS: tuple[Output, ...] = (
     _runs(
         "payback_day",
         "day",
-        "the first day on which the margin earned so far (undiscounted, from day 1) covers "
+        "the first day on which the margin earned so far (undiscounted, from day 1; with "
+        "living groups, what they added to their existing customers' margin too) covers "
         "`total_cost`; days after the campaign's last count on (`experiment.days` + 1, …)",
         type="int",
         empty_when="nothing was spent (nothing to pay back), or the margin never covers the "
@@ -301,8 +385,9 @@ WEEKS_OUTPUTS: tuple[Output, ...] = (
     _week(
         "cumulative_margin",
         "yuan",
-        "undiscounted margin from day 1 to the week's end (campaign included): against "
-        "`runs.total_cost`, the payback curve",
+        "undiscounted margin from day 1 to the week's end (campaign included), with what "
+        "living groups added to their existing customers' margin (`runs.incremental_margin`, "
+        "undiscounted): against `runs.total_cost`, the payback curve",
     ),
     _week(
         "alive",
@@ -353,6 +438,10 @@ class ValueModel(Mechanism, ABC):
         self._key: np.uint64 | None = None
         self._decay = 0.0  # the referral premium's erosion (per day)
         self._premiums = False  # whether anyone has a referral premium (set on joining)
+        # The existing customers in living groups (docs/model.md §4.8): the discounted
+        # margin the groups added to theirs (yuan), and by day 0 … last, undiscounted.
+        self.incremental_worth = 0.0
+        self.incremental_by_day = np.zeros(0)
 
     def start(self, seed: int) -> None:
         """Key the run's counter-based draws (``sim.value.sampling``)."""
@@ -369,16 +458,18 @@ class ValueModel(Mechanism, ABC):
 
     def on_join(self, view: ValueJoinView) -> None:
         """Draw what a new member will buy (their spend, and per model more)."""
-        joiners = view.joiners
-        if self.spend_shape > 0:
-            # Gamma-Gamma: the joiner's 1/ν (yuan), ν ~ Gamma(q, rate γ).
-            p, q = self.params.spend_p, self.params.spend_q
-            gamma_rate = self.revenue_per_order * (q - 1.0) / p
-            from sim.value.traits import gammas
+        self.scale[view.joiners] = self._spend_scale(view.joiners)
 
-            self.scale[joiners] = gamma_rate / gammas(self.trait_key("spend"), joiners, q)
-        else:
-            self.scale[joiners] = self.revenue_per_order
+    def _spend_scale(self, people: np.ndarray) -> np.ndarray:
+        """Each person's mean order value before Gamma noise (yuan): with Gamma-Gamma their
+        1/ν, ν ~ Gamma(q, rate γ), a trait of the person; else ``revenue_per_order``."""
+        if self.spend_shape == 0:
+            return np.full(people.size, self.revenue_per_order)
+        from sim.value.traits import gammas
+
+        p, q = self.params.spend_p, self.params.spend_q
+        gamma_rate = self.revenue_per_order * (q - 1.0) / p
+        return gamma_rate / gammas(self.trait_key("spend"), people, q)
 
     def trait_key(self, trait: str) -> np.uint64:
         """The key of a person's counter-based trait draws (``sim.value.traits``)."""
@@ -453,7 +544,49 @@ class ValueModel(Mechanism, ABC):
             (self.margin, self.discount),
             (self.orders, self.spent, self.worth),
             self.by_day,
-            (view.slow_from, view.slow, view.home, view.week_orders, view.week_revenue),
+            view.groups.kernel_arrays(),
+        )
+
+    def existing_customers(self, view: CustomerView) -> CustomerBooks:
+        """Simulate the existing customers in the living groups from day 1 to their
+        ``until`` day, as their groups moved their buying and against the baseline their
+        groups never move, on one stream of draws (``sim.value.orders``); book the
+        difference of the discounted margins in ``profit`` (and by day, undiscounted, in
+        the payback) and return what they bought."""
+        people = view.customers
+        total = self.last_day + self.horizon_days
+        shape = (view.weeks, view.groups.alive.shape[0])
+        weeks = (np.zeros(shape), np.zeros(shape), np.zeros(shape))
+        totals = np.zeros(6)
+        self.incremental_by_day = np.zeros(total + 1)
+        if people.size and view.purchase_probability > 0:
+            from sim.value.orders import existing_customers
+
+            rate, dropout = self._customer_terms(people, view.purchase_probability)
+            scale = np.zeros(self.scale.size)
+            scale[people] = self._spend_scale(people)
+            existing_customers(
+                self.trait_key("customer orders"),
+                np.ascontiguousarray(people, dtype=np.int64),
+                np.ascontiguousarray(view.until, dtype=np.float64),
+                self.continuous,
+                rate,
+                dropout,
+                (self.spend_shape, scale),
+                (self.margin, self.discount),
+                view.groups.kernel_arrays(),
+                totals,
+                self.incremental_by_day,
+                weeks,
+            )
+        self.incremental_worth = float(totals[4] - totals[5])
+        return CustomerBooks(
+            orders=int(totals[0]),
+            incremental_orders=int(totals[0] - totals[1]),
+            incremental_margin=self.incremental_worth,
+            week_orders=weeks[0],
+            week_revenue=weeks[1],
+            week_incremental=weeks[2],
         )
 
     def daily_orders(self, people: np.ndarray, segment: np.ndarray) -> np.ndarray:
@@ -462,6 +595,14 @@ class ValueModel(Mechanism, ABC):
         b = self.behaviour.purchase_probability
         chance = np.array([b.payer, b.convertible, 0.0])[segment[people]]
         return np.where(self.dead[people], 0.0, chance)
+
+    @abstractmethod
+    def _customer_terms(
+        self, people: np.ndarray, purchase_probability: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """The existing customers' buying, by this model's machinery: per customer, the
+        rate (orders per day; the daily model: the daily chance) around the mean
+        ``purchase_probability``, and the dropout after an order (0: never)."""
 
     @abstractmethod
     def _horizon_terms(
@@ -510,7 +651,7 @@ class ValueModel(Mechanism, ABC):
             worth_outside.size,
         )
         return {
-            "profit": worth - discounted_cost,
+            "profit": worth + self.incremental_worth - discounted_cost,
             "payback_day": self._payback_day(total_cost),
             "orders_total": int(orders.sum()),
             "revenue_total": spent,
@@ -529,14 +670,23 @@ class ValueModel(Mechanism, ABC):
         }
 
     def _payback_day(self, total_cost: float) -> int | None:
-        """The first day the undiscounted margin so far covers ``total_cost``."""
+        """The first day the undiscounted margin so far (the existing customers' extra
+        margin included) covers ``total_cost``."""
         if total_cost <= 0:
             return None  # nothing to pay back
+        covered = np.flatnonzero(np.cumsum(self._margin_by_day()) >= total_cost)
+        return int(covered[0]) + 1 if covered.size else None
+
+    def _margin_by_day(self) -> np.ndarray:
+        """Undiscounted margin by day 1 … last simulated: members' orders, and what the
+        living groups added to their existing customers' (§4.8)."""
         margin = self.campaign_margin[1:]
         if self.by_day:
             margin = np.r_[margin, self.by_day[1] * self.margin]
-        covered = np.flatnonzero(np.cumsum(margin) >= total_cost)
-        return int(covered[0]) + 1 if covered.size else None
+        extra = self.incremental_by_day[1:]
+        if extra.size:
+            margin = margin + extra[: margin.size]
+        return margin
 
     def weeks(self, alive_at_end: int) -> dict[str, np.ndarray]:
         """The horizon by week (``weeks.parquet``): week 1 is the 7 days after the
@@ -552,6 +702,11 @@ class ValueModel(Mechanism, ABC):
             return np.bincount(week, weights=values, minlength=weeks)
 
         campaign = float(self.campaign_margin.sum())
+        cumulative = campaign + np.cumsum(weekly(revenue)) * self.margin
+        extra = self.incremental_by_day
+        if extra.size:  # what living groups added to their existing customers' (§4.8)
+            before = float(extra[: self.last_day + 1].sum())
+            cumulative = cumulative + before + np.cumsum(weekly(extra[self.last_day + 1 :]))
         alive = alive_at_end - np.cumsum(weekly(dropouts)).astype(np.int64)
         return {
             "week": np.arange(1, weeks + 1),
@@ -560,7 +715,7 @@ class ValueModel(Mechanism, ABC):
             "revenue": weekly(revenue),
             "margin": weekly(revenue) * self.margin,
             "discounted_margin": weekly(worth),
-            "cumulative_margin": campaign + np.cumsum(weekly(revenue)) * self.margin,
+            "cumulative_margin": cumulative,
             "alive": alive,
         }
 

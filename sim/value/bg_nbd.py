@@ -182,6 +182,20 @@ class BgNbdValue(ValueModel):
             self.params.referrer_dropout_factor,
         )
 
+    def _customer_terms(
+        self, people: np.ndarray, purchase_probability: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """An existing customer is a BG/NBD customer with the payer's shapes r, a, b at
+        their own mean rate: λ ~ Gamma(r, α = r ÷ ``purchase_probability``), p ~ Beta(a,
+        b), traits of the person under keys of their own (an assumption: the chain's
+        customers differ and drop out as its payers do)."""
+        from sim.value.traits import betas, gammas
+
+        fit = self.params.payer
+        alpha = fit.r / purchase_probability  # > 0: called only for a rate above 0
+        rates = gammas(self.trait_key("customer rate"), people, fit.r) / alpha
+        return rates, betas(self.trait_key("customer dropout"), people, fit.a, fit.b)
+
     def _horizon_terms(
         self, view: HorizonView
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

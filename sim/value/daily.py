@@ -33,6 +33,12 @@ class DailyValue(ValueModel):
         draws = view.draws["purchases"].random(view.buyers.size)
         return (draws < lifted).astype(np.int64)
 
+    def _customer_terms(
+        self, people: np.ndarray, purchase_probability: float
+    ) -> tuple[np.ndarray, np.ndarray]:
+        # Everyone buys on the same daily chance and nobody drops out, as a member does.
+        return np.full(people.size, purchase_probability), np.zeros(people.size)
+
     def _horizon_terms(
         self, view: HorizonView
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

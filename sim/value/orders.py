@@ -12,6 +12,17 @@ paid, so each member's purchases are independent of everyone else's. Between ord
 buying customer waits an exponential time (a Poisson process, BG/NBD) or a geometric
 number of days (the daily model), and an order costs a few draws: a year of a million
 members costs what their orders cost, not 365 passes over them.
+
+Living groups (docs/model.md §4.8) make a person's pace change day by day: on day d they
+buy × m(d), their groups' factor (``person_factor``). Each waiting time is then inverted
+from the same uniform through the factor's days (``next_time``): the exponential clock
+spends −ln u of hazard at rate × m(d), the geometric one needs the product of the days'
+(1 − chance × m(d)) to fall below u. Where m is 1 for good, or every group of theirs is
+dead for good (``steady_days``), the closed forms are used: a person their groups never
+move gets exactly the draws they get without groups. The existing customers in the
+groups (``existing_customers``) are simulated so twice on one stream of draws: as the
+groups moved them, and as a baseline the groups never move; what the groups add is
+their difference.
 """
 
 from __future__ import annotations
@@ -23,7 +34,7 @@ import numpy as np
 
 from sim.kernels.prefetch import prefetch
 from sim.kernels.records import POOL_AHEAD
-from sim.value.sampling import exponential, gamma, geometric, poisson, uniform
+from sim.value.sampling import gamma, geometric, poisson, uniform
 
 DAY = 1 << 16  # counters per campaign day and person
 SPEND = 1 << 15  # where a day's order values start (after its order draws)
@@ -165,6 +176,151 @@ def book_orders(
     return total
 
 
+@numba.njit(**_OPTIONS, inline="always")
+def person_factor(i: int, day: int, groups: tuple) -> float:
+    """× person ``i``'s buying on ``day``: the largest factor of the groups they are in
+    that day (an entry counts until its ``until`` day, when they drift out); 1 in none
+    ever, ``slow`` once they have left every group. A group's factor is ``slow`` while
+    it is dead, else ``event[day]`` × (1 + ``lift[g, day]``) (``lift`` empty: 0)."""
+    indptr, group, until, alive, lift, event, slow = groups[:7]
+    start, end = indptr[i], indptr[i + 1]
+    if start == end:
+        return 1.0
+    best = -1.0
+    for j in range(start, end):
+        if day >= until[j]:
+            continue
+        g = group[j]
+        if alive[g, day]:
+            m = event[day]
+            if lift.shape[0]:
+                m *= 1.0 + lift[g, day]
+        else:
+            m = slow
+        best = max(best, m)
+    return best if best >= 0.0 else slow
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def steady_days(i: int, groups: tuple) -> tuple[int, int]:
+    """From which day person ``i``'s factor stays 1 (``plain``), and from which it stays
+    ``slow`` (``slowed``: every group of theirs dead for good), a day past the last for
+    never; (0, 0) without groups. ``plain`` is the latest ``plain_from`` of their groups,
+    never when they will drift out of one while a dead group slows its people."""
+    indptr, group, until, alive = groups[:4]
+    slow, plain_from = groups[6:8]
+    if indptr.size == 0:
+        return 0, 0
+    dead_from = groups[11]
+    last = alive.shape[1] - 1  # the last day simulated
+    plain, slowed = 0, 0
+    for j in range(indptr[i], indptr[i + 1]):
+        if until[j] <= last and slow != 1.0:
+            plain = last + 1
+        plain = max(plain, plain_from[group[j]])
+        slowed = max(slowed, dead_from[group[j]])
+    if indptr[i] == indptr[i + 1]:
+        slowed = last + 1  # in no group: never slowed (plain from day 0)
+    return plain, slowed
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def home_group(i: int, day: int, groups: tuple) -> int:
+    """The group person ``i``'s order on ``day`` is booked to: their home entry's (their
+    first group) while they are in it; −1 otherwise, or without groups."""
+    home = groups[8]
+    if home.size == 0 or home[i] < 0:
+        return -1
+    entry = home[i]
+    return groups[1][entry] if day < groups[2][entry] else -1
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def geometric_at(u: float, chance: float) -> float:
+    """The number of the first success in daily trials of ``chance``, from uniform ``u``
+    (as ``sampling.geometric``; inf at chance 0)."""
+    if chance >= 1.0:
+        return 1.0
+    if chance <= 0.0:
+        return math.inf
+    return math.floor(math.log(u) / math.log1p(-chance)) + 1.0
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def plain_next(u: float, t: float, continuous: bool, rate: float) -> float:
+    """The closed forms, the factor 1: the next order an exponential time at ``rate``
+    after ``t``, or on the first day a daily chance ``rate`` succeeds (inf at rate 0)."""
+    if rate <= 0.0:
+        return math.inf
+    if continuous:
+        return t - math.log(u) / rate
+    return t + geometric_at(u, rate)
+
+
+@numba.njit(**_OPTIONS, inline="always")
+def _steady(
+    t: float, day: int, need: float, survival: float, log_u: float, continuous: bool, rate: float
+) -> float:
+    """The closed forms from time ``t`` (in ``day``) at a steady ``rate``: the exponential
+    clock's remaining ``need`` of hazard, or the first day the chance of no success so
+    far (``survival`` spent, as a log) falls below u (``log_u``)."""
+    if rate <= 0.0:
+        return math.inf
+    if continuous:
+        return t + need / rate
+    if rate >= 1.0:
+        return float(day)
+    return day - 1 + math.floor((log_u - survival) / math.log1p(-rate)) + 1.0
+
+
+@numba.njit(**_OPTIONS)
+def next_time(
+    u: float,
+    t: float,
+    continuous: bool,
+    rate: float,
+    i: int,
+    steady: tuple[int, int],
+    groups: tuple,
+) -> float:
+    """When person ``i``'s next order (or first order, with ``continuous`` False and the
+    daily chance as ``rate``) falls after time ``t`` (days), from the uniform ``u``:
+    exponential at ``rate`` per day × the day's factor, or the first day whose chance
+    ``rate`` × factor succeeds; inf past the last day simulated (or at rate 0). Through
+    ``steady`` days (``steady_days``) the closed forms take over: at ``rate`` where the
+    factor stays 1 (exactly the draws without groups), at ``rate`` × slow where it stays
+    slow."""
+    if rate <= 0.0:
+        return math.inf
+    plain, slowed = steady
+    day = math.floor(t) + 1  # the day the waiting starts in
+    if day >= plain:  # the factor is 1 from here on
+        return plain_next(u, t, continuous, rate)
+    slow = groups[6]
+    last = groups[3].shape[1] - 1
+    need, log_u, survival = -math.log(u), math.log(u), 0.0
+    while day <= last:
+        if day >= slowed:  # every group dead for good: the factor stays slow
+            return _steady(t, day, need, survival, log_u, continuous, rate * slow)
+        if continuous:  # the exponential clock: −ln u of hazard, spent day by day
+            pace = rate * person_factor(i, day, groups)
+            spend = pace * (day - t)
+            if need <= spend:
+                return t + need / pace
+            need -= spend
+            t = float(day)
+        else:  # the first day the chance of no success so far falls below u
+            chance = rate * person_factor(i, day, groups)
+            if chance >= 1.0:
+                return float(day)
+            if chance > 0.0:
+                survival += math.log1p(-chance)
+                if survival < log_u:
+                    return float(day)
+        day += 1
+    return math.inf
+
+
 @numba.njit(**_OPTIONS)
 def horizon(
     key: np.uint64,
@@ -183,9 +339,10 @@ def horizon(
 
     A person who is not a customer yet first converts on a day drawn with the daily
     ``first_chance`` of their segment (never after dropping out, or with chance 0). A
-    customer's next order comes an exponential time later at ``rate`` per day, after which they drop
-    out with ``dropout`` (``continuous``, BG/NBD), or on the next day drawn with daily
-    chance ``rate``, never dropping out (the daily model).
+    customer's next order comes an exponential time later at ``rate`` per day, after
+    which they drop out with ``dropout`` (``continuous``, BG/NBD), or on the next day
+    drawn with daily chance ``rate``, never dropping out (the daily model). Their groups
+    change the pace day by day (``next_time``).
 
     Args (tuples of arrays, by person number unless said):
         buying: (customer, rate, segment, first_chance by segment, dropout, dead).
@@ -194,40 +351,43 @@ def horizon(
         books: (orders, spent, worth) per person, added to.
         by_day: (orders, revenue, worth, dropouts) per horizon day (index 0 = the day
             after the campaign's last), added to.
-        groups: (slow_from, slow, home, week_orders, week_revenue): from day
-            ``slow_from[i]`` on (every group of i's dead) i's rate and chances are × ``slow``
-            (empty ``slow_from``: nobody slows); i's orders and revenue go to group
-            ``home[i]`` (−1: none; empty: no groups) in week ⌈t⌉ // 7 of the 2-d arrays.
-            With ``slow`` = 1 or no group dead, every draw is what it is without them.
+        groups: ``sim.value.base.GroupBuying.kernel_arrays()`` (None: no groups): the
+            groups' factors, and ``home`` and the (week, group) arrays of orders and
+            revenue the orders are booked to.
     """
     customer, rate, segment, first_chance, dropout, dead = buying
     shape, scale, premium, decay, joined = spend
     margin, discount = money
     orders, spent, worth = books
     day_orders, day_revenue, day_worth, day_dropouts = by_day
-    slow_from, slow, home, week_orders, week_revenue = groups
     end = float(last_day + days)
     for k in range(people.size):
         i = people[k]
         if dead[i]:
             continue
-        # From this time on every group of i's is dead and i buys × slow (never: inf).
-        tau = slow_from[i] if slow_from.size and slow != 1.0 else math.inf
+        # ``groups is None`` branches are pruned when compiled without groups: the
+        # walk's code then costs nothing in a run that has none.
+        steady = (0, 0) if groups is None else steady_days(i, groups)
         counter = (last_day + 1) * DAY
         t = float(last_day)
         if not customer[i]:
             chance = first_chance[segment[i]]
             if chance <= 0.0:
                 continue
-            if tau == math.inf:
-                t += geometric(key, i, counter, chance)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, False, chance)
             else:
-                t = _slowed_day(uniform(key, i, counter), t, chance, tau, slow)
+                t = next_time(u, t, False, chance, i, steady, groups)
             counter += 1
             if t > end:
                 continue
         else:
-            t = _next(key, i, counter, t, continuous, rate[i], tau, slow)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, continuous, rate[i])
+            else:
+                t = next_time(u, t, continuous, rate[i], i, steady, groups)
             counter += 1
         while t <= end:
             value, counter = order_value(
@@ -241,10 +401,12 @@ def horizon(
             day_orders[index] += 1
             day_revenue[index] += value
             day_worth[index] += worth_of
-            if home.size and home[i] >= 0:
-                week = (math.ceil(t) - 1) // 7
-                week_orders[home[i], week] += 1
-                week_revenue[home[i], week] += value
+            if groups is not None:
+                group = home_group(i, math.ceil(t), groups)
+                if group >= 0:
+                    week = (math.ceil(t) - 1) // 7
+                    groups[9][week, group] += 1
+                    groups[10][week, group] += value
             if continuous and customer[i] and dropout[i] > 0.0:
                 if uniform(key, i, counter) < dropout[i]:
                     dead[i] = True
@@ -252,69 +414,88 @@ def horizon(
                     break
                 counter += 1
             customer[i] = True  # a convertible's first order makes them a customer
-            t = _next(key, i, counter, t, continuous, rate[i], tau, slow)
+            u = uniform(key, i, counter)
+            if groups is None:
+                t = plain_next(u, t, continuous, rate[i])
+            else:
+                t = next_time(u, t, continuous, rate[i], i, steady, groups)
             counter += 1
 
 
-@numba.njit(**_OPTIONS, inline="always")
-def _next_order(
-    key: np.uint64, person: int, counter: int, t: float, continuous: bool, rate: float
-) -> float:
-    """When a customer's next order falls after time ``t`` (days): never (inf) at rate 0."""
-    if rate <= 0.0:
-        return math.inf
-    if continuous:
-        return t + exponential(key, person, counter, rate)
-    return t + geometric(key, person, counter, rate)
-
-
-@numba.njit(**_OPTIONS, inline="always")
-def _next(
+@numba.njit(**_OPTIONS)
+def existing_customers(
     key: np.uint64,
-    person: int,
-    counter: int,
-    t: float,
+    people: np.ndarray,
+    until: np.ndarray,
     continuous: bool,
-    rate: float,
-    tau: float,
-    slow: float,
-) -> float:
-    """The next order after ``t``: at ``rate`` until ``tau`` and ``rate × slow`` after it,
-    from the one uniform the unslowed draw uses (the same order when it falls before tau)."""
-    if tau == math.inf:
-        return _next_order(key, person, counter, t, continuous, rate)
-    if rate <= 0.0:
-        return math.inf
-    u = uniform(key, person, counter)
-    if continuous:  # the exponential clock: −ln u of hazard spent at rate, then at rate × slow
-        need = -math.log(u)
-        before = rate * max(0.0, tau - t)
-        if need <= before:
-            return t + need / rate
-        if slow <= 0.0:
-            return math.inf
-        return max(t, tau) + (need - before) / (rate * slow)
-    return _slowed_day(u, t, rate, tau, slow)
+    rate: np.ndarray,
+    dropout: np.ndarray,
+    spend: tuple,
+    money: tuple,
+    groups: tuple,
+    totals: np.ndarray,
+    extra_by_day: np.ndarray,
+    weeks: tuple,
+) -> None:
+    """The orders of the existing customers in the groups, from day 1 to ``until[k]``
+    (their join day, or the last day simulated), twice on one stream of draws: as their
+    groups moved their buying (``next_time`` through the groups' factors), and as a
+    baseline their groups never move (factor 1: the closed forms). Customer k orders at
+    ``rate[k]`` per day (exponential waits, dropping out after an order with
+    ``dropout[k]``: ``continuous``, BG/NBD), or on days drawn with daily chance
+    ``rate[k]`` (the daily model). The k-th order of either has the same value, and in
+    BG/NBD the same dropout after it, so the two differ only in when the orders fall.
 
-
-@numba.njit(**_OPTIONS, inline="always")
-def _slowed_day(u: float, t: float, chance: float, tau: float, slow: float) -> float:
-    """The first day after ``t`` with a success, daily ``chance`` through day ``tau`` and
-    ``chance × slow`` after it, inverted from ``u`` as ``geometric`` does (the same day
-    when it falls by tau)."""
-    if chance >= 1.0 and tau > t:
-        return t + 1.0
-    m = max(0.0, math.floor(tau - t))  # days at the full chance
-    if chance < 1.0:
-        k = math.floor(math.log(u) / math.log1p(-chance)) + 1
-        if k <= m:
-            return t + k
-        spent = m * math.log1p(-chance)
-    else:
-        spent = 0.0
-    low = chance * slow
-    if low <= 0.0:
-        return math.inf
-    if low >= 1.0:
-        return t + m + 1
-    return t + m + math.floor((math.log(u) - spent) / math.log1p(-low)) + 1
+    Args:
+        spend: (shape, scale by person): an order is ``scale`` × Gamma(shape, 1)
+            (``shape`` 0: exactly ``scale``).
+        money: (margin share, discount per day).
+        totals: added to: orders and revenue (yuan) as the groups moved them, then as the
+            baseline, then their discounted margins (yuan).
+        extra_by_day: undiscounted margin (yuan) by day 0 … last: + each order as the
+            groups moved it, − each baseline order (what the groups added, day by day).
+        weeks: (orders, revenue, incremental orders) by (week, group), booked to each
+            customer's ``home`` group (``groups``), added to.
+    """
+    shape, scale = spend
+    margin, discount = money
+    week_orders, week_revenue, week_extra = weeks
+    for k in range(people.size):
+        i = people[k]
+        end = until[k]
+        steady = steady_days(i, groups)
+        counter = 0
+        moved, base = 0.0, 0.0  # the last order's time as the groups moved it, baseline
+        while True:
+            u = uniform(key, i, counter)
+            counter += 1
+            if moved <= end:
+                moved = next_time(u, moved, continuous, rate[k], i, steady, groups)
+            if base <= end:
+                base = next_time(u, base, continuous, rate[k], i, (0, 0), groups)  # factor 1
+            if moved > end and base > end:
+                break
+            value, counter = order_value(key, i, counter, shape, scale[i], 0.0, 0.0, 0.0)
+            if moved <= end:
+                totals[0] += 1
+                totals[2] += value
+                totals[4] += value * margin * math.exp(-discount * moved)
+                extra_by_day[math.ceil(moved)] += value * margin
+                group = home_group(i, math.ceil(moved), groups)
+                if group >= 0:
+                    week = (math.ceil(moved) - 1) // 7
+                    week_orders[week, group] += 1
+                    week_revenue[week, group] += value
+                    week_extra[week, group] += 1
+            if base <= end:
+                totals[1] += 1
+                totals[3] += value
+                totals[5] += value * margin * math.exp(-discount * base)
+                extra_by_day[math.ceil(base)] -= value * margin
+                group = home_group(i, math.ceil(base), groups)
+                if group >= 0:
+                    week_extra[(math.ceil(base) - 1) // 7, group] -= 1
+            if continuous and dropout[k] > 0.0:
+                if uniform(key, i, counter) < dropout[k]:
+                    break
+                counter += 1

@@ -1,5 +1,5 @@
-"""Counter-based draws for the value models: gamma, beta, Poisson, exponential and
-geometric variates that are pure functions of (key, person, counter).
+"""Counter-based draws for the value models: gamma, beta, Poisson and geometric
+variates that are pure functions of (key, person, counter).
 
 Why by hand: numpy's generators are sequential, so a person's buying rate would depend
 on who else joined before them, and two scenarios would give the same person different
@@ -67,12 +67,6 @@ def beta(key: np.uint64, person: int, counter: int, a: float, b: float) -> tuple
     y, counter = gamma(key, person, counter, b)
     total = x + y
     return (x / total if total > 0.0 else 0.5), counter
-
-
-@numba.njit(**_OPTIONS, inline="always")
-def exponential(key: np.uint64, person: int, counter: int, rate: float) -> float:
-    """Waiting time of a Poisson process with ``rate`` (per day): days."""
-    return -math.log(uniform(key, person, counter)) / rate
 
 
 @numba.njit(**_OPTIONS, inline="always")
