@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import gzip
+import random
 
 import networkx as nx
 import numpy as np
@@ -10,6 +11,7 @@ import pytest
 
 from sim.config import ConfigError, GraphConfig, parse_config
 from sim.graphs import Graph, build_graph, build_groups, communities, generate, read_edgelist
+from sim.graphs.generators import _holme_kim_edges, _mt_below, _mt_random, _mt_uint32
 from sim.model import ReferralModel
 
 
@@ -59,6 +61,94 @@ def test_powerlaw_cluster_has_clustering():
     clustering = nx.average_clustering(g.to_networkx())
     plain = nx.average_clustering(make(kind="barabasi_albert", n=3000, m=3).to_networkx())
     assert clustering > 3 * plain
+
+
+def python_holme_kim(n: int, m: int, p_triangle: float, seed: int) -> tuple[list, list]:
+    """The pure-Python Holme-Kim generator the compiled one replaced, as it was: the
+    oracle its edges must equal, edge for edge (the baseline's graphs were built by it)."""
+    draw = random.Random(seed)
+    friends: list[set[int]] = [set() for _ in range(n)]
+    repeated: list[int] = list(range(m))
+    src: list[int] = []
+    dst: list[int] = []
+
+    def link(a: int, b: int) -> None:
+        friends[a].add(b)
+        friends[b].add(a)
+        src.append(a)
+        dst.append(b)
+        repeated.append(b)
+
+    for person in range(m, n):
+        candidates: set[int] = set()
+        while len(candidates) < m:
+            candidates.add(repeated[int(draw.random() * len(repeated))])
+        pool = sorted(candidates)
+        draw.shuffle(pool)
+        target = pool.pop()
+        link(person, target)
+        count = 1
+        while count < m:
+            if draw.random() < p_triangle:
+                closing = [
+                    f for f in sorted(friends[target]) if f != person and f not in friends[person]
+                ]
+                if closing:
+                    link(person, closing[int(draw.random() * len(closing))])
+                    count += 1
+                    continue
+            target = pool.pop()
+            link(person, target)
+            count += 1
+        repeated.extend([person] * m)
+    return src, dst
+
+
+def mt_state(seed: int) -> np.ndarray:
+    return np.array(random.Random(seed).getstate()[1], dtype=np.int64)
+
+
+@pytest.mark.parametrize("seed", [0, 1, 20261122, 2**62 - 1])
+def test_compiled_mersenne_twister_gives_cpythons_stream(seed):
+    # 1,500 words cross two refills of the 624-word state
+    state, draw = mt_state(seed), random.Random(seed)
+    assert [_mt_uint32(state) for _ in range(1500)] == [draw.getrandbits(32) for _ in range(1500)]
+    state, draw = mt_state(seed), random.Random(seed)
+    assert [_mt_random(state) for _ in range(1000)] == [draw.random() for _ in range(1000)]
+    state, draw = mt_state(seed), random.Random(seed)
+    bounds = [1, 2, 3, 4, 5, 7, 8, 9, 16, 17, 100, 2**31, 2**32 - 1] * 40  # powers of 2 reject most
+    assert [_mt_below(state, b) for b in bounds] == [draw.randrange(b) for b in bounds]
+
+
+@pytest.mark.parametrize(
+    ("n", "m", "p_triangle", "seed"),
+    [
+        (2, 1, 0.3, 1),  # n = m + 1: one newcomer
+        (6, 5, 0.5, 2),  # n = m + 1, every candidate taken
+        (2000, 1, 0.3, 3),  # m = 1: no triangle draw at all
+        (3000, 3, 0.0, 4),  # preferential attachment only
+        (3000, 3, 1.0, 5),  # every later link closes a triangle when it can
+        (4000, 4, 0.3, 20261122),  # the default community's m and p_triangle
+        (1500, 12, 0.8, 2**62 - 1),
+    ],
+)
+def test_compiled_holme_kim_gives_the_python_generators_edges(n, m, p_triangle, seed):
+    src, dst = _holme_kim_edges(n, m, p_triangle, mt_state(seed))
+    want_src, want_dst = python_holme_kim(n, m, p_triangle, seed)
+    assert src.size == (n - m) * m
+    # the same edges in the same order, a link repeated where the Python version repeated it
+    assert src.tolist() == want_src
+    assert dst.tolist() == want_dst
+
+
+def test_powerlaw_cluster_graph_is_the_python_generators_graph():
+    # the seed drawn from the run's generator, as before: the same CSR, hence the same baseline
+    seed = int(np.random.default_rng(11).integers(2**62))
+    want = Graph.from_edges(*map(np.array, python_holme_kim(5000, 4, 0.3, seed)), 5000)
+    g = make(11, kind="powerlaw_cluster", n=5000, m=4, p_triangle=0.3)
+    assert np.array_equal(g.indptr, want.indptr)
+    assert np.array_equal(g.indices, want.indices)
+    assert g.n_edges == want.n_edges
 
 
 def test_stochastic_block_densities():

@@ -87,50 +87,169 @@ def _watts_strogatz(n: int, k: int, p_rewire: float, rng: np.random.Generator) -
 def _powerlaw_cluster(n: int, m: int, p_triangle: float, rng: np.random.Generator) -> Graph:
     """Holme & Kim (Phys. Rev. E 2002): preferential attachment plus triangle closure.
 
-    The algorithm of networkx's ``powerlaw_cluster_graph``, on plain lists and sets (no
-    graph object). Sequential by nature: fine to a few hundred thousand people; use
-    barabasi_albert beyond that.
+    The algorithm of networkx's ``powerlaw_cluster_graph``, compiled (``_holme_kim_edges``):
+    a second at 1,000,000 people with m = 4. Its draws are those of a ``random.Random``
+    seeded from ``rng``, so a seed gives the same graph as the pure-Python version it
+    replaced (the regression baseline rests on it).
     """
-    import random
-
     if m >= n:
         raise ConfigError(f"graph.m: must be smaller than graph.n ({n})")
-    draw = random.Random(int(rng.integers(2**62)))
-    friends: list[set[int]] = [set() for _ in range(n)]
-    repeated: list[int] = list(range(m))  # each person once per edge end (and once at start)
-    src: list[int] = []
-    dst: list[int] = []
+    import random
 
-    def link(a: int, b: int) -> None:
-        friends[a].add(b)
-        friends[b].add(a)
-        src.append(a)
-        dst.append(b)
-        repeated.append(b)
+    seed = int(rng.integers(2**62))
+    state = np.array(random.Random(seed).getstate()[1], dtype=np.int64)
+    src, dst = _holme_kim_edges(n, m, p_triangle, state)
+    return Graph.from_edges(src, dst, n)
 
+
+# Hand-written on purpose: every fixed-seed result (tests/baseline/ included) rests on the
+# exact stream of CPython's ``random.Random`` as the pure-Python Holme-Kim generator drew
+# it (``random()`` and ``shuffle``), and no library gives that stream in compiled code:
+# numpy's MT19937 has other seeding and other float and integer conversions. So the state
+# is taken from Python (``getstate()``: 624 words, then the position) and stepped here
+# exactly as Modules/_randommodule.c and Lib/random.py (3.12) do. The words are kept in
+# int64 (masked to 32 bits) so that numba never mixes signed and unsigned integers.
+
+
+@numba.njit(cache=True, nogil=True)
+def _mt_twist(state: np.ndarray) -> None:  # pragma: no cover - compiled
+    """The next 624 words of MT19937 (genrand_uint32's refill), in place."""
+    for i in range(624):
+        y = (state[i] & 0x80000000) | (state[(i + 1) % 624] & 0x7FFFFFFF)
+        state[i] = state[(i + 397) % 624] ^ (y >> 1) ^ (0x9908B0DF if y & 1 else 0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mt_uint32(state: np.ndarray) -> int:  # pragma: no cover - compiled
+    """CPython's genrand_uint32: the next 32-bit output, tempered; ``state`` is the 624
+    words of ``random.Random.getstate()[1]`` followed by the position, as int64."""
+    position = state[624]
+    if position >= 624:
+        _mt_twist(state)
+        position = 0
+    y = state[position]
+    state[624] = position + 1
+    y ^= y >> 11
+    y ^= (y << 7) & 0x9D2C5680
+    y ^= (y << 15) & 0xEFC60000
+    y ^= y >> 18
+    return y
+
+
+@numba.njit(cache=True, nogil=True)
+def _mt_random(state: np.ndarray) -> float:  # pragma: no cover - compiled
+    """``random.Random.random()``: 53 bits from two outputs, in [0, 1)."""
+    a = _mt_uint32(state) >> 5
+    b = _mt_uint32(state) >> 6
+    return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
+
+
+@numba.njit(cache=True, nogil=True)
+def _mt_below(state: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
+    """``random.Random._randbelow(n)`` for n >= 1: ``getrandbits(n.bit_length())`` (the top
+    bits of one output, n < 2**32) drawn again while it is n or more."""
+    bits = 0
+    while (n >> bits) > 0:
+        bits += 1
+    r = _mt_uint32(state) >> (32 - bits)
+    while r >= n:
+        r = _mt_uint32(state) >> (32 - bits)
+    return r
+
+
+@numba.njit(cache=True, nogil=True)
+def _holme_kim_edges(
+    n: int, m: int, p_triangle: float, state: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
+    """The Holme-Kim edges in the order the pure-Python generator appended them (a repeat
+    kept where a pooled target had already been linked through a triangle).
+
+    Person p (from m on) draws m distinct candidates from ``repeated`` (every person once
+    per edge end, weighting by degree), sorts and shuffles them, and links to the last;
+    each further link closes a triangle with chance p_triangle (a uniform friend of the
+    last pooled target, neither p nor p's friend, in increasing order), else takes the
+    next candidate. A person's friends, sorted, are those they linked to on arrival (at
+    most m, sorted when the arrival ends) followed by those who linked to them later, in
+    arrival order: ``chosen`` holds the first, a list threaded through the edges
+    (``first_in``, ``next_in``) the second, so no set is ever sorted.
+    """
+    edges = (n - m) * m
+    src = np.empty(edges, np.int64)
+    dst = np.empty(edges, np.int64)
+    repeated = np.empty(m + 2 * edges, np.int64)
+    repeated[:m] = np.arange(m)
+    size = m
+    chosen = np.empty((n, m), np.int64)
+    n_chosen = np.zeros(n, np.int64)
+    first_in = np.full(n, -1, np.int64)
+    last_in = np.full(n, -1, np.int64)
+    next_in = np.full(edges, -1, np.int64)
+    linked = np.full(n, -1, np.int64)  # linked[f] == p: f is already p's friend
+    pool = np.empty(m, np.int64)
+    closing = np.empty(64, np.int64)
+    e = 0
     for person in range(m, n):
-        candidates: set[int] = set()
-        while len(candidates) < m:
-            candidates.add(repeated[int(draw.random() * len(repeated))])
-        pool = sorted(candidates)
-        draw.shuffle(pool)
-        target = pool.pop()
-        link(person, target)
-        count = 1
-        while count < m:
-            if draw.random() < p_triangle:
-                closing = [
-                    f for f in sorted(friends[target]) if f != person and f not in friends[person]
-                ]
-                if closing:
-                    link(person, closing[int(draw.random() * len(closing))])
-                    count += 1
-                    continue
-            target = pool.pop()
-            link(person, target)
-            count += 1
-        repeated.extend([person] * m)
-    return Graph.from_edges(np.array(src, np.int64), np.array(dst, np.int64), n)
+        found = 0
+        while found < m:
+            candidate = repeated[int(_mt_random(state) * size)]
+            fresh = True
+            for i in range(found):
+                if pool[i] == candidate:
+                    fresh = False
+                    break
+            if fresh:
+                pool[found] = candidate
+                found += 1
+        pool.sort()
+        for i in range(m - 1, 0, -1):  # random.shuffle
+            j = _mt_below(state, i + 1)
+            pool[i], pool[j] = pool[j], pool[i]
+        left = m
+        target = -1
+        for count in range(m):
+            friend = -1
+            if count > 0 and _mt_random(state) < p_triangle:
+                n_closing = 0
+                for i in range(n_chosen[target]):
+                    f = chosen[target, i]
+                    if linked[f] != person:
+                        if n_closing == closing.size:
+                            closing = np.concatenate((closing, np.empty_like(closing)))
+                        closing[n_closing] = f
+                        n_closing += 1
+                k = first_in[target]
+                while k >= 0:
+                    f = src[k]
+                    if f != person and linked[f] != person:
+                        if n_closing == closing.size:
+                            closing = np.concatenate((closing, np.empty_like(closing)))
+                        closing[n_closing] = f
+                        n_closing += 1
+                    k = next_in[k]
+                if n_closing:
+                    friend = closing[int(_mt_random(state) * n_closing)]
+            if friend < 0:
+                left -= 1
+                target = pool[left]
+                friend = target
+            src[e] = person
+            dst[e] = friend
+            repeated[size] = friend
+            size += 1
+            if linked[friend] != person:  # a new friendship
+                linked[friend] = person
+                chosen[person, n_chosen[person]] = friend
+                n_chosen[person] += 1
+                if last_in[friend] < 0:
+                    first_in[friend] = e
+                else:
+                    next_in[last_in[friend]] = e
+                last_in[friend] = e
+            e += 1
+        repeated[size : size + m] = person
+        size += m
+        chosen[person, : n_chosen[person]].sort()
+    return src, dst
 
 
 def _stochastic_block(
