@@ -104,11 +104,14 @@ def _powerlaw_cluster(n: int, m: int, p_triangle: float, rng: np.random.Generato
 
 # Hand-written on purpose: every fixed-seed result (tests/baseline/ included) rests on the
 # exact stream of CPython's ``random.Random`` as the pure-Python Holme-Kim generator drew
-# it (``random()`` and ``shuffle``), and no library gives that stream in compiled code:
-# numpy's MT19937 has other seeding and other float and integer conversions. So the state
-# is taken from Python (``getstate()``: 624 words, then the position) and stepped here
-# exactly as Modules/_randommodule.c and Lib/random.py (3.12) do. The words are kept in
-# int64 (masked to 32 bits) so that numba never mixes signed and unsigned integers.
+# it (``random()`` and ``shuffle``), one draw at a time, as many as the graph asks for. No
+# library gives that stream in compiled code: numpy's MT19937 can be set to this state and
+# then gives the same words and the same ``random()``, but its bounded integers are drawn
+# otherwise than CPython's ``_randbelow`` (the top bits of one word, drawn again while too
+# big). So the state is taken from Python (``getstate()``: 624 words, then the position)
+# and stepped here as Modules/_randommodule.c and Lib/random.py (3.12) do; the tests check
+# these helpers against ``random.Random``. The words are kept in int64 (masked to 32 bits)
+# so that numba never mixes signed and unsigned integers.
 
 
 @numba.njit(cache=True, nogil=True)
@@ -158,49 +161,75 @@ def _mt_below(state: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
 
 
 @numba.njit(cache=True, nogil=True)
+def _insert_sorted(values: np.ndarray, count: int, value: int) -> int:  # pragma: no cover
+    """Insert ``value`` into the sorted ``values[:count]`` unless it is there; the new
+    count. For a few values (numba's sort costs about 0.5 µs an array even at 4)."""
+    i = count
+    while i > 0 and values[i - 1] > value:
+        i -= 1
+    if i > 0 and values[i - 1] == value:
+        return count
+    for k in range(count, i, -1):
+        values[k] = values[k - 1]
+    values[i] = value
+    return count + 1
+
+
+@numba.njit(cache=True, nogil=True)
+def _holds(values: np.ndarray, count: int, value: int) -> bool:  # pragma: no cover
+    """Whether the sorted ``values[:count]`` hold ``value``."""
+    for i in range(count):
+        if values[i] >= value:
+            return values[i] == value
+    return False
+
+
+_CHUNK = 8  # a row of later friends: 7 people, then the next row's index (-1: none yet)
+
+
+@numba.njit(cache=True, nogil=True)
 def _holme_kim_edges(
     n: int, m: int, p_triangle: float, state: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled
     """The Holme-Kim edges in the order the pure-Python generator appended them (a repeat
     kept where a pooled target had already been linked through a triangle).
 
-    Person p (from m on) draws m distinct candidates from ``repeated`` (every person once
-    per edge end, weighting by degree), sorts and shuffles them, and links to the last;
-    each further link closes a triangle with chance p_triangle (a uniform friend of the
-    last pooled target, neither p nor p's friend, in increasing order), else takes the
-    next candidate. A person's friends, sorted, are those they linked to on arrival (at
-    most m, sorted when the arrival ends) followed by those who linked to them later, in
-    arrival order: ``chosen`` holds the first, a list threaded through the edges
-    (``first_in``, ``next_in``) the second, so no set is ever sorted.
+    Person p (from m on) draws m distinct candidates from the list of every person once
+    per edge end (so by degree), sorts and shuffles them, and links to the last; each
+    further link closes a triangle with chance p_triangle (a uniform friend of the last
+    pooled target, neither p nor p's friend, in increasing order), else takes the next
+    candidate. That list is not stored: it is the m people at the start, then for each
+    newcomer k the ends of their m edges and k m times (as in ``_ba_targets``).
+
+    A person's friends, sorted, are those they linked to on arrival (``chosen``: at most
+    m, kept sorted) followed by those who linked to them later, in arrival order (rows of
+    ``later``, chained: one memory line per 7 friends where a hub's friends are walked).
+    No set is ever sorted.
     """
     edges = (n - m) * m
     src = np.empty(edges, np.int64)
     dst = np.empty(edges, np.int64)
-    repeated = np.empty(m + 2 * edges, np.int64)
-    repeated[:m] = np.arange(m)
-    size = m
     chosen = np.empty((n, m), np.int64)
     n_chosen = np.zeros(n, np.int64)
-    first_in = np.full(n, -1, np.int64)
-    last_in = np.full(n, -1, np.int64)
-    next_in = np.full(edges, -1, np.int64)
-    linked = np.full(n, -1, np.int64)  # linked[f] == p: f is already p's friend
+    later = np.empty((n + edges // (_CHUNK - 1) + 1, _CHUNK), np.int64)  # touched as used
+    rows = 0
+    first_row = np.full(n, -1, np.int64)
+    last_row = np.full(n, -1, np.int64)
+    filled = np.zeros(n, np.int64)  # friends in the last row
     pool = np.empty(m, np.int64)
-    closing = np.empty(64, np.int64)
+    closing = np.empty(n, np.int64)  # the target's friends, but for person's: < n
     e = 0
     for person in range(m, n):
+        ends = m + 2 * m * (person - m)  # the length of the list of edge ends so far
         found = 0
-        while found < m:
-            candidate = repeated[int(_mt_random(state) * size)]
-            fresh = True
-            for i in range(found):
-                if pool[i] == candidate:
-                    fresh = False
-                    break
-            if fresh:
-                pool[found] = candidate
-                found += 1
-        pool.sort()
+        while found < m:  # m distinct candidates, kept sorted
+            i = int(_mt_random(state) * ends)
+            if i < m:
+                candidate = i
+            else:
+                newcomer, j = divmod(i - m, 2 * m)
+                candidate = dst[newcomer * m + j] if j < m else m + newcomer
+            found = _insert_sorted(pool, found, candidate)
         for i in range(m - 1, 0, -1):  # random.shuffle
             j = _mt_below(state, i + 1)
             pool[i], pool[j] = pool[j], pool[i]
@@ -210,22 +239,20 @@ def _holme_kim_edges(
             friend = -1
             if count > 0 and _mt_random(state) < p_triangle:
                 n_closing = 0
-                for i in range(n_chosen[target]):
+                for i in range(n_chosen[target]):  # all before the target, so before person
                     f = chosen[target, i]
-                    if linked[f] != person:
-                        if n_closing == closing.size:
-                            closing = np.concatenate((closing, np.empty_like(closing)))
+                    if not _holds(chosen[person], n_chosen[person], f):
                         closing[n_closing] = f
                         n_closing += 1
-                k = first_in[target]
-                while k >= 0:
-                    f = src[k]
-                    if f != person and linked[f] != person:
-                        if n_closing == closing.size:
-                            closing = np.concatenate((closing, np.empty_like(closing)))
-                        closing[n_closing] = f
-                        n_closing += 1
-                    k = next_in[k]
+                row = first_row[target]
+                while row >= 0:
+                    size = _CHUNK - 1 if row != last_row[target] else filled[target]
+                    for i in range(size):
+                        f = later[row, i]
+                        if f != person and not _holds(chosen[person], n_chosen[person], f):
+                            closing[n_closing] = f
+                            n_closing += 1
+                    row = later[row, _CHUNK - 1]
                 if n_closing:
                     friend = closing[int(_mt_random(state) * n_closing)]
             if friend < 0:
@@ -234,21 +261,21 @@ def _holme_kim_edges(
                 friend = target
             src[e] = person
             dst[e] = friend
-            repeated[size] = friend
-            size += 1
-            if linked[friend] != person:  # a new friendship
-                linked[friend] = person
-                chosen[person, n_chosen[person]] = friend
-                n_chosen[person] += 1
-                if last_in[friend] < 0:
-                    first_in[friend] = e
-                else:
-                    next_in[last_in[friend]] = e
-                last_in[friend] = e
             e += 1
-        repeated[size : size + m] = person
-        size += m
-        chosen[person, : n_chosen[person]].sort()
+            if not _holds(chosen[person], n_chosen[person], friend):  # a new friendship
+                n_chosen[person] = _insert_sorted(chosen[person], n_chosen[person], friend)
+                row = last_row[friend]
+                if row < 0 or filled[friend] == _CHUNK - 1:
+                    later[rows, _CHUNK - 1] = -1
+                    if row < 0:
+                        first_row[friend] = rows
+                    else:
+                        later[row, _CHUNK - 1] = rows
+                    row = last_row[friend] = rows
+                    filled[friend] = 0
+                    rows += 1
+                later[row, filled[friend]] = person
+                filled[friend] += 1
     return src, dst
 
 
