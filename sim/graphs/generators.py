@@ -218,7 +218,7 @@ def _holme_kim_edges(
     last_row = np.full(n, -1, np.int64)
     filled = np.zeros(n, np.int64)  # friends in the last row
     pool = np.empty(m, np.int64)
-    closing = np.empty(n, np.int64)  # the target's friends, but for person's: < n
+    closing = np.empty(n, np.int64)  # friends of the target that would close a triangle
     e = 0
     for person in range(m, n):
         ends = m + 2 * m * (person - m)  # the length of the list of edge ends so far
@@ -240,7 +240,7 @@ def _holme_kim_edges(
             friend = -1
             if count > 0 and _mt_random(state) < p_triangle:
                 n_closing = 0
-                for i in range(n_chosen[target]):  # all before the target, so before person
+                for i in range(n_chosen[target]):  # before the target: never the person
                     f = chosen[target, i]
                     if not _holds(chosen[person], n_chosen[person], f):
                         closing[n_closing] = f
