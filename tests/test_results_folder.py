@@ -590,7 +590,11 @@ def test_the_tables_a_run_returns_are_the_tables_it_wrote(tmp_path):
     data["experiment"].update(replicates=2, days=10, write_members=True)
     data["graph"]["n"] = 1500
     data["value"]["horizon_days"] = 30
-    data["sweep"] = {"method": "sobol", "samples": 4, "params": {"lure.value": {"low": 2.0, "high": 8.0}}}
+    data["sweep"] = {
+        "method": "sobol",
+        "samples": 4,
+        "params": {"lure.value": {"low": 2.0, "high": 8.0}},
+    }
     data.pop("scenarios", None)
     returned = run_experiment(data, tmp_path / "out")
     saved = Results.load(tmp_path / "out")
