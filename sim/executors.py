@@ -19,6 +19,12 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10
 TASK_RETRIES = 3  # a run on a worker that died is retried elsewhere
+# Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set (to hand freed memory back to
+# the system sooner). Setting it also stops glibc from keeping big freed blocks for the
+# next allocation, so each run's arrays of a person each are mapped and faulted in anew:
+# a run cost 1.6 times its in-process time on a worker (benchmarks/README.md, "Dask's
+# workers and glibc"). Our local clusters start their workers without it.
+GLIBC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
 
 
 class Executor(Protocol):
@@ -67,15 +73,18 @@ class OnDask:
                 ) from None
             self.description = f"Dask scheduler {address}"
         else:
+            import dask
+
             self._hidden = _hide_main_script()
             try:
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with dask.config.set({GLIBC_TRIM: None}):
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self.client = Client(self._cluster)
             except BaseException:
                 _restore_main_script(self._hidden)
