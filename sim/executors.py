@@ -8,6 +8,7 @@ and seed. Tasks never print (worker output would break progress bars).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
@@ -22,9 +23,12 @@ TASK_RETRIES = 3  # a run on a worker that died is retried elsewhere
 # Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set (to hand freed memory back to
 # the system sooner). Setting it also stops glibc from keeping big freed blocks for the
 # next allocation, so each run's arrays of a person each are mapped and faulted in anew:
-# a run cost 1.6 times its in-process time on a worker (benchmarks/README.md, "Dask's
-# workers and glibc"). Our local clusters start their workers without it.
-GLIBC_TRIM = "distributed.nanny.pre-spawn-environ.MALLOC_TRIM_THRESHOLD_"
+# a run cost 1.3 to 1.6 times its in-process time on a worker (benchmarks/README.md, "Dask's
+# workers and glibc"). Our local clusters start their workers without it: not in Dask's
+# config, nor in this process's environment while the cluster lives (a nanny runs in
+# this process and leaves Dask's setting there; a worker inherits it, restarted too).
+TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
+GLIBC_TRIM = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 
 
 class Executor(Protocol):
@@ -63,6 +67,8 @@ class OnDask:
 
         self._cluster = None
         self._hidden: str | None = None
+        self._local = address is None
+        self._trim: str | None = None  # this process's MALLOC_TRIM_THRESHOLD_, put back
         if address is not None:
             try:
                 self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
@@ -76,6 +82,7 @@ class OnDask:
             import dask
 
             self._hidden = _hide_main_script()
+            self._trim = os.environ.pop(TRIM_VARIABLE, None)
             try:
                 with dask.config.set({GLIBC_TRIM: None}):
                     self._cluster = LocalCluster(
@@ -87,7 +94,7 @@ class OnDask:
                     )
                 self.client = Client(self._cluster)
             except BaseException:
-                _restore_main_script(self._hidden)
+                self._restore()
                 raise
             self.description = f"local Dask cluster of {workers} processes"
 
@@ -109,8 +116,17 @@ class OnDask:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+        self._restore()
+
+    def _restore(self) -> None:
+        """Put back what starting the local cluster took from this process."""
         _restore_main_script(self._hidden)
         self._hidden = None
+        if self._local:
+            os.environ.pop(TRIM_VARIABLE, None)  # what a nanny may have set since
+            if self._trim is not None:
+                os.environ[TRIM_VARIABLE] = self._trim
+            self._local, self._trim = False, None
 
 
 def _hide_main_script() -> str | None:
