@@ -17,7 +17,8 @@ Targets (issue 19):
   no budget (unlimited), a 30-yuan cash lure, accept_probability 0.3 and sharer_share 0.6
   (more members share), 30 days, its year of value after, members written (every
   table): <= 2 s per replicate. Per replicate = (time of 1 + E replicates
-  − time of 1) / E, two whole processes.
+  − time of 1) / E, two whole processes; ``--workers 2`` runs them on a local Dask
+  cluster of two worker processes (both cores), as a planner in a hurry would.
 * ``ten-million`` (4): the default campaign on a 10,000,000-person BA graph (m = 5), one
   replicate, as a whole process: <= 90 s and <= 12 GiB.
 * ``imm`` (4): `fission seeds` with IMM choosing 50 seeds for the default campaign on the
@@ -163,9 +164,11 @@ def target_big(args: argparse.Namespace, folder: Path) -> None:
     for replicates in (1, 1 + args.extra):
         out = folder / f"big{replicates}"
         argv = fission_run(config, out, ba_graph(args.n), "--replicates", str(replicates))
+        argv += ["--workers", str(args.workers)] if args.workers > 1 else []
         child = run_child(argv, args.profile if replicates > 1 else None)
         show(
-            f"big campaign, BA n={args.n:,}, {replicates} replicates, whole process",
+            f"big campaign, BA n={args.n:,}, {replicates} replicates, {args.workers} "
+            "worker(s), whole process",
             child,
             None,
             None,
@@ -268,6 +271,9 @@ def main() -> None:
     parser.add_argument("target", choices=TARGETS)
     parser.add_argument("--n", type=int, default=1_000_000, help="people (ten-million, imm: 10M)")
     parser.add_argument("--extra", type=int, default=2, help="big: replicates beyond the first")
+    parser.add_argument(
+        "--workers", type=int, default=1, help="big: fission run --workers (1: in-process)"
+    )
     parser.add_argument("--runs", type=int, default=1000, help="study: runs")
     parser.add_argument("--people", type=int, default=100_000, help="study: people per run")
     parser.add_argument("--overhead-runs", type=int, default=200, help="study: Dask overhead runs")

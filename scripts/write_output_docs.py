@@ -25,6 +25,7 @@ ROOT = Path(__file__).resolve().parents[1]
 DOCS = ROOT / "docs" / "outputs.md"
 REGION = re.compile(r"(<!-- columns: (\w+) -->\n)(.*?)(<!-- /columns -->)", re.DOTALL)
 
+
 def render(text: str, extra: tuple[Output, ...] | None = None) -> str:
     """``text`` with every marked region replaced by its table as generated now."""
     extra = mechanism_outputs() if extra is None else extra

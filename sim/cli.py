@@ -19,8 +19,10 @@ from __future__ import annotations
 import argparse
 import contextlib
 import sys
+import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 from sim import lang
 from sim.lang import _
@@ -105,11 +107,32 @@ def language_of(argv: list[str]) -> str | None:
     return None
 
 
+class _Usage(argparse.HelpFormatter):
+    """argparse's help, with the usage's continuation lines under its first option in
+    display columns: argparse counts characters, and a translated "usage: " of wide
+    characters (用法：, 3 characters in 6 columns) left them a column short for each."""
+
+    def _format_usage(self, usage: Any, actions: Any, groups: Any, prefix: Any) -> str:
+        text = super()._format_usage(usage, actions, groups, prefix)
+        first, *rest = text.split("\n")
+        word = first[: first.find(self._prog)] if self._prog in first else ""
+        wide = sum(unicodedata.east_asian_width(c) in "WF" for c in word)
+        if not wide:
+            return text
+        rest = [" " * wide + line if line.startswith(" ") else line for line in rest]
+        return "\n".join([first, *rest])
+
+
+class _CommandUsage(_Usage, argparse.RawDescriptionHelpFormatter):
+    """A command's help: its examples (the epilog) as written, line by line."""
+
+
 def _parser() -> argparse.ArgumentParser:
     from sim.version import __version__
 
     parser = argparse.ArgumentParser(
         prog="fission",
+        formatter_class=_Usage,
         description=_("Rehearse a community referral campaign."),
         epilog=_("`fission COMMAND --help` shows a command's options and examples."),
     )
@@ -127,7 +150,7 @@ def _parser() -> argparse.ArgumentParser:
         parser = commands.add_parser(
             name,
             epilog=_examples(examples) if examples else None,
-            formatter_class=argparse.RawDescriptionHelpFormatter,
+            formatter_class=_CommandUsage,
             **kw,
         )
         _add_lang(parser)

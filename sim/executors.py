@@ -8,6 +8,7 @@ and seed. Tasks never print (worker output would break progress bars).
 from __future__ import annotations
 
 import logging
+import os
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from typing import Any, Protocol
@@ -19,6 +20,15 @@ log = logging.getLogger(__name__)
 
 CONNECT_TIMEOUT_S = 10
 TASK_RETRIES = 3  # a run on a worker that died is retried elsewhere
+# Dask starts its workers with MALLOC_TRIM_THRESHOLD_ set (to hand freed memory back to
+# the system sooner). Setting it also stops glibc from keeping big freed blocks for the
+# next allocation, so each run's arrays of a person each are mapped and faulted in anew:
+# a run cost 1.3 to 1.6 times its in-process time on a worker (benchmarks/README.md, "Dask's
+# workers and glibc"). Our local clusters start their workers without it: not in Dask's
+# config, nor in this process's environment while the cluster lives (a nanny runs in
+# this process and leaves Dask's setting there; a worker inherits it, restarted too).
+TRIM_VARIABLE = "MALLOC_TRIM_THRESHOLD_"
+GLIBC_TRIM = f"distributed.nanny.pre-spawn-environ.{TRIM_VARIABLE}"
 
 
 class Executor(Protocol):
@@ -57,6 +67,8 @@ class OnDask:
 
         self._cluster = None
         self._hidden: str | None = None
+        self._local = address is None
+        self._trim: str | None = None  # this process's MALLOC_TRIM_THRESHOLD_, put back
         if address is not None:
             try:
                 self.client = Client(address, timeout=f"{CONNECT_TIMEOUT_S}s")
@@ -67,18 +79,22 @@ class OnDask:
                 ) from None
             self.description = f"Dask scheduler {address}"
         else:
+            import dask
+
             self._hidden = _hide_main_script()
+            self._trim = os.environ.pop(TRIM_VARIABLE, None)
             try:
-                self._cluster = LocalCluster(
-                    n_workers=workers,
-                    threads_per_worker=1,
-                    processes=True,
-                    dashboard_address=None,
-                    silence_logs=logging.ERROR,
-                )
+                with dask.config.set({GLIBC_TRIM: None}):
+                    self._cluster = LocalCluster(
+                        n_workers=workers,
+                        threads_per_worker=1,
+                        processes=True,
+                        dashboard_address=None,
+                        silence_logs=logging.ERROR,
+                    )
                 self.client = Client(self._cluster)
             except BaseException:
-                _restore_main_script(self._hidden)
+                self._restore()
                 raise
             self.description = f"local Dask cluster of {workers} processes"
 
@@ -100,8 +116,17 @@ class OnDask:
         self.client.close()
         if self._cluster is not None:
             self._cluster.close()
+        self._restore()
+
+    def _restore(self) -> None:
+        """Put back what starting the local cluster took from this process."""
         _restore_main_script(self._hidden)
         self._hidden = None
+        if self._local:
+            os.environ.pop(TRIM_VARIABLE, None)  # what a nanny may have set since
+            if self._trim is not None:
+                os.environ[TRIM_VARIABLE] = self._trim
+            self._local, self._trim = False, None
 
 
 def _hide_main_script() -> str | None:

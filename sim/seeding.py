@@ -46,10 +46,14 @@ def pagerank(graph: Graph, damping: float = 0.85, tol: float = 1e-10) -> np.ndar
 
 def _top(score: np.ndarray, count: int, exclude: np.ndarray) -> np.ndarray:
     """The ``count`` highest scores, ties to the lower person number."""
-    score = score.astype(np.float64).copy()
+    score = score.astype(np.float64)  # a copy
     score[exclude] = -np.inf
-    order = np.lexsort((np.arange(score.size), -score))
-    return order[:count]
+    among = np.arange(score.size)
+    if 0 < count < score.size:  # sort only the scores at or above the count-th highest
+        cut = np.partition(score, score.size - count)[score.size - count]
+        among = np.flatnonzero(score >= cut)
+    order = np.lexsort((among, -score[among]))
+    return among[order[:count]]
 
 
 def choose_kols(config: Config, graph: Graph, rng: np.random.Generator) -> np.ndarray:

@@ -191,10 +191,7 @@ class RunTables:
                 ),
                 "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
                 "day_joined": self.day_joined[people],
-                "inviter": pd.array(
-                    np.where(inviter >= 0, self.graph.label_of(inviter), None),
-                    dtype=_label_dtype(self.graph),
-                ),
+                "inviter": _inviter_column(self.graph, inviter),
                 "generation": self.generation[people],
                 "invites": self.invites[people],
                 "purchases": self.purchases[people],
@@ -241,7 +238,14 @@ def _per(total: float, count: int) -> float:
     return float(total) / int(count) if count else math.nan
 
 
-def _label_dtype(graph: Graph) -> str:
+def _inviter_column(graph: Graph, inviter: np.ndarray) -> Any:
+    """Each member's inviter's id (-1: none) as a column with nulls for none: Int64 for
+    numbered people, strings for named ones. The Int64 column is made from its values
+    and mask (from an object array it costs 0.1 s at a million members)."""
+    import pandas as pd
+
+    none = inviter < 0
     if graph.labels is None or graph.labels.dtype.kind in "iu":
-        return "Int64"
-    return "string"
+        labels = graph.label_of(np.where(none, 0, inviter)).astype(np.int64)
+        return pd.arrays.IntegerArray(labels, none)
+    return pd.array(np.where(none, None, graph.label_of(inviter)), dtype="string")

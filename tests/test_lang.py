@@ -399,3 +399,21 @@ def test_a_nested_subject_is_kept_and_the_problem_translated():
         assert shown(message) == "scenarios[现金].set: lure.value: 不能小于 0"
         assert shown("some problem no pattern knows") == "some problem no pattern knows"
     assert shown(message) == message
+
+
+def test_chinese_usage_lines_line_up_in_display_columns(capsys):
+    """The usage's continuation lines start under its first option on screen: 用法：
+    takes 6 columns for 3 characters, so they are indented 3 more than argparse's
+    character count (English is unchanged: "usage: " is as wide as it is long)."""
+    from unicodedata import east_asian_width
+
+    def columns(text: str) -> int:
+        return sum(2 if east_asian_width(c) in "WF" else 1 for c in text)
+
+    for code, word in (("zh", "用法："), ("en", "usage: ")):
+        with pytest.raises(SystemExit):
+            main(["--lang", code, "run", "--help"])
+        first, second = capsys.readouterr().out.splitlines()[:2]
+        assert first.startswith(f"{word}fission run [-h]")
+        indent = len(second) - len(second.lstrip(" "))
+        assert indent == columns(f"{word}fission run ") == {"zh": 18, "en": 19}[code]

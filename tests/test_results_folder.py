@@ -574,3 +574,58 @@ def test_files_get_the_permissions_the_umask_allows(configs, tmp_path):
         mode == (0o750 if (out / name).is_dir() else 0o640) for name, mode in modes.items()
     ), modes
     assert out.stat().st_mode & 0o777 == 0o750
+
+
+# ------------------------------------------------------------ what a run hands back
+
+
+def test_the_tables_a_run_returns_are_the_tables_it_wrote(tmp_path):
+    """The returned ``Results`` are built from the merged parts, not read back: they must
+    equal ``Results.load`` of the folder exactly (values, dtypes, row order), for every
+    table a study can write: members, weeks of a value horizon, living groups, and the
+    Sobol indices of a sobol sweep."""
+    import tomllib
+
+    data = tomllib.loads((ROOT / "experiments" / "groups.toml").read_text(encoding="utf-8"))
+    data["experiment"].update(replicates=2, days=10, write_members=True)
+    data["graph"]["n"] = 1500
+    data["value"]["horizon_days"] = 30
+    data["sweep"] = {
+        "method": "sobol",
+        "samples": 4,
+        "params": {"lure.value": {"low": 2.0, "high": 8.0}},
+    }
+    data.pop("scenarios", None)
+    returned = run_experiment(data, tmp_path / "out")
+    saved = Results.load(tmp_path / "out")
+    tables = ("runs", "daily", "generations", "members", "weeks", "groups", "sensitivity")
+    for name in tables:
+        mine, theirs = getattr(returned, name), getattr(saved, name)
+        assert theirs is not None and len(theirs) > 0, name
+        pd.testing.assert_frame_equal(mine, theirs, obj=name)
+    assert returned.config == saved.config
+    assert returned.manifest == saved.manifest
+    assert returned.path == saved.path
+
+
+def test_parts_out_of_order_are_merged_in_order():
+    """Runs come back from workers in any order: the merge sorts what is not in order,
+    and leaves what is (the same rows either way as a stable sort)."""
+    from sim.store import _merged
+
+    def part(runs: list[int], days: int = 3) -> pd.DataFrame:
+        return pd.DataFrame(
+            {
+                "run_id": [r for r in runs for _ in range(days)],
+                "day": [d for _ in runs for d in range(days)],
+                "x": [10 * r + d for r in runs for d in range(days)],
+            }
+        )
+
+    order = ["run_id", "day"]
+    for frames in ([part([0, 1]), part([2])], [part([2]), part([0, 1])], [part([1, 0])]):
+        merged = _merged(frames, order)
+        expected = pd.concat(frames, ignore_index=True).sort_values(order, kind="stable")
+        pd.testing.assert_frame_equal(merged, expected.reset_index(drop=True))
+        assert merged["x"].tolist() == [0, 1, 2, 10, 11, 12, 20, 21, 22][: len(merged)]
+    assert _merged([], order) is None

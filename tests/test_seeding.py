@@ -80,3 +80,20 @@ def test_random_seeds_depend_on_the_run_seed_only():
 def test_more_seeds_than_people_is_refused():
     with pytest.raises(ConfigError, match=r"seeds\.count"):
         model(star_plus_path(), seeds={"count": 30})
+
+
+def test_the_top_scores_are_those_of_a_full_sort_ties_to_the_lower_number():
+    """``_top`` sorts only the scores at or above the count-th highest: the same people,
+    in the same order, as sorting everyone by (−score, number), with many ties (scores
+    of few values), people excluded, and every count from 0 to all."""
+    from sim.seeding import _top
+
+    rng = np.random.default_rng(5)
+    for size in (1, 7, 200):
+        score = rng.integers(0, 6, size=size)  # ties everywhere
+        exclude = rng.choice(size, size=size // 4, replace=False)
+        masked = score.astype(np.float64)
+        masked[exclude] = -np.inf
+        full = np.lexsort((np.arange(size), -masked))
+        for count in range(size + 1):
+            assert _top(score, count, exclude).tolist() == full[:count].tolist()

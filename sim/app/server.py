@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import socket
 import threading
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -123,47 +124,14 @@ def _campaign_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits:
         errors = ui.field_errors(shown_keys, message.field, message.problem)
         return job, message.text, message.css, job is None, errors
 
-    @app.callback(
-        Output("message", "children", allow_duplicate=True),
-        Input("cancel", "n_clicks"),
-        State("job", "data"),
-        State("tab", "data"),
-        LANG,
-        prevent_initial_call=True,
+    # The next poll reports "Cancelled after N of M runs" and unlocks the form.
+    _job_callbacks(
+        app,
+        "",
+        "current-run",
+        lambda job, tab: actions.cancel_run(board, job, tab),
+        lambda job: actions.poll_job(board, job),
     )
-    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None, code: str | None) -> str:
-        # The next poll reports "Cancelled after N of M runs" and unlocks the form.
-        with lang.using(code):
-            return actions.cancel_run(board, job, tab).text
-
-    @app.callback(
-        Output("current-run", "data"),
-        Output("job", "data", allow_duplicate=True),
-        Output("message", "children", allow_duplicate=True),
-        Output("message", "className", allow_duplicate=True),
-        Output("poll", "disabled", allow_duplicate=True),
-        Output("progress", "value"),
-        Output("progress", "max"),
-        Input("poll", "n_intervals"),
-        State("job", "data"),
-        LANG,
-        prevent_initial_call=True,
-    )
-    def poll(_ticks: int, job: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
-        if not job:
-            return no_update, no_update, no_update, no_update, True, no_update, no_update
-        with lang.using(code):
-            step = actions.poll_job(board, job)
-        current = step.current if step.current is not None else no_update
-        return (
-            current,
-            None if step.finished else no_update,
-            step.message.text,
-            step.message.css,
-            step.finished,
-            str(step.done),
-            str(max(step.total, 1)),
-        )
 
     @app.callback(
         Output(PARAMS, "disabled"),
@@ -277,6 +245,59 @@ def search_form_states() -> list[State]:
     ]
 
 
+def _job_callbacks(
+    app: Dash,
+    prefix: str,
+    result: str,
+    cancel_job: Callable[[dict[str, Any] | None, str | None], Any],
+    poll_job: Callable[[dict[str, Any]], Any],
+) -> None:
+    """Cancel and poll for a tab's background job (the Campaign tab's runs, the Optimise
+    tab's search): its components are named ``prefix`` + job, message, cancel, poll and
+    progress; ``result`` receives the job's current result while it goes on."""
+
+    @app.callback(
+        Output(f"{prefix}message", "children", allow_duplicate=True),
+        Input(f"{prefix}cancel", "n_clicks"),
+        State(f"{prefix}job", "data"),
+        State("tab", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None, code: str | None) -> str:
+        with lang.using(code):
+            return cancel_job(job, tab).text
+
+    @app.callback(
+        Output(result, "data"),
+        Output(f"{prefix}job", "data", allow_duplicate=True),
+        Output(f"{prefix}message", "children", allow_duplicate=True),
+        Output(f"{prefix}message", "className", allow_duplicate=True),
+        Output(f"{prefix}poll", "disabled", allow_duplicate=True),
+        Output(f"{prefix}progress", "value"),
+        Output(f"{prefix}progress", "max"),
+        Input(f"{prefix}poll", "n_intervals"),
+        State(f"{prefix}job", "data"),
+        LANG,
+        prevent_initial_call=True,
+    )
+    def poll(_ticks: int, job: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
+        if not job:
+            return no_update, no_update, no_update, no_update, True, no_update, no_update
+        with lang.using(code):
+            step = poll_job(job)
+        current = step.current if step.current is not None else no_update
+        return (
+            current,
+            None if step.finished else no_update,
+            step.message.text,
+            step.message.css,
+            step.finished,
+            str(step.done),
+            str(max(step.total, 1)),
+        )
+
+
 def _search_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits: Limits) -> None:
     form_states = search_form_states()
 
@@ -304,46 +325,13 @@ def _search_callbacks(app: Dash, board: JobBoard, graphs: Path | None, limits: L
         errors = search_view.lever_errors(shown_keys, message.text if job is None else "")
         return job, message.text, message.css, job is None, errors
 
-    @app.callback(
-        Output("search-message", "children", allow_duplicate=True),
-        Input("search-cancel", "n_clicks"),
-        State("search-job", "data"),
-        State("tab", "data"),
-        LANG,
-        prevent_initial_call=True,
+    _job_callbacks(
+        app,
+        "search-",
+        "search-result",
+        lambda job, tab: search.cancel_search(board, job, tab),
+        lambda job: search.poll_search(board, job),
     )
-    def cancel(_clicks: int, job: dict[str, Any] | None, tab: str | None, code: str | None) -> str:
-        with lang.using(code):
-            return search.cancel_search(board, job, tab).text
-
-    @app.callback(
-        Output("search-result", "data"),
-        Output("search-job", "data", allow_duplicate=True),
-        Output("search-message", "children", allow_duplicate=True),
-        Output("search-message", "className", allow_duplicate=True),
-        Output("search-poll", "disabled", allow_duplicate=True),
-        Output("search-progress", "value"),
-        Output("search-progress", "max"),
-        Input("search-poll", "n_intervals"),
-        State("search-job", "data"),
-        LANG,
-        prevent_initial_call=True,
-    )
-    def poll(_ticks: int, job: dict[str, Any] | None, code: str | None) -> tuple[Any, ...]:
-        if not job:
-            return no_update, no_update, no_update, no_update, True, no_update, no_update
-        with lang.using(code):
-            step = search.poll_search(board, job)
-        result = step.current if step.current is not None else no_update
-        return (
-            result,
-            None if step.finished else no_update,
-            step.message.text,
-            step.message.css,
-            step.finished,
-            str(step.done),
-            str(max(step.total, 1)),
-        )
 
     @app.callback(
         Output("search-run", "disabled"),
