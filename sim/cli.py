@@ -22,10 +22,13 @@ import sys
 import unicodedata
 from collections.abc import Callable, Iterator
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from sim import lang
 from sim.lang import _
+
+if TYPE_CHECKING:
+    from sim.app.jobs import JobBoard
 
 EXIT_BAD_INPUT = 2
 EXIT_INTERRUPTED = 130  # as a shell reports a command ended by Ctrl-C
@@ -636,6 +639,7 @@ def _validate(args: argparse.Namespace) -> int:
 def _app(args: argparse.Namespace) -> int:
     import contextlib
     import signal
+    import threading
 
     from sim.app.folders import DEFAULT_GRAPHS_DIR, Folders
     from sim.app.limits import Limits
@@ -678,9 +682,17 @@ def _app(args: argparse.Namespace) -> int:
         )
     )
     print("  " + _("Results folders from {root}/").format(root=args.results_root))
+    threading.Thread(target=_say_when_warm, args=(server.board,), daemon=True).start()
     with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
     return 0
+
+
+def _say_when_warm(board: JobBoard) -> None:
+    """Tell the planner when the workers have warmed up (imports, compiled loops, the
+    starting community built): from then on the first Run answers at full speed."""
+    if board.wait_ready():
+        print("  " + _("Simulation workers ready: Run answers at full speed now."), flush=True)
 
 
 def _results_name(folder: Path | None, root: Path) -> str | None:

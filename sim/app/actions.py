@@ -115,21 +115,28 @@ def poll_job(board: JobBoard, job: dict[str, Any]) -> Poll:
             return Poll(True, None, error_message(status.error), 0, total)
         error = _("the run was lost (the server restarted?); click Run again")
         return Poll(True, None, Message(error, "error"), 0, total)
-    result = status.result
-    current = {
-        "job": job["id"],
-        "data": job["data"],
-        "runs": frame_to_store(result["runs"]),
-        "daily": frame_to_store(result["daily"]),
-        "generations": frame_to_store(result["generations"]),
-        "summary": summary_to_store(result["summary"]),
-        "seconds": status.seconds,
-    }
+    current = current_run(job["id"], job["data"], status.result, status.seconds)
     days = job["data"]["experiment"]["days"]
     text = _("Done: {runs} runs of {days} days in {seconds} s.").format(
         runs=total, days=days, seconds=f"{status.seconds:.1f}"
     )
     return Poll(True, current, Message(text, "ok"), total, total)
+
+
+def current_run(
+    job_id: str, data: dict[str, Any], result: dict[str, Any], seconds: float
+) -> dict[str, Any]:
+    """A finished job's tables (``sim.app.jobs.tables``) as the tab keeps its current
+    run: the job id, the campaign's data, the tables as the page stores them."""
+    return {
+        "job": job_id,
+        "data": data,
+        "runs": frame_to_store(result["runs"]),
+        "daily": frame_to_store(result["daily"]),
+        "generations": frame_to_store(result["generations"]),
+        "summary": summary_to_store(result["summary"]),
+        "seconds": seconds,
+    }
 
 
 def pin_run(

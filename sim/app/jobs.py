@@ -142,40 +142,16 @@ def _init_worker() -> None:
     logging.getLogger("distributed").setLevel(logging.ERROR)
 
 
-def _warm(data: dict[str, Any], base_dir: str) -> bool:
-    """Import the engine, build the starting campaign's community in this worker, and
-    run the campaign once on a small graph: the compiled loops it uses (the day's, the
-    value model's) are compiled now, not in the planner's first Run (on a machine with
-    no numba cache yet, that is tens of seconds)."""
-    import networkx as nx
-
-    from sim.experiment import preflight
-    from sim.model import ReferralModel
-    from sim.study import expand, parse_study, run_config
-
-    study = parse_study(data, base_dir)
-    design = expand(study)
-    first = design.runs[0]
-    config = run_config(study, first.scenario, ())
-    preflight(study, design, {(first.scenario, 0): config})
-    # The same mechanisms on a small graph: random seeds and top-degree KOLs (lists of
-    # ids and optimised choices belong to the real graph), room for all of them.
-    starters = config.seeds.count + config.population.kol_count
-    config = config.model_copy(
-        update={
-            "seeds": config.seeds.model_copy(update={"strategy": "random", "ids": []}),
-            "population": config.population.model_copy(
-                update={"kol_strategy": "top_degree", "kol_ids": []}
-            ),
-        }
-    )
-    small = nx.barabasi_albert_graph(max(WARM_PEOPLE, 4 * starters), 3, seed=1)
-    with ReferralModel(config, rng=1, graph=small, all_agents=False) as model:
-        model.run().summary()
-    return True
+WARM_UP = "warm-up"  # the job id of the workers' warm-up run (never a uuid's hex)
 
 
-WARM_PEOPLE = 500  # people in the warm-up campaign's graph (at least 4 per starter)
+def _warm(data: dict[str, Any], base_dir: str) -> dict[str, Any]:
+    """The starting campaign's first run in this worker, as the planner's Run does it
+    (``run_one``): the engine imported, its compiled loops loaded (compiled, on a machine
+    with no numba cache yet: tens of seconds), its community built and kept
+    (``sim.graphs``), its tables made. Its output goes back to the server, which puts it
+    together as it will the first Run's (``JobBoard.warm_up``)."""
+    return run_one(WARM_UP, data, base_dir, 0)
 
 
 def run_one(job_id: str, data: dict[str, Any], base_dir: str, run_id: int) -> dict[str, Any]:
@@ -256,12 +232,50 @@ class JobBoard:
             )
         return self._pool
 
-    def warm_up(self, data: dict[str, Any], base_dir: str) -> None:
-        """Start the workers and build the starting community in each (in the
-        background), so the first Run answers in about a second."""
+    def warm_up(
+        self,
+        data: dict[str, Any],
+        base_dir: str,
+        then: Callable[[dict[str, Any]], None] | None = None,
+    ) -> None:
+        """Start the workers and warm each with the starting campaign's first run (in
+        the background); then, in a thread of this process, put one of those runs
+        together as a finished job's tables and hand them to ``then`` (the app draws
+        them). The first Run then finds everything loaded: in the workers the engine,
+        its compiled loops and the community; here the engine's run module (unpickling
+        a run's output imports it: about 3 s) and whatever ``then`` uses."""
         with self._lock:
             pool = self._executor()
-        self._warming = [pool.submit(_warm, data, base_dir) for _ in range(self.workers)]
+        runs = [pool.submit(_warm, data, base_dir) for _ in range(self.workers)]
+        received: Future = Future()
+        threading.Thread(
+            target=self._receive_warm_up,
+            args=(runs, data, then, received),
+            name="fission-warm-up",
+            daemon=True,
+        ).start()
+        self._warming = [*runs, received]
+
+    def _receive_warm_up(
+        self,
+        runs: list[Future],
+        data: dict[str, Any],
+        then: Callable[[dict[str, Any]], None] | None,
+        received: Future,
+    ) -> None:
+        try:
+            answers = [run.result() for run in runs]
+            if "error" in answers[0]:
+                raise RuntimeError(answers[0]["error"])
+            result = tables(data, [answers[0]["output"]])
+            if then is not None:
+                then(result)
+        except Exception as err:  # the first Run tells the planner what is wrong
+            if not self._stopping:
+                log.warning("the warm-up failed: the first Run will be slower", exc_info=True)
+            received.set_exception(err)
+        else:
+            received.set_result(True)
 
     def wait_ready(self, timeout: float | None = None) -> bool:
         """Wait for ``warm_up`` to finish (seconds); whether it did, without error."""

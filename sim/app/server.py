@@ -27,7 +27,7 @@ from werkzeug.serving import BaseWSGIServer, WSGIRequestHandler, make_server
 from sim import lang
 from sim.app import actions, guard, levers, params, search, search_view, ui
 from sim.app.folders import DEFAULT_FOLDERS, Folders, results_folder
-from sim.app.jobs import JobBoard
+from sim.app.jobs import WARM_UP, JobBoard
 from sim.app.limits import Limits
 from sim.config import ConfigError
 from sim.messages import shown
@@ -517,6 +517,16 @@ def _results_callbacks(app: Dash, root: Path) -> None:
         return view, text, "message ok"
 
 
+def _draw_run(data: dict[str, Any], result: dict[str, Any]) -> None:
+    """Make a run's KPI cards and charts as the page's callbacks do, and throw them away:
+    the warm-up's last step, so the first Run finds the charts' code loaded (the report's,
+    plotly's figure checks: about half a second of the first Run's otherwise)."""
+    current = actions.current_run(WARM_UP, data, result, 0.0)
+    ui.kpi_cards(current["summary"])
+    results = actions.pinned_results([{"name": WARM_UP, **current}])
+    ui.chart_views(results, ui.RUN_CHARTS, notes=False)
+
+
 class _QuietHandler(WSGIRequestHandler):
     def log_request(self, *args: Any, **kwargs: Any) -> None:
         """Do not log every poll."""
@@ -574,7 +584,7 @@ class AppServer:
         self._thread: threading.Thread | None = None
         if warm:
             start = params.campaign_data(params.form_values(params.start_data()))
-            self.board.warm_up(start, actions.BASE_DIR)
+            self.board.warm_up(start, actions.BASE_DIR, functools.partial(_draw_run, start))
 
     @property
     def url(self) -> str:
