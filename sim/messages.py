@@ -120,6 +120,30 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
         re.compile(r"^(?P<n>\d+) seeds asked for but only (?P<available>\d+) people are not KOLs$"),
         N_("{n} seeds asked for but only {available} people are not KOLs"),
     ),
+    (
+        re.compile(
+            r"^(?P<p>\S+) makes IMM's RR sets too big for this graph \(more than (?P<max>[\d,]+) "
+            r"people in them: above its epidemic threshold\); set a smaller one or use "
+            r'seeds\.strategy = "degree_discount"$'
+        ),
+        N_(
+            "{p} makes IMM's RR sets too big for this graph (more than {max} people in them: "
+            "above its epidemic threshold); set a smaller one or use seeds.strategy = "
+            '"degree_discount"'
+        ),
+    ),
+    (
+        re.compile(
+            r"^(?P<p>\S+) makes IMM's RR sets too big for this graph \(about (?P<n>[\d,]+) "
+            r"people in them, (?P<max>[\d,]+) fit: above its epidemic threshold\); set a "
+            r'smaller one or use seeds\.strategy = "degree_discount"$'
+        ),
+        N_(
+            "{p} makes IMM's RR sets too big for this graph (about {n} people in them, {max} "
+            "fit: above its epidemic threshold); set a smaller one or use seeds.strategy = "
+            '"degree_discount"'
+        ),
+    ),
     # scenarios and sweeps (sim.study)
     (re.compile(r"^two scenarios are named (?P<name>.+)$"), N_("two scenarios are named {name}")),
     (

@@ -412,3 +412,39 @@ def test_fission_seeds_writes_a_list_a_config_can_use(tmp_path, capsys):
     assert main(["seeds", str(config_path), "--strategy", "imm", "--count", "2000"]) == 2
     err = capsys.readouterr().err
     assert "seeds.count: 2000 seeds asked for" in err and err.count("\n") == 1
+
+
+@pytest.mark.parametrize("margin, projected", [(4, True), (10**9, False)])
+def test_imm_above_the_epidemic_threshold_is_refused_after_its_first_rr_sets(
+    monkeypatch, margin, projected
+):
+    """IC(0.5) on a 3,000-person BA graph: nearly every RR set holds most of the graph,
+    and IMM's first phase alone asks for about 10,000 of them (30 million people). With
+    room for a million (``MAX_ENTRIES`` lowered), the first batch of 256 sets (about
+    770,000 people) projects 30 million, over 4 times the room: refused after that one
+    batch, not after the 10,000 sets. Without the projection (a huge margin), the batch
+    that passes the room is the last searched (the second, under 2,000 sets in all).
+    Before, the sets were all drawn first."""
+    import sim.influence.rrsets as rrsets
+
+    monkeypatch.setattr(rrsets, "MAX_ENTRIES", 1_000_000)
+    monkeypatch.setattr(rrsets, "PROJECTED_MARGIN", margin)
+    searched = []
+    search = rrsets.RRSampler._search
+
+    def counted(self, roots):
+        searched.append(roots.size)
+        return search(self, roots)
+
+    monkeypatch.setattr(rrsets.RRSampler, "_search", counted)
+    graph = generate(
+        parse_config({"graph": {"kind": "barabasi_albert", "n": 3000, "m": 5}}).graph,
+        np.random.default_rng(1),
+    )
+    with pytest.raises(ConfigError) as refused:
+        imm(graph, 5, 0.5, np.random.default_rng(2))
+    message = str(refused.value)
+    assert message.startswith("seeds.ic_probability: 0.5 makes IMM's RR sets too big")
+    assert ("about" in message) is projected
+    # the first batch measures the sets; the next, sized to 4 million people, overflows
+    assert searched == [256] if projected else (len(searched) == 2 and sum(searched) < 2000)

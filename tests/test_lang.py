@@ -417,3 +417,23 @@ def test_chinese_usage_lines_line_up_in_display_columns(capsys):
         assert first.startswith(f"{word}fission run [-h]")
         indent = len(second) - len(second.lstrip(" "))
         assert indent == columns(f"{word}fission run ") == {"zh": 18, "en": 19}[code]
+
+
+def test_imms_refusal_above_the_epidemic_threshold_is_said_in_chinese():
+    """Both forms of the refusal (the room passed, or projected to be passed) come out
+    in Chinese under their field, with the numbers as the engine wrote them."""
+    from sim.influence.rrsets import RRSampler
+
+    sampler = RRSampler.__new__(RRSampler)
+    sampler.p = 0.3
+    for error, numbers in (
+        (sampler._too_big(), ("200,000,000",)),
+        (sampler._too_big(projected=16_303_532_401), ("16,303,532,401", "200,000,000")),
+    ):
+        message = str(error)
+        assert field_of(message)[0] == "seeds.ic_probability"
+        with lang.using("zh"):
+            said = shown(message)
+        assert said.startswith("seeds.ic_probability: 0.3 使 IMM 的反向可达集")
+        assert "流行阈值" in said and "degree_discount" in said
+        assert all(n in said for n in numbers)

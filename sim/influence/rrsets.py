@@ -29,6 +29,9 @@ BATCH = 1 << 17  # most RR sets searched together
 BATCH_ENTRIES = 1 << 22  # people a batch should hold: big RR sets make small batches
 CHUNK = 1 << 26  # RR sets drawn at once (roots as counts per person)
 MAX_ENTRIES = 200_000_000  # people over all stored RR sets (about 2.4 GB with the index)
+# Refuse once the RR sets searched so far project this many times MAX_ENTRIES: a margin
+# so that a few large sets among the first never refuse what would have fitted.
+PROJECTED_MARGIN = 4
 
 
 def reverse_csr(graph: Graph) -> tuple[np.ndarray, np.ndarray]:
@@ -60,14 +63,22 @@ class RRSampler:
         degree = np.diff(self.indptr)
         self.alone = (1.0 - p) ** degree if depth != 0 else np.ones(self.n)
 
-    def sample(self, count: int) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
+    def sample(
+        self, count: int, room: int = MAX_ENTRIES
+    ) -> tuple[np.ndarray, list[np.ndarray], list[np.ndarray]]:
         """``count`` RR sets: (one-person sets per person, then sizes and people of the
-        others, in batches; a set's people are concatenated in increasing order)."""
+        others, in batches; a set's people are concatenated in increasing order).
+
+        Refused (``ConfigError``) as soon as their people pass ``room``, or the batches so
+        far say they will pass it ``PROJECTED_MARGIN`` times over: above the epidemic
+        threshold a set can hold most of the graph, and the refusal used to come only
+        after all ``count`` sets were drawn (minutes, and memory without bound)."""
         n = self.n
         hits = self.rng.multinomial(count, np.full(n, 1.0 / n))
         singles = self.rng.binomial(hits, self.alone)
         roots = np.repeat(np.arange(n, dtype=np.int64), hits - singles)
         sizes, people = [], []
+        entries = 0
         start, batch = 0, 256  # the first batch measures how big the RR sets are
         while start < roots.size:
             part = roots[start : start + batch]
@@ -75,15 +86,26 @@ class RRSampler:
             sizes.append(batch_sizes)
             people.append(batch_people)
             start += part.size
+            entries += batch_people.size
+            if entries > room:
+                raise self._too_big()
+            if start < roots.size and entries / start * roots.size > PROJECTED_MARGIN * room:
+                raise self._too_big(projected=entries / start * roots.size)
             mean_size = max(1.0, batch_people.size / part.size)
             batch = int(min(BATCH, max(256, BATCH_ENTRIES / mean_size)))
         return singles, sizes, people
 
-    def _too_big(self) -> ConfigError:
+    def _too_big(self, projected: float | None = None) -> ConfigError:
+        """IC(p) above the graph's epidemic threshold: RR sets hold much of the graph.
+        ``projected``: the people all the sets asked for would hold, by those so far."""
+        if projected is None:
+            how = f"more than {MAX_ENTRIES:,} people in them"
+        else:
+            how = f"about {projected:,.0f} people in them, {MAX_ENTRIES:,} fit"
         return ConfigError(
-            f"seeds.strategy imm: over {MAX_ENTRIES:,} people in RR sets; the IC probability "
-            f"{self.p:g} makes cascades too big for this graph (above its epidemic "
-            "threshold). Set a smaller seeds.ic_probability or use degree_discount"
+            f"seeds.ic_probability: {self.p:g} makes IMM's RR sets too big for this graph "
+            f"({how}: above its epidemic threshold); set a smaller one or use "
+            'seeds.strategy = "degree_discount"'
         )
 
     def _first_level(self, roots: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -161,7 +183,7 @@ class RRCollection:
         """Draw RR sets until there are ``target``."""
         while self.count < target:
             chunk = min(CHUNK, target - self.count)
-            singles, sizes, people = sampler.sample(chunk)
+            singles, sizes, people = sampler.sample(chunk, MAX_ENTRIES - self.entries)
             self.singles += singles
             self.sizes += sizes
             self.people += people
