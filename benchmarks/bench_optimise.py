@@ -2,13 +2,15 @@
 
   python -m benchmarks.bench_optimise known      # a campaign whose best design is computed
   python -m benchmarks.bench_optimise random     # TPE vs random search on 3 shipped studies
+  python -m benchmarks.bench_optimise random --studies reward_rules.toml --roots 11-15
   python -m benchmarks.bench_optimise large      # 100,000 people, six levers, two workers
 
 known: coupon 2-20 yuan × referrer reward 0-6 yuan (integers: 133 designs) on a small
 campaign (tests/optimise_problem.py); the grid at 16 replicates says which design is best
 and the optimiser may use a fifth of its runs. random: on three shipped studies judged by
 profit over a year of buying after the campaign (BG/NBD), Optuna's TPE against its random
-sampler, each given the same trials and replicates, repeated over several root seeds;
+sampler, each given the same trials and replicates, repeated over several root seeds
+(1 … --searches, or --roots; tune on others than the reported 1-5);
 both recommendations of a root seed are then run on fresh replicates of a root seed no
 search used and compared pairwise. large: the wall-clock time of a whole search. Prints
 its figures; benchmarks/README.md records them.
