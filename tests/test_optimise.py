@@ -184,7 +184,7 @@ def test_each_batch_is_searched_on_fresh_replicates_and_the_finalists_on_common_
     study = small_study()  # 10 trials in batches of 5, start 2, max 8, 3 finalists
     space = parse_space(study)
     assert [searched_on(space, k) for k in (0, 4, 5, 9)] == [range(0, 2)] * 2 + [range(2, 4)] * 2
-    assert planned_runs(space, 10) == 10 * 2 + 3 * (2 + 8)  # 6 screened at 2, 3 raced to 8
+    assert planned_runs(space, 10) == 10 * 2 + 12 * 2 + 3 * (8 - 2)  # 12 screened, 3 raced
     two = parse_space(small_study(objective=[{"maximize": "paying"}, {"minimize": "total_cost"}]))
     assert searched_on(two, 9) == range(0, 2)
     assert planned_runs(two, 10) == 10 * 2 + 3 * (8 - 2)

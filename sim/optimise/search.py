@@ -100,12 +100,13 @@ def optimise(
 
 def planned_runs(space: Space, trials: int) -> int:
     """The runs a search of ``trials`` candidates plans for: ``start`` replicates of
-    each; for one objective, twice the finalists screened on replicates 0 … start − 1
-    and the finalists raced on up to 0 … max − 1 (fewer when a finalist was searched on
-    some of them or the race ends early); for two, the front's designs run up to ``max``."""
+    each; for one objective, four times the finalists screened on replicates
+    0 … start − 1 and the finalists raced on up to 0 … max − 1 (fewer when a screened
+    design was searched on some of them or the race ends early); for two, the front's
+    designs run up to ``max``."""
     budget = space.replicates
-    if len(space.objectives) == 1:  # twice the finalists screened, then raced
-        return trials * budget.start + budget.finalists * (budget.start + budget.max)
+    if len(space.objectives) == 1:  # four times the finalists screened, then raced
+        return trials * budget.start + budget.finalists * (3 * budget.start + budget.max)
     return trials * budget.start + budget.finalists * (budget.max - budget.start)
 
 
@@ -316,7 +317,7 @@ def _tell(ostudy: Any, frozen: Any, design: Candidate, evaluator: Evaluator, spa
 def _final_race(
     evaluator: Evaluator, valid: list[Candidate], space: Space, blocks: dict[str, range]
 ) -> Race:
-    """The finalists raced on the first objective: twice their number of the best
+    """The finalists raced on the first objective: four times their number of the best
     feasible designs on the replicates they were searched on, run on replicates
     0 … start − 1, and the best of those (the least infeasible design alone when none
     meets the constraints)."""
@@ -335,9 +336,9 @@ def _final_race(
     take = space.replicates.finalists
     if fits:
         ordered = [c for _, c in sorted(enumerate(fits), key=searched)]
-        # a batch's replicates are luckier than another's for all its designs: twice the
-        # finalists are screened on replicates common to them before the best race
-        screened = ordered[: 2 * take]
+        # a batch's replicates are luckier than another's for all its designs: four times
+        # the finalists are screened on replicates common to them before the best race
+        screened = ordered[: 4 * take]
         evaluator.ensure((c, space.replicates.start) for c in screened)
         fits = [c for c in screened if feasible(evaluator, c, space)] or screened
         finalists = rank(evaluator, fits, objective)[:take]
