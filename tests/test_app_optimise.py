@@ -172,12 +172,13 @@ def test_a_search_beyond_the_apps_limits_is_refused_naming_the_field():
     """Work is people × planned runs, at most the largest Run allowed (--max-people ×
     --max-replicates); a design's replicates at most --max-replicates."""
     small = Limits(max_people=20_000, max_replicates=50)
-    # 10,000 people × (40 × 4 + 6 × 28 = 328 runs) = 3.28 M > 1 M
+    # 10,000 people × (40 × 4 + 24 × 4 + 6 × 28 = 424 runs: four times the finalists
+    # screened at 4, the finalists raced to 32) = 4.24 M > 1 M
     values = search_form(trials=40, start=4, most=32) | {"finalists": 6}
     job, shown = search.start_search(NoBoard(), form(), values, None, small)
     assert job is None
     assert shown.text.startswith(
-        "optimise.trials: 328 runs of 10,000 people is more work than this app allows "
+        "optimise.trials: 424 runs of 10,000 people is more work than this app allows "
         "(1,000,000 people × runs"
     ), shown.text
     job, shown = search.start_search(NoBoard(), form(), search_form(most=64), None, small)
@@ -186,7 +187,7 @@ def test_a_search_beyond_the_apps_limits_is_refused_naming_the_field():
         NoBoard(), form(**{"graph.n": "30000"}), search_form(), None, small
     )
     assert shown.text.startswith("graph.n: at most 20,000 people in this app")
-    # within the limits: 10,000 × (10 × 2 + 2 × 2) = 240,000
+    # within the limits: 10,000 × (10 × 2 + 8 × 2 + 2 × 2) = 400,000
     study = search.search_study(form(), levers.optimise_table(**search_form()), None)[1]
     small.check_search(study, planned_runs(parse_space(study), 10), 4)
 

@@ -6,8 +6,12 @@ as the scenarios of a study are (``sim.study.expand``), and with a posterior it 
 the same posterior sample: candidates differ only by their levers, replicate by
 replicate, which makes their paired differences far less noisy than their means.
 
-A candidate is known by its lever values (``Candidate.key``): the sampler proposing the
-same design twice costs nothing, and a killed search that starts again finds every run
+A candidate's runs are kept by replicate: the search evaluates each batch of candidates on
+replicates of its own (``sim.optimise.search``), the race on replicates 0 … n − 1, and a
+run made for one is used by the other where they meet.
+
+A candidate is known by its lever values (``Candidate.key``): a design proposed twice on
+the same replicates costs nothing, and a killed search that starts again finds every run
 it had finished in ``evaluations/`` (one small parquet file per run, written atomically).
 """
 
@@ -15,7 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -84,7 +88,7 @@ class Evaluator:
         self._configs: dict[tuple[str, int], Config] = {}
         self._errors: dict[str, str] = {}
         self._values: dict[tuple[str, int], dict[str, float]] = {}
-        self._wanted: dict[str, int] = {}  # replicates asked for, by candidate
+        self._wanted: dict[str, set[int]] = {}  # replicates asked for, by candidate
         root = study.base.experiment.seed
         self._seed = lambda r: derive_seed(root, "replicate", r)
         self._draw = lambda r: -1 if study.posterior is None else study.posterior.draw(root, r)
@@ -99,7 +103,9 @@ class Evaluator:
 
     def used(self) -> int:
         """Runs the search's decisions rest on: every candidate's replicates asked for."""
-        return sum(self._count(key) for key in self._wanted)
+        return sum(
+            sum((key, r) in self._values for r in wanted) for key, wanted in self._wanted.items()
+        )
 
     def count(self, candidate: Candidate) -> int:
         """Replicates 0 … n − 1 this search asked for and holds: n. Runs on disk beyond
@@ -109,18 +115,36 @@ class Evaluator:
 
     def _count(self, key: str) -> int:
         n = 0
-        wanted = self._wanted.get(key, 0)
-        while n < wanted and (key, n) in self._values:
+        wanted = self._wanted.get(key, set())
+        while n in wanted and (key, n) in self._values:
             n += 1
         return n
 
-    def values(self, candidate: Candidate, outcome: str, n: int | None = None) -> np.ndarray:
-        """The outcome of replicates 0 … n − 1 (all held, by default)."""
-        n = self.count(candidate) if n is None else n
-        return np.array([self._values[(candidate.key, r)][outcome] for r in range(n)], float)
+    def values(
+        self,
+        candidate: Candidate,
+        outcome: str,
+        n: int | None = None,
+        replicates: Sequence[int] | None = None,
+    ) -> np.ndarray:
+        """The outcome of replicates 0 … n − 1 (all held, by default), or of the given
+        ``replicates``."""
+        if replicates is None:
+            replicates = range(self.count(candidate) if n is None else n)
+        return np.array([self._values[(candidate.key, r)][outcome] for r in replicates], float)
 
-    def outcome_values(self, candidate: Candidate, n: int | None = None) -> dict[str, np.ndarray]:
-        return {name: self.values(candidate, name, n) for name in self.outcomes}
+    def outcome_values(
+        self,
+        candidate: Candidate,
+        n: int | None = None,
+        replicates: Sequence[int] | None = None,
+    ) -> dict[str, np.ndarray]:
+        return {name: self.values(candidate, name, n, replicates) for name in self.outcomes}
+
+    def holds(self, candidate: Candidate, replicates: Sequence[int]) -> bool:
+        """Whether every one of ``replicates`` was asked for and is held."""
+        wanted = self._wanted.get(candidate.key, set())
+        return all(r in wanted and (candidate.key, r) in self._values for r in replicates)
 
     def error(self, candidate: Candidate) -> str | None:
         """Why this candidate is not a valid campaign (None when it is)."""
@@ -129,14 +153,15 @@ class Evaluator:
 
     # ------------------------------------------------------------------ running
 
-    def ensure(self, wanted: Iterable[tuple[Candidate, int]]) -> None:
-        """Run what is missing so that each candidate holds replicates 0 … n − 1 (invalid
-        candidates are skipped: ``error`` says why)."""
+    def ensure(self, wanted: Iterable[tuple[Candidate, int | range]]) -> None:
+        """Run what is missing so that each candidate holds replicates 0 … n − 1, or those
+        of a range (invalid candidates are skipped: ``error`` says why)."""
         tasks = []
         seen = set()
         for candidate, n in wanted:
-            self._wanted[candidate.key] = max(self._wanted.get(candidate.key, 0), n)
-            for r in range(n):
+            replicates = range(n) if isinstance(n, int) else n
+            self._wanted.setdefault(candidate.key, set()).update(replicates)
+            for r in replicates:
                 ident = (candidate.key, r)
                 if ident in self._values or ident in seen:
                     continue

@@ -60,6 +60,8 @@ def importance_table(trials: list[Any], space: Space) -> pd.DataFrame:
             if len(view) < MIN_TRIALS:
                 continue
             shares = _ped_anova(view, exclude=within_lever)
+            if within_lever and len(shares) < 2:
+                continue  # one lever within a choice: its share is all of it, and says nothing
             for lever, share in shares.items():
                 rows.append(
                     {

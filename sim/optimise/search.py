@@ -4,9 +4,10 @@ races the best, and says which to launch.
 Optuna's part is where to look: TPE (mixed and conditional spaces) for one objective,
 NSGA-II for two, or random search as a baseline. Its study lives in
 ``optuna.journal`` in the output folder, so a killed search resumes where it stopped.
-Fission's part is the rest: every candidate's ``start`` replicates (``sim.optimise.
-evaluate``), the constraints (told to Optuna as violations), the race among the
-finalists (``sim.optimise.race``) and the probability that each finalist is the best.
+Fission's part is the rest: every candidate's ``start`` replicates, fresh ones for each
+batch (``searched_on``, ``sim.optimise.evaluate``), the constraints (told to Optuna as
+violations), the race among the finalists (``sim.optimise.race``) and the probability
+that each finalist is the best.
 
 Reproducible from the root seed alone: candidates are asked for in batches of a fixed
 size, evaluated, then told in trial order, and trial k is sampled by a sampler seeded
@@ -99,10 +100,36 @@ def optimise(
 
 def planned_runs(space: Space, trials: int) -> int:
     """The runs a search of ``trials`` candidates plans for: ``start`` replicates of
-    each, and the finalists raced up to ``max`` (fewer when a design is proposed twice
-    or the race ends early)."""
+    each; for one objective, four times the finalists screened on replicates
+    0 … start − 1 and the finalists raced on up to 0 … max − 1 (fewer when a screened
+    design was searched on some of them or the race ends early); for two, the front's
+    designs run up to ``max``."""
     budget = space.replicates
+    if len(space.objectives) == 1:  # four times the finalists screened, then raced
+        return trials * budget.start + budget.finalists * (3 * budget.start + budget.max)
     return trials * budget.start + budget.finalists * (budget.max - budget.start)
+
+
+def searched_on(space: Space, number: int) -> range:
+    """The replicates trial ``number`` is evaluated on in the search: those of its batch.
+
+    One objective: batch b's candidates share replicates b·start … (b + 1)·start − 1,
+    common random numbers within the batch and fresh ones for the next. Were every
+    candidate judged on the same few replicates, the sampler would climb whatever those
+    few runs happened to favour (a sample-average approximation of the campaign): with
+    runs as noisy as a referral cascade, a whole region of designs can look thousands of
+    yuan better on replicates 0-3 than on any others, and a sampler that follows the
+    best it was told settles there. Fresh replicates each batch make such luck a batch's
+    own, so what keeps looking good across batches is what is good. The finalists are
+    then raced on replicates 0 … n − 1, common to all of them.
+
+    Two objectives: replicates 0 … start − 1 for every candidate, since the Pareto front
+    is drawn on all of them together."""
+    start = space.replicates.start
+    if len(space.objectives) != 1:
+        return range(start)
+    first = (number // space.batch) * start
+    return range(first, first + start)
 
 
 def _error(text: str) -> Exception:
@@ -124,7 +151,6 @@ def _search(
     import optuna
 
     optuna.logging.set_verbosity(optuna.logging.WARNING)
-    budget = space.replicates
     expected = planned_runs(space, trials)
     evaluator: Evaluator
 
@@ -168,19 +194,28 @@ def _search(
                 with warnings.catch_warnings():
                     warnings.simplefilter("ignore")
                     designs.append(Candidate(tuple(space.suggest(trial).items())))
-            evaluator.ensure((c, budget.start) for c in designs if evaluator.error(c) is None)
+            evaluator.ensure(
+                (c, searched_on(space, f.number))
+                for f, c in zip(pending, designs, strict=True)
+                if evaluator.error(c) is None
+            )
             for frozen, design in zip(pending, designs, strict=True):
                 _tell(ostudy, frozen, design, evaluator, space)
         done = [t for t in ostudy.trials if t.number < trials]
         by_trial = {t.number: Candidate(lever_values(space, t.params)) for t in done}
+        blocks: dict[str, range] = {}  # each design's replicates in the search (its first trial's)
+        for number, design in sorted(by_trial.items()):
+            blocks.setdefault(design.key, searched_on(space, number))
         unique = list({c.key: c for c in by_trial.values()}.values())
-        # every told design at its first replicates (stored: nothing runs), which also
-        # holds after a resume that had nothing left to ask
-        evaluator.ensure((c, budget.start) for c in unique if evaluator.error(c) is None)
-        valid = [c for c in unique if evaluator.error(c) is None and evaluator.count(c) > 0]
+        # every told design on its replicates (stored: nothing runs), which also holds
+        # after a resume that had nothing left to ask
+        evaluator.ensure((c, blocks[c.key]) for c in unique if evaluator.error(c) is None)
+        valid = [
+            c for c in unique if evaluator.error(c) is None and evaluator.holds(c, blocks[c.key])
+        ]
         outcome_race, pareto = None, None
         if len(space.objectives) == 1:
-            outcome_race = _final_race(evaluator, valid, space)
+            outcome_race = _final_race(evaluator, valid, space, blocks)
             recommended = outcome_race.leader
         else:
             pareto, recommended = _final_front(evaluator, valid, space)
@@ -189,7 +224,7 @@ def _search(
         evaluator.close()
     loss = _loss_outcome(space)
     table = _trials_table(
-        evaluator, space, done, by_trial, outcome_race, recommended, root, loss, pareto
+        evaluator, space, done, by_trial, blocks, outcome_race, recommended, root, loss, pareto
     )
     front = None
     if pareto is not None:
@@ -268,9 +303,9 @@ def _tell(ostudy: Any, frozen: Any, design: Candidate, evaluator: Evaluator, spa
         trial.set_user_attr("error", error)
         ostudy.tell(frozen.number, state=optuna.trial.TrialState.FAIL)
         return
-    n = space.replicates.start
-    values = [mean_of(evaluator, design, o.outcome, n) for o in space.objectives]
-    outcomes = evaluator.outcome_values(design, n)
+    replicates = searched_on(space, frozen.number)
+    values = [mean_on(evaluator, design, o.outcome, replicates) for o in space.objectives]
+    outcomes = evaluator.outcome_values(design, replicates=replicates)
     trial.set_user_attr("violations", violations(space.constraints, outcomes))
     if not all(np.isfinite(values)):
         trial.set_user_attr("error", "the objective is undefined in every run")
@@ -279,22 +314,38 @@ def _tell(ostudy: Any, frozen: Any, design: Candidate, evaluator: Evaluator, spa
     ostudy.tell(frozen.number, values)
 
 
-def _final_race(evaluator: Evaluator, valid: list[Candidate], space: Space) -> Race:
-    """The finalists (the best feasible at ``start`` replicates; the least infeasible
-    when none meets the constraints) raced on the first objective."""
+def _final_race(
+    evaluator: Evaluator, valid: list[Candidate], space: Space, blocks: dict[str, range]
+) -> Race:
+    """The finalists raced on the first objective: four times their number of the best
+    feasible designs on the replicates they were searched on, run on replicates
+    0 … start − 1, and the best of those (the least infeasible design alone when none
+    meets the constraints)."""
     objective = space.objectives[0]
-    fits = [c for c in valid if feasible(evaluator, c, space)]
+    sign = -1.0 if objective.higher_is_better else 1.0
+
+    def missed(c: Candidate) -> float:
+        outcomes = evaluator.outcome_values(c, replicates=blocks[c.key])
+        return float(sum(max(v, 0.0) for v in violations(space.constraints, outcomes)))
+
+    def searched(item: tuple[int, Candidate]) -> tuple[float, int]:
+        mean = mean_on(evaluator, item[1], objective.outcome, blocks[item[1].key])
+        return (sign * mean if np.isfinite(mean) else np.inf, item[0])
+
+    fits = [c for c in valid if missed(c) == 0]
+    take = space.replicates.finalists
     if fits:
-        finalists = rank(evaluator, fits, objective)[: space.replicates.finalists]
+        ordered = [c for _, c in sorted(enumerate(fits), key=searched)]
+        # a batch's replicates are luckier than another's for all its designs: four times
+        # the finalists are screened on replicates common to them before the best race
+        screened = ordered[: 4 * take]
+        evaluator.ensure((c, space.replicates.start) for c in screened)
+        fits = [c for c in screened if feasible(evaluator, c, space)] or screened
+        finalists = rank(evaluator, fits, objective)[:take]
     else:
-        finalists = sorted(valid, key=lambda c: _missed(evaluator, c, space))[:1]
+        finalists = sorted(valid, key=missed)[:1]
+    evaluator.ensure((c, space.replicates.start) for c in finalists)
     return race(evaluator, finalists, space)
-
-
-def _missed(evaluator: Evaluator, candidate: Candidate, space: Space) -> float:
-    return float(
-        sum(max(v, 0.0) for v in violations(space.constraints, evaluator.outcome_values(candidate)))
-    )
 
 
 def _final_front(
@@ -364,6 +415,13 @@ def _knee(evaluator: Evaluator, front: list[Candidate], space: Space) -> Candida
     return front[int(distance.argmax())]
 
 
+def mean_on(evaluator: Evaluator, candidate: Candidate, outcome: str, replicates: range) -> float:
+    """The mean of ``outcome`` on ``replicates`` (NaN where undefined in every run)."""
+    values = evaluator.values(candidate, outcome, replicates=replicates)
+    values = values[np.isfinite(values)]
+    return float(values.mean()) if values.size else np.nan
+
+
 def _loss_outcome(space: Space) -> str | None:
     """A money objective's own runs below zero are a loss; otherwise ROI below zero
     (margin did not cover cost) is."""
@@ -381,6 +439,7 @@ def _trials_table(
     space: Space,
     done: list[Any],
     by_trial: dict[int, Candidate],
+    blocks: dict[str, range],
     outcome_race: Race | None,
     recommended: Candidate | None,
     root: int,
@@ -388,7 +447,9 @@ def _trials_table(
     pareto: list[Candidate] | None,
 ) -> pd.DataFrame:
     """One row per trial: its levers, replicates spent, each outcome's mean, 95% interval
-    of the mean and 5th-95th percentile of runs, feasibility, and the race's verdict."""
+    of the mean and 5th-95th percentile of runs, feasibility, and the race's verdict.
+    A design's figures are on replicates 0 … n − 1 where it has them (a finalist, or a
+    design of the first batch), else on the replicates it was searched on."""
     outcomes = [o for o in dict.fromkeys((*space.outcomes(), *SHOWN)) if o in evaluator.outcomes]
     chances: dict[str, float] = {}
     if outcome_race is not None and outcome_race.finalists:
@@ -422,14 +483,19 @@ def _trials_table(
         }
         for lever in space.levers:
             row[lever.key] = design.as_dict().get(lever.key)
-        n = evaluator.count(design) if evaluator.error(design) is None else 0
+        reps: range = range(0)
+        if evaluator.error(design) is None:
+            held = evaluator.count(design)
+            reps = range(held) if held else blocks[design.key]
+        n = len(reps)
         row["replicates"] = n
-        row["feasible"] = bool(n and feasible(evaluator, design, space))
+        values = evaluator.outcome_values(design, replicates=reps) if n else {}
+        row["feasible"] = bool(n and all(v <= 0 for v in violations(space.constraints, values)))
         for name in outcomes:
-            summary = describe(evaluator.values(design, name)) if n else describe(np.array([]))
+            summary = describe(values[name] if n else np.array([]))
             for stat in ("mean", "low", "high", "p5", "p95"):
                 row[f"{name}_{stat}"] = summary[stat]
-        row["loss_chance"] = loss_chance(evaluator.values(design, loss)) if n and loss else np.nan
+        row["loss_chance"] = loss_chance(values[loss]) if n and loss else np.nan
         row["finalist"] = outcome_race is not None and design in outcome_race.finalists
         row["dropped_in_round"] = (
             outcome_race.dropped_in.get(design.key, -1) if outcome_race is not None else -1

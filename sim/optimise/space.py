@@ -71,9 +71,10 @@ class Constraint(_Strict):
 
 
 class Replicates(_Strict):
-    """How runs are spent: every candidate gets ``start`` replicates (0 … start − 1, the
-    same random numbers for every candidate); the ``finalists`` best then race, their
-    replicates doubling up to ``max`` while the leader is not yet distinguishable."""
+    """How runs are spent: every candidate gets ``start`` replicates (those of its batch,
+    shared by the batch's candidates; 0 … start − 1 for two objectives); the
+    ``finalists`` best then race on replicates 0 … n − 1, their replicates doubling up to
+    ``max`` while the leader is not yet distinguishable."""
 
     start: int = Field(4, ge=2, le=1000, description="replicates of every candidate")
     max: int = Field(32, ge=2, le=10_000, description="most replicates of a finalist")
