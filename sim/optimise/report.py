@@ -146,7 +146,8 @@ def sections(
             _("Search progress"),
             _(
                 "The best mean so far (among designs meeting the constraints) after each "
-                "trial, at the replicates every candidate first gets."
+                "trial: each design on the replicates of its batch, a finalist on all the "
+                "replicates it ran."
             ),
             progress(trials, outcome, higher),
         )
