@@ -400,7 +400,7 @@ class ResultStore:
             self._replace_with_staging()
             self.work = self.folder
         # The tables as merged here, not read back from the files just written (a second
-        # of reading at a million members); equal to ``Results.load`` (tests/test_study.py).
+        # of reading at a million members); equal to ``Results.load`` (test_results_folder.py).
         return Results(
             runs=runs,
             daily=daily,
