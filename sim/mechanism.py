@@ -125,7 +125,8 @@ class Mechanism:
         Params: its parameters (a ``sim.params.Section`` with a ``kind``/``rule`` tag).
         streams: names of the random streams it draws from.
         person_state: per-person arrays it keeps ((name, numpy dtype) pairs), zero at the
-            start of a run; it reads and writes them as ``self.<name>``.
+            start of a run; it reads and writes them as ``self.<name>``, and reads a
+            few people's without making the array with ``state_at``.
         outputs: the columns it adds to the output tables; ``results()`` gives their
             values for the runs table.
     """
@@ -139,8 +140,27 @@ class Mechanism:
 
     def __init__(self, params: Any, people: int) -> None:
         self.params = params
-        for state, dtype in self.person_state:
-            setattr(self, state, np.zeros(people, dtype=dtype))
+        self._people = people  # everyone's count: the length of each person_state array
+
+    def __getattr__(self, name: str) -> np.ndarray:
+        # A person_state array is made (zeros) when first used, not with the mechanism: a
+        # campaign where nobody buys never touches the value model's arrays, which cost
+        # 8 ms a run to zero at a million people (issue 19). Only called for a name not
+        # found otherwise; private names never are state (unpickling asks for some).
+        dtype = None if name.startswith("_") else dict(type(self).person_state).get(name)
+        if dtype is None:
+            raise AttributeError(f"{type(self).__name__!r} object has no attribute {name!r}")
+        array = np.zeros(self._people, dtype=dtype)
+        setattr(self, name, array)
+        return array
+
+    def state_at(self, name: str, people: np.ndarray) -> np.ndarray:
+        """Person state ``name`` of ``people``, without making the array when it was never
+        used (then it is zero for everyone)."""
+        array = self.__dict__.get(name)
+        if array is None:
+            return np.zeros(people.size, dtype=dict(type(self).person_state)[name])
+        return array[people]
 
     def results(self) -> dict[str, Any]:
         """Values of this mechanism's runs-table outputs at the end of the run."""

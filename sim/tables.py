@@ -196,9 +196,9 @@ class RunTables:
                 "invites": self.invites[people],
                 "purchases": self.purchases[people],
                 "reward_earned": self.reward_earned[people],
-                "orders": self.value.orders[people],
-                "margin": self.value.spent[people] * self.value.margin,
-                "discounted_margin": self.value.worth[people],
+                "orders": self.value.state_at("orders", people),
+                "margin": self.value.state_at("spent", people) * self.value.margin,
+                "discounted_margin": self.value.state_at("worth", people),
                 "alive_at_horizon": self.value.alive(people, self._segment)
                 & (self.role[people] == Role.MEMBER),
             },

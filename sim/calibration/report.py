@@ -115,7 +115,7 @@ def _posterior_figures(fit: Fit) -> list:
     prior), with the estimate and the 90% interval marked."""
     import plotly.graph_objects as go
 
-    from sim.charts import TEMPLATE
+    from sim.charts import template
 
     weights = fit.samples["weight"].to_numpy(float)
     figures = []
@@ -163,7 +163,7 @@ def _posterior_figures(fit: Fit) -> list:
                 )
             )
         fig.update_layout(
-            template=TEMPLATE,
+            template=template(),
             title=_(
                 "{parameter}: posterior against prior (line: estimate; dotted: 90% interval)"
             ).format(parameter=row.parameter),
@@ -178,7 +178,7 @@ def _posterior_figures(fit: Fit) -> list:
 def _figures(fit: Fit) -> list:
     import plotly.graph_objects as go
 
-    from sim.charts import TEMPLATE
+    from sim.charts import template
 
     figures = _posterior_figures(fit)
     if fit.kind == "daily":
@@ -198,7 +198,7 @@ def _figures(fit: Fit) -> list:
                 )
             )
             fig.update_layout(
-                template=TEMPLATE,
+                template=template(),
                 title=_(
                     "{column}, summed day by day: the pilot against the model's 90% bands"
                 ).format(column=column_label(column)),
@@ -230,7 +230,7 @@ def _figures(fit: Fit) -> list:
             )
         )
         fig.update_layout(
-            template=TEMPLATE,
+            template=template(),
             title=_("Cascade sizes: share of cascades with at least x adopters"),
             xaxis={"type": "log", "title": _("adopters")},
             yaxis={"type": "log", "title": _("share of cascades")},

@@ -53,12 +53,12 @@ from sim.charts.common import (
     BAND,
     GENERATIONS_HINT,
     MEMBERS_HINT,
-    TEMPLATE,
     ChartUnavailable,
     label,
     scenario_colors,
     scenario_order,
     short_label,
+    template,
 )
 from sim.charts.comparison import comparison_cells, comparison_figure
 from sim.charts.cost import cost_vs_paying, efficient_frontier, outcome_box
@@ -117,7 +117,6 @@ __all__ = [
     "SEGMENTS",
     "SEGMENT_COLORS",
     "SWEEP_OUTCOMES",
-    "TEMPLATE",
     "TREE_MAX_MEMBERS",
     "ChartUnavailable",
     "alive_share",
@@ -159,6 +158,7 @@ __all__ = [
     "survival_curve",
     "sweep_scatter",
     "swept_parameters",
+    "template",
     "tree_layout",
     "value_by_source",
 ]

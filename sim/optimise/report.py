@@ -19,6 +19,7 @@ import pandas as pd
 import plotly.graph_objects as go
 
 from sim import units
+from sim.charts import template
 from sim.files import write_text
 from sim.lang import _, current
 from sim.optimise.words import describe_design, lever_value
@@ -223,7 +224,7 @@ def best_designs(trials: pd.DataFrame, outcome: str, higher: bool, levers: list[
             hovertext=designs,
             name=name,
         )
-    figure.update_layout(template="plotly_white", yaxis_title=units.heading(outcome), height=450)
+    figure.update_layout(template=template(), yaxis_title=units.heading(outcome), height=450)
     return figure
 
 
@@ -261,7 +262,7 @@ def pareto_front(
         marker={"symbol": "star", "size": 16, "color": "#ef553b"},
     )
     figure.update_layout(
-        template="plotly_white",
+        template=template(),
         xaxis_title=units.heading(x),
         yaxis_title=units.heading(y),
         height=450,
@@ -298,7 +299,7 @@ def against_lever(trials: pd.DataFrame, outcome: str, key: str, levers: list[str
         name=units.name(outcome),
     )
     figure.update_layout(
-        template="plotly_white",
+        template=template(),
         xaxis_title=key_label(key),
         yaxis_title=units.heading(outcome),
         height=380,
@@ -331,7 +332,7 @@ def lever_importance(importance: pd.DataFrame) -> go.Figure:
             ),
         )
     figure.update_layout(
-        template="plotly_white",
+        template=template(),
         xaxis_title=_("importance (share)"),
         barmode="group",
         height=max(350, 60 * importance["lever"].nunique()),
@@ -353,7 +354,7 @@ def progress(trials: pd.DataFrame, outcome: str, higher: bool) -> go.Figure:
     )
     figure.add_scatter(x=rows["trial"], y=best, mode="lines", name=_("best so far"))
     figure.update_layout(
-        template="plotly_white",
+        template=template(),
         xaxis_title=_("trial"),
         yaxis_title=units.heading(outcome),
         height=380,

@@ -458,7 +458,8 @@ class ValueModel(Mechanism, ABC):
 
     def on_join(self, view: ValueJoinView) -> None:
         """Draw what a new member will buy (their spend, and per model more)."""
-        self.scale[view.joiners] = self._spend_scale(view.joiners)
+        if self.buys:  # a spend is read only by orders (and its array made only then)
+            self.scale[view.joiners] = self._spend_scale(view.joiners)
 
     def _spend_scale(self, people: np.ndarray) -> np.ndarray:
         """Each person's mean order value before Gamma noise (yuan): with Gamma-Gamma their
@@ -615,7 +616,7 @@ class ValueModel(Mechanism, ABC):
 
     def alive(self, people: np.ndarray, segment: np.ndarray) -> np.ndarray:
         """Whether each of ``people`` may still buy: not junk, not dropped out."""
-        return (segment[people] != Segment.JUNK) & ~self.dead[people]
+        return (segment[people] != Segment.JUNK) & ~self.state_at("dead", people)
 
     def summary(self, view: ValueSummaryView) -> dict[str, Any]:
         """The value columns of the runs table (``RUNS_OUTPUTS``)."""
@@ -623,10 +624,10 @@ class ValueModel(Mechanism, ABC):
         joined = joiners.size
         # Each person array read once at the joiners (a million-person array is read
         # where they are, not scanned): the same values in the same order as before.
-        orders = self.orders[joiners]
-        worth_each = self.worth[joiners]
+        orders = self.state_at("orders", joiners)
+        worth_each = self.state_at("worth", joiners)
         inviter = view.inviter[joiners]
-        spent = float(self.spent[joiners].sum())
+        spent = float(self.state_at("spent", joiners).sum())
         worth = float(worth_each.sum())
         paying = int(np.count_nonzero(orders))
         days = np.arange(view.cost_by_day.size)

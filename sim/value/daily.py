@@ -42,7 +42,7 @@ class DailyValue(ValueModel):
     def _horizon_terms(
         self, view: HorizonView
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        people = self.orders.size
+        people = self._people
         rate = np.zeros(people)
         rate[view.joiners] = self._chance[view.segment[view.joiners]]
         # Everyone buys on their daily chance (no first order to wait for), nobody drops out.
