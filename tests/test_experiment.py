@@ -120,25 +120,30 @@ def test_local_workers_keep_glibcs_reuse_of_freed_memory():
     """Our local Dask workers start without MALLOC_TRIM_THRESHOLD_ (Dask sets it), which
     made every run fault its arrays in anew (at 200,000 people 32,000 page faults and
     0.12 s of system time a run, against 1,300 and 0.01 s without it: benchmarks/README.md,
-    bench_dask_workers.py). The parent's own setting and Dask's config stay as they were."""
+    bench_dask_workers.py), and without the stack sampler of Dask's profile. The parent's
+    own setting and Dask's config stay as they were."""
     import dask
     import dask.distributed  # loads distributed's part of Dask's config
 
-    from sim.executors import GLIBC_TRIM, OnDask
+    from sim.executors import GLIBC_TRIM, WORKER_PROFILE, OnDask
 
     before = dask.config.get(GLIBC_TRIM)
+    profiled = dask.config.get(WORKER_PROFILE)
     # as a Dask cluster started earlier in this process leaves it (its nanny sets it here)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("MALLOC_TRIM_THRESHOLD_", "65536")
         executor = OnDask(workers=2)
         try:
             seen = executor.client.run(lambda: os.environ.get("MALLOC_TRIM_THRESHOLD_"))
+            sampling = executor.client.run(lambda: dask.config.get(WORKER_PROFILE))
             assert "MALLOC_TRIM_THRESHOLD_" not in os.environ
         finally:
             executor.close()
         assert os.environ["MALLOC_TRIM_THRESHOLD_"] == "65536"  # put back
     assert list(seen.values()) == [None, None]
+    assert list(sampling.values()) == [False, False]
     assert dask.config.get(GLIBC_TRIM) == before == 65536
+    assert dask.config.get(WORKER_PROFILE) is profiled is True
 
 
 def free_port() -> int:
