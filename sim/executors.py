@@ -50,6 +50,9 @@ class InProcess:
 
     description = "in-process"
 
+    def prepare(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Nothing to hand over: what this process worked out is here already."""
+
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         for task in tasks:
             yield fn(task)
@@ -101,6 +104,15 @@ class OnDask:
                 self._restore()
                 raise
             self.description = f"local Dask cluster of {workers} processes"
+
+    def prepare(self, fn: Callable[..., Any], *args: Any) -> None:
+        """Call ``fn(*args)`` on each worker of a local cluster, before its tasks: they
+        are handed what this process worked out (a graph and its groups: 1.7 s to build
+        at a million people) instead of each working it out again. A remote cluster's
+        workers work it out themselves, at once: sending it over the network to each of
+        them could cost more. A worker that starts later works it out too."""
+        if self._cluster is not None:
+            self.client.run(fn, *args)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed

@@ -20,6 +20,7 @@ import pandas as pd
 
 from sim.config import Config
 from sim.executors import make_executor
+from sim.graphs import Graph, built_graphs, keep_graphs
 from sim.results import SUMMARY_METRICS, Results
 from sim.runs import RunOutput, RunTask, campaign_model, execute_run, getattr_dotted
 from sim.sensitivity import SENSITIVITY_OUTCOMES, sensitivity
@@ -66,10 +67,13 @@ def as_study(source: Study | Config | dict[str, Any] | str | Path) -> Study:
     return load_study(source)
 
 
-def preflight(study: Study, design: Design, configs: dict[tuple[str, int, int], Config]) -> None:
+def preflight(
+    study: Study, design: Design, configs: dict[tuple[str, int, int], Config]
+) -> list[Graph]:
     """Build each distinct community once here, so bad input (a missing or malformed graph
     file, seed ids not in the graph, more seeds than people) fails before anything is
-    written or sent to a cluster."""
+    written or sent to a cluster. Returns the graphs built."""
+    graphs = []
     seen = set()
     first_seed = design.runs[0].seed
     for config in configs.values():
@@ -80,7 +84,10 @@ def preflight(study: Study, design: Design, configs: dict[tuple[str, int, int], 
         )
         if key not in seen:
             seen.add(key)
-            campaign_model(config, first_seed, all_agents=False).close()
+            model = campaign_model(config, first_seed, all_agents=False)
+            graphs.append(model.graph)
+            model.close()
+    return graphs
 
 
 def run_experiment(
@@ -117,7 +124,7 @@ def run_experiment(
     configs = {(spec.scenario, spec.point, spec.draw): None for spec in design.runs}
     for scenario, point, draw in configs:  # in design order
         configs[(scenario, point, draw)] = run_config(study, scenario, design.points[point], draw)
-    preflight(study, design, configs)
+    graphs = preflight(study, design, configs)
 
     store = ResultStore(Path(out), study, design) if out is not None else None
     if store is not None and store.folder.exists():
@@ -129,7 +136,7 @@ def run_experiment(
         bar = tqdm(total=len(design.runs), unit="run", desc=study.base.experiment.name)
         on_progress = _advance(bar, on_progress)
     try:
-        return _run(study, design, configs, store, workers, address, fresh, on_progress)
+        return _run(study, design, configs, graphs, store, workers, address, fresh, on_progress)
     finally:
         if bar is not None:
             bar.close()
@@ -160,6 +167,7 @@ def _run(
     study: Study,
     design: Design,
     configs: dict[tuple[str, int, int], Config],
+    graphs: list[Graph],
     store: ResultStore | None,
     workers: int,
     address: str | None,
@@ -194,6 +202,7 @@ def _run(
         if on_progress is not None:
             on_progress(len(done), total)
         if executor is not None and todo:
+            executor.prepare(keep_graphs, built_graphs(graphs))  # the preflight's graphs
             try:
                 for count, output in enumerate(executor.map_unordered(execute_run, todo), 1):
                     if store is not None:

@@ -507,9 +507,23 @@ def _merged(frames: list[pd.DataFrame], order: list[str]) -> pd.DataFrame | None
     if not frames:
         return None
     table = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
-    if not _in_order(table, order):
-        table = table.sort_values(order, kind="stable").reset_index(drop=True)
-    return table
+    if _in_order(table, order):
+        return table
+    # Runs that finished out of order (on workers): each run's rows are together and in
+    # order, so putting the runs in order is enough, without sorting the rows (at a
+    # million members a run, the sort cost the parent a few tenths of a second a run).
+    ids = table["run_id"].to_numpy()
+    starts = np.flatnonzero(np.r_[True, ids[1:] != ids[:-1]])
+    if np.unique(ids[starts]).size == starts.size:  # each run's rows in one block
+        lengths = np.diff(np.r_[starts, ids.size])
+        by_run = np.argsort(ids[starts], kind="stable")
+        first, length = starts[by_run], lengths[by_run]
+        placed = np.r_[0, np.cumsum(length)[:-1]]  # where each block goes
+        rows = np.arange(ids.size) + np.repeat(first - placed, length)
+        table = table.take(rows).reset_index(drop=True)
+        if _in_order(table, order):
+            return table
+    return table.sort_values(order, kind="stable").reset_index(drop=True)
 
 
 def _in_order(table: pd.DataFrame, order: list[str]) -> bool:

@@ -146,6 +146,45 @@ def test_local_workers_keep_glibcs_reuse_of_freed_memory():
     assert dask.config.get(WORKER_PROFILE) is profiled is True
 
 
+def test_local_workers_are_handed_the_graph_the_preflight_built():
+    """A local cluster's workers get the parent's graph with its groups (the preflight
+    built it: at a million people 1.7 s each worker would spend again), without the
+    per-person states replicates leave with it; build_graph on a worker then returns it."""
+    from sim.config import parse_config
+    from sim.executors import OnDask
+    from sim.graphs import build_graph, built_graphs, generators, keep_graphs
+    from sim.runs import campaign_model
+
+    config = parse_config({"graph": {"kind": "barabasi_albert", "n": 500, "m": 3}})
+    model = campaign_model(config, 5, all_agents=False)
+    model.close()
+    graph = model.graph
+    assert graph.community.spare_states  # left for the next replicate in this process
+    (key, handed), *others = built_graphs([graph])
+    assert others == [] and handed.community.spare_states == []
+    assert handed.indices is graph.indices and handed.community.groups == graph.community.groups
+
+    def kept_on_worker(config=config, key=key):
+        cached = generators._GRAPH_CACHE.get(key)
+        built = build_graph(config, 5)  # taken from what was kept, not generated
+        return cached is built, int(built.indices.sum()), len(built.community.groups)
+
+    executor = OnDask(workers=2)
+    try:
+        before = executor.client.run(kept_on_worker)
+        executor.prepare(keep_graphs, built_graphs([graph]))
+        after = executor.client.run(kept_on_worker)
+    finally:
+        executor.close()
+    edges = int(graph.indices.sum())
+    groups = len(graph.community.groups)
+    assert groups == 1  # the default config's chat groups, made with the model
+    # before: each worker built its own graph (no groups yet: a model makes them) ...
+    assert list(before.values()) == [(False, edges, 0)] * 2
+    # ... after: the parent's, groups and all, replacing it
+    assert list(after.values()) == [(True, edges, groups)] * 2
+
+
 def free_port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))

@@ -609,23 +609,40 @@ def test_the_tables_a_run_returns_are_the_tables_it_wrote(tmp_path):
 
 
 def test_parts_out_of_order_are_merged_in_order():
-    """Runs come back from workers in any order: the merge sorts what is not in order,
-    and leaves what is (the same rows either way as a stable sort)."""
+    """Runs come back from workers in any order: the merge puts them in order (moving
+    each run's rows as a block, or sorting when a run's rows are not together or not in
+    order), and leaves what is in order: the same rows either way as a stable sort."""
     from sim.store import _merged
 
-    def part(runs: list[int], days: int = 3) -> pd.DataFrame:
+    def part(runs: list[int], days: int = 3, backwards: bool = False) -> pd.DataFrame:
+        span = {r: range(days + r % 2) for r in runs}  # runs of two lengths
+        if backwards:
+            span = {r: reversed(span[r]) for r in runs}
+        rows = [(r, d) for r in runs for d in span[r]]
         return pd.DataFrame(
             {
-                "run_id": [r for r in runs for _ in range(days)],
-                "day": [d for _ in runs for d in range(days)],
-                "x": [10 * r + d for r in runs for d in range(days)],
+                "run_id": [r for r, _ in rows],
+                "day": [d for _, d in rows],
+                "x": [10 * r + d for r, d in rows],
             }
         )
 
     order = ["run_id", "day"]
-    for frames in ([part([0, 1]), part([2])], [part([2]), part([0, 1])], [part([1, 0])]):
+    cases = (
+        [part([0, 1]), part([2])],  # in order
+        [part([2]), part([0, 1])],  # blocks out of order
+        [part([1, 0])],
+        [part([3, 1]), part([2, 0])],
+        [part([1]), part([0]), part([1])],  # run 1 in two places: sorted
+        [part([1, 0], backwards=True)],  # a run's days backwards: sorted
+    )
+    for frames in cases:
         merged = _merged(frames, order)
         expected = pd.concat(frames, ignore_index=True).sort_values(order, kind="stable")
         pd.testing.assert_frame_equal(merged, expected.reset_index(drop=True))
-        assert merged["x"].tolist() == [0, 1, 2, 10, 11, 12, 20, 21, 22][: len(merged)]
+        runs = sorted({r for f in frames for r in f["run_id"]})
+        days = [d for r in runs for d in range(3 + r % 2)]
+        if len(frames) < 3:  # every run once
+            assert merged["x"].tolist() == [10 * r + d for r in runs for d in range(3 + r % 2)]
+            assert merged["day"].tolist() == days
     assert _merged([], order) is None

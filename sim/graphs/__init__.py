@@ -14,7 +14,7 @@ the chat groups built on them.
 from sim.graphs.csr import Graph, require_people
 from sim.graphs.edgelist import read_edgelist
 from sim.graphs.generators import _GRAPH_CACHE as _GRAPH_CACHE
-from sim.graphs.generators import build_graph, generate, graph_seed
+from sim.graphs.generators import build_graph, built_graphs, generate, graph_seed, keep_graphs
 from sim.graphs.groups import Groups, build_groups, communities, groups_of, hub_of
 
 __all__ = [
@@ -22,11 +22,13 @@ __all__ = [
     "Groups",
     "build_graph",
     "build_groups",
+    "built_graphs",
     "communities",
     "generate",
     "graph_seed",
     "groups_of",
     "hub_of",
+    "keep_graphs",
     "read_edgelist",
     "require_people",
 ]

@@ -8,6 +8,7 @@ edge arrays with numpy and scipy builds the CSR in C.
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import numba
@@ -382,3 +383,24 @@ def build_graph(config: Config, run_seed: int) -> Graph:
 
 
 _GRAPH_CACHE: dict[tuple[str, str, str, int], Graph] = {}
+
+
+def built_graphs(graphs: list[Graph]) -> list[tuple[tuple[str, str, str, int], Graph]]:
+    """Those of ``graphs`` this process keeps (``build_graph``), to hand to another
+    process (``keep_graphs``): each with what was worked out for it (groups, partitions,
+    seed choices), without the per-person states replicates left for the next one."""
+    wanted = {id(graph) for graph in graphs}
+    return [
+        (key, replace(graph, community=replace(graph.community, spare_states=[])))
+        for key, graph in _GRAPH_CACHE.items()
+        if id(graph) in wanted
+    ]
+
+
+def keep_graphs(graphs: list[tuple[tuple[str, str, str, int], Graph]]) -> None:
+    """Keep graphs another process built (``built_graphs``), as if built here."""
+    for key, graph in graphs:
+        _GRAPH_CACHE.pop(key, None)
+        _GRAPH_CACHE[key] = graph
+    while len(_GRAPH_CACHE) > 4:
+        _GRAPH_CACHE.pop(next(iter(_GRAPH_CACHE)))
