@@ -27,11 +27,13 @@ Targets (issue 19):
   refuses it with a one-line error telling the planner to set a smaller one): <= 5 min.
 * ``study`` (6): 1,000 runs of the default campaign at 100,000 people (30 days) with
   ``--workers 2``: <= 60 s; and Dask's overhead per run: ``--overhead-runs`` (200) of the
-  same runs on a one-worker local cluster against in-process, both timed inside one child
-  after a warm-up of each (the cluster's start excluded), the difference per run: < 10 ms.
-  The cluster is started as ``fission run --workers`` starts its own (without Dask's
-  MALLOC_TRIM_THRESHOLD_, as docs/cluster.md has a cluster of one's own configured), then
-  as Dask starts it by default, for comparison.
+  same runs on a one-worker local cluster against in-process, all timed inside one child
+  after a warm-up of each (the cluster's start excluded), in ``--rounds`` (3) rounds that
+  alternate the places (this machine's speed drifts by a quarter within a minute), the
+  difference of the medians per run: < 10 ms. One cluster is started as ``fission run
+  --workers`` starts its own (without Dask's MALLOC_TRIM_THRESHOLD_ and its stack
+  sampler, as docs/cluster.md has a cluster of one's own configured), one as Dask starts
+  it by default, for comparison.
 
     python benchmarks/bench_user_targets.py default [--n 1000000] [--profile out.prof]
     python benchmarks/bench_user_targets.py big --extra 2
@@ -215,33 +217,38 @@ def target_imm(args: argparse.Namespace, folder: Path) -> None:
 
 
 STUDY_CHILD = """
-import logging, os, sys, time
+import logging, os, statistics, sys, time
 import dask
 from dask.distributed import LocalCluster
-from sim.executors import GLIBC_TRIM
+from sim.executors import GLIBC_TRIM, WORKER_PROFILE
 from sim.config import load_config
 from sim.experiment import run_experiment
 
-runs, people = int(sys.argv[1]), int(sys.argv[2])
+runs, people, rounds = int(sys.argv[1]), int(sys.argv[2]), int(sys.argv[4])
 config = load_config(sys.argv[3], {"graph.n": people, "experiment.replicates": runs,
                                    "experiment.name": "overhead"})
-run_experiment(config)  # the graph and the compiled loops, once in this process
-start = time.perf_counter()
-run_experiment(config)
-in_process = time.perf_counter() - start
-def on_dask(settings):
-    with dask.config.set(settings), LocalCluster(
-        n_workers=1, threads_per_worker=1, dashboard_address=None, silence_logs=logging.ERROR
-    ) as cluster:
-        run_experiment(config, address=cluster.scheduler_address)  # warm the worker likewise
-        start = time.perf_counter()
-        run_experiment(config, address=cluster.scheduler_address)
-        return time.perf_counter() - start
+def timed(**where):
+    start = time.perf_counter()
+    run_experiment(config, **where)
+    return time.perf_counter() - start
+def cluster(settings):
+    with dask.config.set(settings):
+        return LocalCluster(n_workers=1, threads_per_worker=1, dashboard_address=None,
+                            silence_logs=logging.ERROR)
 # as Fission starts its workers (and docs/cluster.md configures a cluster), then as Dask does
-ours = on_dask({GLIBC_TRIM: None})
-os.environ.pop("MALLOC_TRIM_THRESHOLD_", None)  # the first cluster's nanny set nothing here
-theirs = on_dask({})
-print(f"{in_process} {ours} {theirs}")
+ours = cluster({GLIBC_TRIM: None, WORKER_PROFILE: False})
+theirs = cluster({})  # its nanny sets MALLOC_TRIM_THRESHOLD_ here, after ours started
+places = {"in": {}, "ours": {"address": ours.scheduler_address},
+          "theirs": {"address": theirs.scheduler_address}}
+for where in places.values():
+    timed(**where)  # the graph and the compiled loops, once in each process
+times = {name: [] for name in places}
+for _ in range(rounds):  # alternating: the machine's speed drifts
+    for name, where in places.items():
+        times[name].append(timed(**where))
+print("medians", *(statistics.median(t) for t in times.values()))
+ours.close()
+theirs.close()
 """
 
 
@@ -258,8 +265,11 @@ def target_study(args: argparse.Namespace, folder: Path) -> None:
             None,
         )
     runs = args.overhead_runs
-    child = run_child(["-c", STUDY_CHILD, str(runs), str(args.people), str(DEFAULT)])
-    in_process, ours, theirs = map(float, child.output.split()[-3:])
+    child = run_child(
+        ["-c", STUDY_CHILD, str(runs), str(args.people), str(DEFAULT), str(args.rounds)]
+    )
+    line = next(ln for ln in child.output.splitlines() if ln.startswith("medians "))
+    in_process, ours, theirs = map(float, line.split()[1:])
     for label, on_dask, target in (
         ("one Dask worker as Fission starts it", ours, True),
         ("one Dask worker as Dask starts it (MALLOC_TRIM_THRESHOLD_ set)", theirs, False),
@@ -292,6 +302,9 @@ def main() -> None:
     parser.add_argument("--runs", type=int, default=1000, help="study: runs")
     parser.add_argument("--people", type=int, default=100_000, help="study: people per run")
     parser.add_argument("--overhead-runs", type=int, default=200, help="study: Dask overhead runs")
+    parser.add_argument(
+        "--rounds", type=int, default=3, help="study: rounds of the overhead runs (medians)"
+    )
     parser.add_argument(
         "--overhead-only", action="store_true", help="study: only Dask's overhead per run"
     )
