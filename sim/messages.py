@@ -151,10 +151,13 @@ _PROBLEMS: tuple[tuple[re.Pattern[str], str], ...] = (
         N_("a grid sweep takes a list of values"),
     ),
     (
-        re.compile(r"^an (?P<method>\w+) sweep takes \{ low, high \}$"),
+        re.compile(r"^an? (?P<method>\w+) sweep takes \{ low, high \}$"),
         N_("a {method} sweep takes {{ low, high }}"),
     ),
-    (re.compile(r"^an (?P<method>\w+) sweep needs samples$"), N_("a {method} sweep needs samples")),
+    (
+        re.compile(r"^an? (?P<method>\w+) sweep needs samples$"),
+        N_("a {method} sweep needs samples"),
+    ),
     (
         re.compile(r"^low \((?P<low>[^)]*)\) is greater than high \((?P<high>[^)]*)\)$"),
         N_("low ({low}) is greater than high ({high})"),

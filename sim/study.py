@@ -115,13 +115,14 @@ class Sweep(_Strict):
 
     @model_validator(mode="after")
     def _fits_method(self) -> Sweep:
+        a = "an" if self.method == "lhs" else "a"  # "an lhs sweep", "a sobol sweep"
         for key, value in self.params.items():
             if self.method == "grid" and not isinstance(value, list):
                 raise ValueError(f"params.{key}: a grid sweep takes a list of values")
             if self.method != "grid" and not isinstance(value, Range):
-                raise ValueError(f"params.{key}: an {self.method} sweep takes {{ low, high }}")
+                raise ValueError(f"params.{key}: {a} {self.method} sweep takes {{ low, high }}")
         if self.method != "grid" and self.samples is None:
-            raise ValueError(f"an {self.method} sweep needs samples")
+            raise ValueError(f"{a} {self.method} sweep needs samples")
         return self
 
 

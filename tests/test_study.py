@@ -132,6 +132,10 @@ def test_sobol_design_has_saltelli_size():
             "sweep: an lhs sweep needs samples",
         ),
         (
+            {"sweep": {"method": "sobol", "params": {"reward.amount": [1.0, 2.0]}}},
+            "sweep: params.reward.amount: a sobol sweep takes { low, high }",
+        ),
+        (
             {"sweep": {"method": "grid", "params": {"reward.amount": []}}},
             "sweep.params.reward.amount",
         ),
