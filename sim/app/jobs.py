@@ -243,7 +243,10 @@ class JobBoard:
         together as a finished job's tables and hand them to ``then`` (the app draws
         them). The first Run then finds everything loaded: in the workers the engine,
         its compiled loops and the community; here the engine's run module (unpickling
-        a run's output imports it: about 3 s) and whatever ``then`` uses."""
+        a run's output imports it: about 3 s) and whatever ``then`` uses. ``then`` is
+        skipped when a job was submitted before the warm-up's runs came back: its own
+        tables and charts load the same code, and doing that work twice on a busy
+        machine only delays them."""
         with self._lock:
             pool = self._executor()
         runs = [pool.submit(_warm, data, base_dir) for _ in range(self.workers)]
@@ -268,7 +271,9 @@ class JobBoard:
             if "error" in answers[0]:
                 raise RuntimeError(answers[0]["error"])
             result = tables(data, [answers[0]["output"]])
-            if then is not None:
+            with self._lock:
+                asked = bool(self._jobs)
+            if then is not None and not asked:  # a Run asked for meanwhile does it itself
                 then(result)
         except Exception as err:  # the first Run tells the planner what is wrong
             if not self._stopping:
