@@ -339,3 +339,25 @@ def test_images_export_every_chart_as_png_and_svg(study, tmp_path):
         png, svg = folder / "images" / f"{key}.png", folder / "images" / f"{key}.svg"
         assert png.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n", key
         assert "<svg" in svg.read_text()[:500], key
+
+
+def test_the_charts_template_is_plotly_whites_look_for_what_they_draw(study):
+    """The charts' template is plotly_white without the parts for maps, scenes, polar and
+    ternary axes and for trace kinds no chart draws (plotly copies a template into every
+    figure: the whole of plotly_white cost 43 ms a chart). What it keeps is plotly_white's,
+    value for value; and every trace kind the report draws is one it was trimmed for."""
+    import plotly.io as pio
+
+    from sim.charts.common import _DRAWN, template
+
+    white = pio.templates["plotly_white"].to_plotly_json()
+    mine = template().to_plotly_json()
+    dropped = {"geo", "polar", "ternary", "scene"}
+    assert set(white["layout"]) - set(mine["layout"]) == dropped
+    assert all(mine["layout"][k] == white["layout"][k] for k in mine["layout"])
+    assert mine["data"] == {k: v for k, v in white["data"].items() if k in _DRAWN}
+    assert set(mine["data"]) == {"bar", "scatter", "table"}  # plotly_white has no "box"
+    figures = [chart.figure for chart in report_charts(study) if chart.figure is not None]
+    drawn = {trace.type for figure in figures for trace in figure.data}
+    assert {"bar", "scatter", "box"} <= drawn <= set(_DRAWN)
+    assert all(figure.layout.template == template() for figure in figures)

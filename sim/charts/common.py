@@ -144,13 +144,18 @@ def template() -> go.layout.Template:
     """The charts' plotly template: plotly_white without the parts for maps, 3-D scenes,
     polar and ternary axes and for trace kinds no chart draws. Plotly copies the whole
     template into every figure it is set on: plotly_white's costs 43 ms a chart (a
-    report draws 11 to 25), this 4 ms; the charts look the same."""
-    import plotly.io as pio
+    report draws 11 to 25), this 4 ms; the charts look the same. Read from the file
+    plotly's own registry reads (plotly is pinned): 7 ms, against 96 ms through
+    ``plotly.io.templates``, which builds the whole template first."""
+    import importlib.resources
+    import json
 
-    white = pio.templates["plotly_white"]
+    path = importlib.resources.files("plotly") / "package_data/templates/plotly_white.json"
+    white = json.loads(path.read_text(encoding="utf-8"))
     unused = ("geo", "polar", "ternary", "scene", "mapbox", "map")
-    layout = {k: v for k, v in white.layout.to_plotly_json().items() if k not in unused}
-    return go.layout.Template(layout=layout, data={k: white.data[k] for k in _DRAWN})
+    layout = {k: v for k, v in white["layout"].items() if k not in unused}
+    data = {k: v for k, v in white["data"].items() if k in _DRAWN}
+    return go.layout.Template(layout=layout, data=data)
 
 
 def _layout(fig: go.Figure, title: str, **kwargs: Any) -> go.Figure:
