@@ -151,3 +151,40 @@ def test_optimised_seeds_are_chosen_before_the_model_and_a_model_builds_no_other
     with ReferralModel(basic, rng=4) as model:
         chosen = choose_starters(basic, build_graph(basic, 4), 4)
         assert np.array_equal(model.seeds, chosen.seeds)
+
+
+def test_person_state_is_made_when_first_used_and_reads_as_zeros_before():
+    """A mechanism's per-person arrays (``person_state``) are made on first use: in a
+    campaign where nobody can buy the value model's never are (at a million people they
+    cost 8 ms a run to zero), and its columns read zeros, of their declared types, as if
+    they had been made. Where members buy, the arrays exist and hold their orders."""
+    config = {
+        "graph": {"kind": "barabasi_albert", "n": 800, "m": 3},
+        "seeds": {"count": 20},
+        "behaviour": {"accept_probability": 0.3},
+        "experiment": {"days": 10},
+    }
+    idle = parse_config(
+        {
+            **config,
+            "behaviour": {
+                "accept_probability": 0.3,
+                "purchase_probability": {"payer": 0.0, "convertible": 0.0},
+            },
+        }
+    )
+    model = ReferralModel(idle, rng=3).run()
+    value = model.value
+    made = [name for name, _ in value.person_state if name in vars(value)]
+    assert made == [] and model.summary()["joined"] > 50
+    members = model.members()
+    assert members["orders"].dtype == np.int32 and members["margin"].dtype == np.float64
+    assert members[["orders", "margin", "discounted_margin"]].to_numpy().sum() == 0
+    assert model.summary()["orders_total"] == 0 and model.summary()["profit"] <= 0
+    with pytest.raises(AttributeError, match="no attribute 'ordrs'"):
+        value.ordrs  # noqa: B018 (a name that is not state is an error, as always)
+
+    buying = ReferralModel(parse_config(config), rng=3).run()
+    assert {"orders", "spent", "worth"} <= set(vars(buying.value))
+    orders = buying.members()["orders"]
+    assert orders.sum() == buying.summary()["orders_total"] > 0
