@@ -110,9 +110,14 @@ class OnDask:
         are handed what this process worked out (a graph and its groups: 1.7 s to build
         at a million people) instead of each working it out again. A remote cluster's
         workers work it out themselves, at once: sending it over the network to each of
-        them could cost more. A worker that starts later works it out too."""
-        if self._cluster is not None:
+        them could cost more. A worker that starts later, or that the hand-over failed
+        on, works it out too: a failure here is logged, never the study's."""
+        if self._cluster is None:
+            return
+        try:
             self.client.run(fn, *args)
+        except Exception:
+            log.warning("could not hand the workers %s: each works it out", fn.__name__)
 
     def map_unordered(self, fn: Callable[[Any], Any], tasks: Iterable[Any]) -> Iterator[Any]:
         from dask.distributed import as_completed

@@ -4,6 +4,7 @@ comparison table, Sobol indices, and refusals that leave results untouched."""
 from __future__ import annotations
 
 import json
+import logging
 import os
 import signal
 import socket
@@ -146,7 +147,7 @@ def test_local_workers_keep_glibcs_reuse_of_freed_memory():
     assert dask.config.get(WORKER_PROFILE) is profiled is True
 
 
-def test_local_workers_are_handed_the_graph_the_preflight_built():
+def test_local_workers_are_handed_the_graph_the_preflight_built(caplog):
     """A local cluster's workers get the parent's graph with its groups (the preflight
     built it: at a million people 1.7 s each worker would spend again), without the
     per-person states replicates leave with it; build_graph on a worker then returns it."""
@@ -174,8 +175,11 @@ def test_local_workers_are_handed_the_graph_the_preflight_built():
         before = executor.client.run(kept_on_worker)
         executor.prepare(keep_graphs, built_graphs([graph]))
         after = executor.client.run(kept_on_worker)
+        with caplog.at_level(logging.WARNING, logger="sim.executors"):
+            executor.prepare(lambda: 1 / 0)  # a failed hand-over is not the study's
     finally:
         executor.close()
+    assert "could not hand the workers" in caplog.text
     edges = int(graph.indices.sum())
     groups = len(graph.community.groups)
     assert groups == 1  # the default config's chat groups, made with the model
