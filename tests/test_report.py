@@ -191,6 +191,41 @@ def test_generation_table_is_the_same_from_members_and_from_generations(study):
     np.testing.assert_allclose(trace(fig, "cash 3").y, table.loc["cash 3", "members"])
 
 
+def test_a_deep_cascade_shares_its_late_generations_one_segment():
+    """A cascade 40 generations deep: the share chart stacks generations 0 to 10 and one
+    segment for generation 11 and later, holding their joins; every scenario's shares
+    still add up to 1."""
+    from sim.charts.cascade import SHARE_SEGMENTS
+
+    depth = 40
+    rows = []
+    for run_id, scenario in ((0, "a"), (1, "a"), (2, "b")):
+        for g in range(depth + 2 if scenario == "a" else 5):  # b: a shallow cascade
+            rows.append((run_id, g, 100 - 2 * g + run_id))
+    generations = pd.DataFrame(rows, columns=["run_id", "generation", "members"])
+    generations["k_factor"] = 1.0
+    runs = pd.DataFrame(
+        {"run_id": [0, 1, 2], "scenario": ["a", "a", "b"], "joined_external": [3, 4, 5]}
+    )
+    fig = charts.generation_share(runs, generations=generations)
+    assert SHARE_SEGMENTS == 12 and len(fig.data) == 12
+    names = [t.name for t in fig.data]
+    assert names[:2] == ["generation 0", "generation 1"]
+    assert names[-1] == "generation 11 and later"
+    table = charts.generation_table(runs, generations=generations).set_index(
+        ["scenario", "generation"]
+    )
+    late = table.loc["a"].loc[11:]
+    assert len(late) == depth + 2 - 11
+    assert fig.data[-1].x[0] == pytest.approx(late["join_share"].sum())
+    assert fig.data[-1].customdata[0] == late["joins"].sum()
+    assert fig.data[-1].x[1] == 0.0  # b never reached generation 11
+    for row in (0, 1):
+        assert sum(t.x[row] for t in fig.data) == pytest.approx(1.0)
+    shallow = charts.generation_share(runs[runs["scenario"] == "b"], generations=generations)
+    assert [t.name for t in shallow.data] == [f"generation {g}" for g in range(5)]
+
+
 def test_segment_mix_from_runs_equals_the_members_table(study):
     from_runs = charts.segment_table(study.runs)
     old_runs = study.runs.drop(columns=["joined_payer", "joined_convertible", "joined_junk"])

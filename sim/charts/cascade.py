@@ -117,6 +117,12 @@ def generation_sizes(
     return _layout(fig, title, height=450, barmode="group")
 
 
+# Stacked segments the share chart draws at most: generations past the last but one are
+# drawn as one segment. A weak cascade on a big graph runs to 100 generations and more,
+# which no one can tell apart in a stack (and each segment is a trace: about 2 ms to draw).
+SHARE_SEGMENTS = 12
+
+
 def generation_share(
     runs: pd.DataFrame,
     *,
@@ -124,24 +130,37 @@ def generation_share(
     members: pd.DataFrame | None = None,
 ) -> go.Figure:
     """Share of each scenario's joins by generation (generation 0: outside channel),
-    as stacked horizontal bars adding up to 1."""
+    as stacked horizontal bars adding up to 1; generations from ``SHARE_SEGMENTS - 1`` on
+    are one segment ("generation 11 and later")."""
     table = generation_table(runs, generations=generations, members=members)
     scenarios = scenario_order(runs)
-    gens = sorted(table["generation"].unique())
-    palette = sample_colorscale("Viridis", [i / max(len(gens) - 1, 1) for i in range(len(gens))])
+    last = SHARE_SEGMENTS - 1  # the first generation of the pooled segment
+    deeper = bool((table["generation"] > last).any())
+    table = table.assign(segment=table["generation"].clip(upper=last))
+    table = table.groupby(["scenario", "segment"], sort=False)[["joins", "join_share"]].sum(
+        min_count=1
+    )
+    table = table.reset_index()
+    segments = sorted(table["segment"].unique())
+    palette = sample_colorscale(
+        "Viridis", [i / max(len(segments) - 1, 1) for i in range(len(segments))]
+    )
     fig = go.Figure()
-    for g, color in zip(gens, palette, strict=True):
-        part = table[table["generation"] == g].set_index("scenario").reindex(scenarios)
+    for g, color in zip(segments, palette, strict=True):
+        part = table[table["segment"] == g].set_index("scenario").reindex(scenarios)
+        name = _("generation {g}").format(g=g)
+        if g == last and deeper:
+            name = _("generation {g} and later").format(g=g)
         fig.add_trace(
             go.Bar(
                 y=scenarios,
                 x=part["join_share"].fillna(0.0),
                 orientation="h",
-                name=_("generation {g}").format(g=g),
+                name=name,
                 marker_color=color,
                 customdata=part["joins"].fillna(0),
                 hovertemplate=hover(
-                    _("{scenario}, generation {g}").format(scenario="<b>%{y}</b>", g=g),
+                    _("{scenario}, {generation}").format(scenario="<b>%{y}</b>", generation=name),
                     _("{share} of joins ({n} people over all runs)").format(
                         share=number("x", "share"), n=number("customdata", "people")
                     ),
