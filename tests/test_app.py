@@ -190,6 +190,24 @@ def test_run_shows_the_engines_numbers_for_the_same_config_and_seed(board):
     assert (shown["roi"] - engine.runs["roi"]).abs().max() < 1e-12
 
 
+def test_workers_are_forked_from_a_server_that_imported_the_engine(board):
+    """The workers' parent is a forkserver (not this process, never forked from a
+    threaded server) that imported the engine before forking them: each worker starts
+    with ``sim.runs`` imported (``jobs.PRELOAD``) instead of importing it again."""
+    import os
+
+    import psutil
+
+    from sim.app import jobs
+
+    parent = board._executor().submit(os.getppid).result(timeout=120)
+    assert parent != os.getpid()
+    command = " ".join(psutil.Process(parent).cmdline())
+    assert "multiprocessing.forkserver" in command
+    assert jobs.PRELOAD == ("sim.app.jobs", "sim.runs")
+    assert all(repr(module) in command for module in jobs.PRELOAD), command
+
+
 def test_two_tabs_run_at_once_and_each_gets_its_own_campaign(board):
     low, _ = actions.start_run(board, form(**SMALL, **{"lure.value": "2"}), None)
     high, _ = actions.start_run(board, form(**SMALL, **{"lure.value": "30"}), None)
