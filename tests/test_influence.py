@@ -448,3 +448,38 @@ def test_imm_above_the_epidemic_threshold_is_refused_after_its_first_rr_sets(
     assert ("about" in message) is projected
     # the first batch measures the sets; the next, sized to 4 million people, overflows
     assert searched == [256] if projected else (len(searched) == 2 and sum(searched) < 2000)
+
+
+def test_a_chunk_of_rr_sets_is_projected_from_every_set_searched_so_far(monkeypatch):
+    """RR sets' sizes are heavy-tailed: a chunk's first batch may hold a few huge sets.
+    The projection pools it with every set the collection searched before: 100,000 sets
+    of 6 people, then a first batch of 256 sets of 200 and the chunk's 9,744 others of 5.
+    Projected from its first batch alone against the room left (the rule that refused
+    IMM at 10 million people, IC 0.01), the chunk would need 2 million people, 5 times
+    the 400,000 left; pooled, the collection 714,000 of its 1 million: drawn whole. A
+    collection that overflows is still refused at once."""
+    import sim.influence.rrsets as rrsets
+
+    monkeypatch.setattr(rrsets, "MAX_ENTRIES", 1_000_000)
+    graph = generate(
+        parse_config({"graph": {"kind": "barabasi_albert", "n": 100, "m": 2}}).graph,
+        np.random.default_rng(1),
+    )
+    sampler = rrsets.RRSampler(graph, 0.1, np.random.default_rng(2))
+    sampler.alone = np.zeros(graph.n)  # no one-person sets: every root is searched
+    calls = []
+
+    def search(self, roots):
+        size = 200 if not calls else 5  # a heavy first batch, then the usual sets
+        calls.append(roots.size)
+        return np.full(roots.size, size), np.zeros(roots.size * size, dtype=np.int32)
+
+    monkeypatch.setattr(rrsets.RRSampler, "_search", search)
+    _, sizes, people = sampler.sample(10_000, rrsets.Drawn(searched=100_000, entries=600_000))
+    assert calls == [256, 9_744]
+    assert sum(s.size for s in sizes) == 10_000
+    assert sum(p.size for p in people) == 256 * 200 + 9_744 * 5
+    calls.clear()
+    with pytest.raises(ConfigError, match="more than 1,000,000 people"):
+        sampler.sample(10_000, rrsets.Drawn(searched=100_000, entries=990_000))
+    assert calls == [256]
