@@ -34,7 +34,8 @@ Workers are forked from a "forkserver" (never forked from the threaded web serve
 fresh single-threaded process that imports the engine once (``PRELOAD``), so each worker
 starts with it imported instead of importing it again (about 2 s of CPU a worker, on
 cores the server and the browser share at start). They come from a context object, so
-no global start method is changed. ``JobBoard.shutdown`` (called
+no global start method is changed; the preload is that of this process's forkserver,
+which nothing else here uses. ``JobBoard.shutdown`` (called
 when the server stops, and at exit) drops queued work and stops the workers.
 """
 
