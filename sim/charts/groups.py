@@ -24,7 +24,6 @@ from sim.charts.common import (
     quantity,
     scenario_colors,
     scenario_order,
-    template,
 )
 from sim.charts.value import _band, _bands
 from sim.lang import N_, _
@@ -147,7 +146,6 @@ def group_activity(
                 )
         fig.update_yaxes(title_text=_("activity (0-1)"), range=[0, 1.02], row=row, col=1)
     fig.update_xaxes(title_text=_("days since the campaign started (day)"), row=len(scenarios))
-    fig.update_layout(template=template())
     return _layout(
         fig,
         _(

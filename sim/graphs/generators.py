@@ -373,16 +373,22 @@ def build_graph(config: Config, run_seed: int) -> Graph:
         stat = os.stat(path)
         stamp = f"{path}:{stat.st_size}:{stat.st_mtime_ns}"
     key = (cfg.model_dump_json(), config.base_dir, stamp, graph_seed(config, run_seed))
-    graph = _GRAPH_CACHE.pop(key, None)
+    graph = _GRAPH_CACHE.get(key)
     if graph is None:
         graph = generate(cfg, np.random.default_rng(key[-1]), config.base_dir)
-    _GRAPH_CACHE[key] = graph  # most recently used last
-    while len(_GRAPH_CACHE) > 4:
-        _GRAPH_CACHE.pop(next(iter(_GRAPH_CACHE)))
+    _keep(key, graph)
     return graph
 
 
 _GRAPH_CACHE: dict[tuple[str, str, str, int], Graph] = {}
+
+
+def _keep(key: tuple[str, str, str, int], graph: Graph) -> None:
+    """Keep ``graph`` as the most recently used (last), and at most 4 graphs."""
+    _GRAPH_CACHE.pop(key, None)
+    _GRAPH_CACHE[key] = graph
+    while len(_GRAPH_CACHE) > 4:
+        _GRAPH_CACHE.pop(next(iter(_GRAPH_CACHE)))
 
 
 def built_graphs(graphs: list[Graph]) -> list[tuple[tuple[str, str, str, int], Graph]]:
@@ -400,7 +406,4 @@ def built_graphs(graphs: list[Graph]) -> list[tuple[tuple[str, str, str, int], G
 def keep_graphs(graphs: list[tuple[tuple[str, str, str, int], Graph]]) -> None:
     """Keep graphs another process built (``built_graphs``), as if built here."""
     for key, graph in graphs:
-        _GRAPH_CACHE.pop(key, None)
-        _GRAPH_CACHE[key] = graph
-    while len(_GRAPH_CACHE) > 4:
-        _GRAPH_CACHE.pop(next(iter(_GRAPH_CACHE)))
+        _keep(key, graph)

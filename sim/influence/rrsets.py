@@ -206,9 +206,7 @@ class RRCollection:
             self.people += people
             self.count += chunk
             self.searched += sum(s.size for s in sizes)
-            self.entries += sum(p.size for p in people)
-            if self.entries > MAX_ENTRIES:
-                raise sampler._too_big()
+            self.entries += sum(p.size for p in people)  # at most MAX_ENTRIES (sample)
             if on_progress is not None:
                 on_progress(self.count, target)
 
