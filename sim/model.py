@@ -18,6 +18,7 @@ import mesa
 import numpy as np
 
 from sim.agents import KOL, AgentObjects, Segment
+from sim.buyers import BuyerPool
 from sim.channels import CHANNELS, ArrivalView
 from sim.config import Config, apply_overrides, parse_config
 from sim.graphs import Graph, build_graph, graph_seed, groups_of, require_people
@@ -281,6 +282,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
         self._anyone_buys = self.value.buys
+        self._buyer_pool = (
+            BuyerPool(n) if self._anyone_buys and self.value.draws_by_person else None
+        )
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
@@ -589,6 +593,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         if not self._anyone_buys or start == 0:
             return
         value = self.value
+        pool = self._buyer_pool
+        if pool is not None:  # by person number (sim.buyers): the same orders, sooner
+            buyers = pool.today(buyers)
         view = BuyingView(day, buyers, self._segment, self.invites, self._draws(value))
         chance = lifted = value.chance(view)
         lure = self.lure
@@ -602,6 +609,9 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         counts = value.orders_today(view, chance, lifted)
         bought = counts > 0
         buyers, counts = buyers[bought], counts[bought]
+        if pool is not None:  # what follows pays and sums in join order
+            order = pool.join_order(buyers)
+            buyers, counts = buyers[order], counts[order]
         first = buyers[self.purchases[buyers] == 0]
         self.purchases[buyers] += counts
         spent_before = value.spent[buyers] if life is not None else None

@@ -5,8 +5,10 @@ draws, and the published directions of the referral effects."""
 from __future__ import annotations
 
 import math
+import tomllib
 
 import numpy as np
+import pandas as pd
 import pytest
 from scipy import stats
 from scipy.special import hyp2f1
@@ -15,6 +17,7 @@ from sim.config import ConfigError, parse_config
 from sim.model import ReferralModel
 from sim.streams import person_key
 from sim.value.traits import betas, gammas
+from tests.conftest import EXPERIMENTS
 
 DAYS, HORIZON = 20, 150
 NO_EFFECTS = {
@@ -315,6 +318,50 @@ def test_a_referred_members_dropout_is_the_factor_times_an_outside_joiners():
             ).pvalue
             > 1e-4
         )  # the check can fail
+
+
+# ------------------------------------------------------------ buyers by person number
+
+
+def _tables(model: ReferralModel) -> list:
+    return [pd.DataFrame([model.summary()]), model.daily(), model.members(), model.generations()]
+
+
+def test_buyers_by_person_number_give_exactly_the_tables_of_buyers_in_join_order(monkeypatch):
+    """BG/NBD's daily passes take the buyers by person number (``sim.buyers``); what
+    follows the orders (coupons paid on a first order until the budget runs out, the
+    groups' commission, revenue summed) takes them back in join order. Equal to the
+    bit with the pool switched off, on a campaign where that order matters: the budget
+    runs out during the campaign, living groups lift buying and earn commission."""
+    from sim.value.bg_nbd import BgNbdValue
+
+    data = tomllib.loads((EXPERIMENTS / "groups.toml").read_text(encoding="utf-8"))
+    del data["scenarios"]
+    data["graph"]["n"] = 3000
+    data["experiment"]["write_members"] = True
+    data["groups"].update(activities_per_week=2, commission=0.1)
+    data["reward"]["budget"] = 1500.0
+    config = parse_config(data)
+    pooled = ReferralModel(config, rng=11).run()
+    assert pooled._buyer_pool is not None and pooled.budget.exhausted_day is not None
+    assert pooled.summary()["orders_total"] > 300
+    monkeypatch.setattr(BgNbdValue, "draws_by_person", False)
+    in_join_order = ReferralModel(config, rng=11).run()
+    assert in_join_order._buyer_pool is None
+    for got, want in zip(_tables(pooled), _tables(in_join_order), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
+def test_the_buyer_pool_is_sorted_and_gives_back_join_order():
+    from sim.buyers import BuyerPool
+
+    pool = BuyerPool(100)
+    joiners = np.array([40, 7, 93, 12, 55, 3])
+    assert pool.today(joiners[:0]).tolist() == []
+    assert pool.today(joiners[:3]).tolist() == [7, 40, 93]
+    assert pool.today(joiners).tolist() == [3, 7, 12, 40, 55, 93]
+    bought = np.array([3, 12, 40, 93])
+    assert bought[pool.join_order(bought)].tolist() == [40, 93, 12, 3]
 
 
 # ------------------------------------------------------------ bad input

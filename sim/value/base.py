@@ -418,6 +418,9 @@ class ValueModel(Mechanism, ABC):
     )
     outputs = RUNS_OUTPUTS + MEMBERS_OUTPUTS + WEEKS_OUTPUTS
     continuous: ClassVar[bool] = False  # customers buy in continuous time (BG/NBD)
+    # Every draw of a campaign day keyed by the buyer (counter-based), none taken from a
+    # shared stream in turn: buyers may then come in any order (``sim.buyers``).
+    draws_by_person: ClassVar[bool] = False
 
     def __init__(self, params: Any, people: int, behaviour: Any, last_day: int) -> None:
         super().__init__(params, people)

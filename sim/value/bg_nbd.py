@@ -116,6 +116,7 @@ class BgNbdValue(ValueModel):
         ("customer", "bool"),  # buying on the rate (payers from joining)
     )
     continuous = True
+    draws_by_person = True  # sim.value.orders: every draw under the person's counters
 
     def __init__(self, *args: object) -> None:
         super().__init__(*args)
