@@ -54,4 +54,4 @@ class BuyerPool:
 
     def join_order(self, people: np.ndarray) -> np.ndarray:
         """The permutation that puts ``people`` (some of the pool) in join order."""
-        return np.argsort(self._rank[people], kind="stable")
+        return np.argsort(self._rank[people])  # ranks are distinct: any sort is stable
