@@ -282,9 +282,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         self._terms: dict[bool, tuple[np.ndarray, bool, np.ndarray]] = {}
         self.lift = np.array(cfg.behaviour.reward_motivation.as_tuple())
         self._anyone_buys = self.value.buys
-        self._buyer_pool = (
-            BuyerPool(n) if self._anyone_buys and self.value.draws_by_person else None
-        )
+        self._buyer_pool = BuyerPool() if self._anyone_buys and self.value.draws_by_person else None
         self.day = 0
         self.revenue = 0.0
         self._daily_new_joins: list[int] = []
@@ -610,7 +608,7 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         bought = counts > 0
         buyers, counts = buyers[bought], counts[bought]
         if pool is not None:  # what follows pays and sums in join order
-            order = pool.join_order(buyers)
+            order = pool.join_order(bought)
             buyers, counts = buyers[order], counts[order]
         first = buyers[self.purchases[buyers] == 0]
         self.purchases[buyers] += counts

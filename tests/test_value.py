@@ -355,13 +355,13 @@ def test_buyers_by_person_number_give_exactly_the_tables_of_buyers_in_join_order
 def test_the_buyer_pool_is_sorted_and_gives_back_join_order():
     from sim.buyers import BuyerPool
 
-    pool = BuyerPool(100)
+    pool = BuyerPool()
     joiners = np.array([40, 7, 93, 12, 55, 3])
     assert pool.today(joiners[:0]).tolist() == []
     assert pool.today(joiners[:3]).tolist() == [7, 40, 93]
     assert pool.today(joiners).tolist() == [3, 7, 12, 40, 55, 93]
-    bought = np.array([3, 12, 40, 93])
-    assert bought[pool.join_order(bought)].tolist() == [40, 93, 12, 3]
+    bought = np.isin(pool.sorted, [3, 12, 40, 93])
+    assert pool.sorted[bought][pool.join_order(bought)].tolist() == [40, 93, 12, 3]
 
 
 # ------------------------------------------------------------ bad input
