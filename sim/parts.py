@@ -54,14 +54,18 @@ def batch_name(number: int) -> str:
     return f"{number:08d}{SUFFIX}"
 
 
-def write_batch(parts: Path, number: int, outputs: list[RunOutput]) -> None:
-    """Write finished runs as batch ``number``: one file per table, the runs table last."""
+def write_batch(parts: Path, number: int, outputs: list[RunOutput]) -> dict[str, pd.DataFrame]:
+    """Write finished runs as batch ``number``: one file per table, the runs table last.
+    Returns the tables written, by kind (what ``read_arrow`` gives back from the files)."""
     name = batch_name(number)
+    written = {}
     for kind in _WRITE_ORDER:
         frames = [f for o in outputs if (f := getattr(o, _FIELD.get(kind, kind))) is not None]
         if frames:
             frame = pd.concat(frames, ignore_index=True) if len(frames) > 1 else frames[0]
             write_arrow(frame, parts / kind / name)
+            written[kind] = frame
+    return written
 
 
 def write_arrow(frame: pd.DataFrame, path: Path) -> None:
@@ -146,11 +150,18 @@ def _holds(path: Path, runs: frozenset[int], optional: bool) -> bool:
 
 
 class Batcher:
-    """Finished runs waiting to be written as the next batch under ``parts``."""
+    """Finished runs waiting to be written as the next batch under ``parts``.
+
+    The tables of the batches it wrote stay in memory (``written``, by batch number) for
+    the merge at the end, which reads only the batches of earlier processes from disk: a
+    million members' batch read back cost about 65 ms a replicate. They are what the
+    files hold (Arrow keeps every column's type: tests/test_results_folder.py), and the
+    merge holds every table at once anyway."""
 
     def __init__(self, parts: Path, next_number: int) -> None:
         self.parts = parts
         self.next_number = next_number
+        self.written: dict[int, dict[str, pd.DataFrame]] = {}
         self._waiting: list[RunOutput] = []
         self._rows = 0
         self._written_at = time.monotonic()
@@ -166,7 +177,9 @@ class Batcher:
     def flush(self) -> None:
         """Write the runs waiting, if any, as one batch."""
         if self._waiting:
-            write_batch(self.parts, self.next_number, self._waiting)
+            self.written[self.next_number] = write_batch(
+                self.parts, self.next_number, self._waiting
+            )
             self.next_number += 1
             self._waiting, self._rows = [], 0
         self._written_at = time.monotonic()

@@ -422,9 +422,14 @@ class ResultStore:
         if missing:
             raise RuntimeError(f"{len(missing)} runs are missing from {self.parts}")
         frames: dict[str, list[pd.DataFrame]] = {kind: [] for kind in PART_KINDS}
+        written = self._batcher.written if self._batcher is not None else {}
         for number in whole:
             name = batch_name(number)
             for kind in PART_KINDS:
+                if number in written:  # this process wrote it: its tables are in memory
+                    if kind in written[number]:
+                        frames[kind].append(written[number][kind])
+                    continue
                 path = self.parts / kind / name
                 if kind in OPTIONAL_PARTS and not path.exists():
                     continue

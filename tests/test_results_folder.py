@@ -608,6 +608,41 @@ def test_the_tables_a_run_returns_are_the_tables_it_wrote(tmp_path):
     assert returned.path == saved.path
 
 
+def test_the_merge_takes_this_process_batches_from_memory_exactly_as_the_files_hold_them(
+    tmp_path, monkeypatch
+):
+    """The batches a process wrote are merged from memory (``Batcher.written``), not read
+    back; merged from the files instead, every table is the same, to the bit and type."""
+    import tomllib
+
+    import sim.store
+
+    data = tomllib.loads((ROOT / "experiments" / "groups.toml").read_text(encoding="utf-8"))
+    data["experiment"].update(replicates=3, days=10, write_members=True)
+    data["graph"]["n"] = 1500
+    data["value"]["horizon_days"] = 30
+    data.pop("scenarios", None)
+    monkeypatch.setattr(sim.parts, "BATCH_RUNS", 2)  # two batches: one of 2 runs, one of 1
+    reads, read = [], sim.store.read_arrow
+    monkeypatch.setattr(sim.store, "read_arrow", lambda path: reads.append(path) or read(path))
+    from_memory = run_experiment(data, tmp_path / "memory")
+    assert reads == []
+    finish = sim.store.ResultStore.finish
+
+    def forgetting(store, backend):  # every batch written, then only on disk
+        store.flush()
+        store._batcher.written.clear()
+        return finish(store, backend)
+
+    monkeypatch.setattr(sim.store.ResultStore, "finish", forgetting)
+    from_files = run_experiment(data, tmp_path / "files")
+    assert len(reads) == 2 * 6  # two batches of every table (members, weeks, groups too)
+    for name in ("runs", "daily", "generations", "members", "weeks", "groups"):
+        mine, theirs = getattr(from_memory, name), getattr(from_files, name)
+        assert len(theirs) > 0, name
+        pd.testing.assert_frame_equal(mine, theirs, check_exact=True, obj=name)
+
+
 def test_parts_out_of_order_are_merged_in_order():
     """Runs come back from workers in any order: the merge puts them in order (moving
     each run's rows as a block, or sorting when a run's rows are not together or not in
