@@ -77,6 +77,56 @@ def _reset_rows(words: np.ndarray, people: np.ndarray, fresh: np.ndarray) -> Non
         words[people[i]] = fresh
 
 
+@numba.njit(cache=True, nogil=True)
+def _columns(records: np.ndarray, people: np.ndarray) -> tuple:
+    """Every field of the people's records, in ``PERSON``'s order (see ``columns``)."""
+    n = people.size
+    out = (
+        np.empty(n, np.int64),
+        np.empty(n, np.float64),
+        np.empty(n, np.float64),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int32),
+        np.empty(n, np.int8),
+        np.empty(n, np.int8),
+        np.empty(n, np.int32),
+        np.empty(n, np.int8),
+    )
+    for k in range(n):
+        r = records[people[k]]
+        out[0][k] = r.inviter
+        out[1][k] = r.propensity
+        out[2][k] = r.reward_earned
+        out[3][k] = r.day_joined
+        out[4][k] = r.active_from
+        out[5][k] = r.generation
+        out[6][k] = r.invites
+        out[7][k] = r.counted_referrals
+        out[8][k] = r.shares_made
+        out[9][k] = r.purchases
+        out[10][k] = r.role
+        out[11][k] = r.segment
+        out[12][k] = r.tally
+        out[13][k] = r.came_by
+    return out
+
+
+def columns(records: np.ndarray, people: np.ndarray) -> dict[str, np.ndarray]:
+    """Every field of ``people``'s records (``PERSON``) as an array of its own, in the order
+    of ``people``: what ``records[field][people]`` gives, field by field.
+
+    Why one compiled pass: a record is a cache line, so numpy's gather of one field reads
+    every one of those people's lines, and a table of ten fields read them ten times (5 ms
+    a field at 600,000 members of a million, against 10 ms for all fourteen here)."""
+    arrays = _columns(records, np.ascontiguousarray(people, dtype=np.int64))
+    return dict(zip(PERSON.names, arrays, strict=True))
+
+
 class PeopleState:
     """The per-person arrays of one replicate on a graph of ``n`` people.
 

@@ -20,6 +20,7 @@ from sim.kernels import INVITED
 from sim.mechanism import Output
 from sim.outputs import DAILY_COLUMNS
 from sim.roles import CAME_BY_NAMES, CameBy
+from sim.state import columns
 from sim.value import ValueSummaryView
 
 
@@ -41,19 +42,22 @@ class RunTables:
         (``sim.outputs.RUNS``), the value model's (profit, lifetime value: ``sim.value``),
         then those of its other mechanisms (``outputs()``)."""
         members = self._member_ids()
-        roles = self.role[members]
-        new = members[roles == Role.MEMBER]  # joined during the campaign
+        record = columns(self._state.records, members)  # their records, read once
+        roles = record["role"]
+        is_new = roles == Role.MEMBER
+        new = members[is_new]  # joined during the campaign
         # people brought in (joined on their invitation) and head-count, by role
-        brought = np.bincount(roles, weights=self.invites[members], minlength=len(Role))
+        brought = np.bincount(roles, weights=record["invites"], minlength=len(Role))
         heads = np.bincount(roles, minlength=len(Role))
         # the first generation of ordinary members: the longest time to invite, the least
         # saturation, so its K is the cascade's branching number (docs/outputs.md)
-        generation = self.generation[members]
-        first = members[generation == 1]
+        generation = record["generation"]
+        first = generation == 1
         joined = int(new.size)
-        via_referral = int((self.inviter[new] >= 0).sum())
-        paying = int((self.purchases[new] > 0).sum())
-        by_segment = np.bincount(self._segment[new], minlength=3)  # drawn when they joined
+        via_referral = int((record["inviter"][is_new] >= 0).sum())
+        paying = int((record["purchases"][is_new] > 0).sum())
+        # segments drawn when they joined
+        by_segment = np.bincount(record["segment"][is_new], minlength=3)
         junk = int(by_segment[Segment.JUNK])
         deepest = int(generation.max(initial=-1))
         members = int(members.size)
@@ -69,7 +73,9 @@ class RunTables:
                 "joined": joined,
                 "joined_via_referral": via_referral,
                 # the outside channel's (a store's joiners have their own column)
-                "joined_external": int(np.count_nonzero(self.came_by[new] == CameBy.OUTSIDE)),
+                "joined_external": int(
+                    np.count_nonzero(record["came_by"][is_new] == CameBy.OUTSIDE)
+                ),
                 "paying": paying,
                 "junk_share": junk / joined if joined else math.nan,
                 "joined_payer": int(by_segment[Segment.PAYER]),
@@ -86,7 +92,7 @@ class RunTables:
                 "roi": (self.revenue * margin - total_cost) / total_cost
                 if total_cost
                 else math.nan,
-                "k_members": _per(self.invites[first].sum(), first.size),
+                "k_members": _per(record["invites"][first].sum(), np.count_nonzero(first)),
                 "k_seeds": _per(brought[Role.SEED], heads[Role.SEED]),
                 "k_kols": _per(brought[Role.KOL], heads[Role.KOL]),
                 "referral_share": via_referral / members if members else math.nan,
@@ -96,13 +102,31 @@ class RunTables:
             }
             | self.value.summary(
                 ValueSummaryView(
-                    new, self._starters, self.role, self.inviter, self._segment, self._cost_by_day()
+                    new,
+                    self._brought_by(record["inviter"][is_new]),
+                    (int(heads[Role.SEED]), int(heads[Role.KOL])),
+                    self._segment,
+                    self._cost_by_day(),
                 )
             )
             | {key: value for m in self._mechanisms for key, value in m.results().items()}
             | self.risk.summary(joined, self.reward_cost + self.lure_cost)
             | (life.results() if life else {})
         )
+
+    def _brought_by(self, inviter: np.ndarray) -> np.ndarray:
+        """Who brought each of some members (``inviter``: their inviters, −1 for none), as
+        ``ValueSummaryView.brought_by`` codes: a seed 0, a KOL 1, a referred member 2,
+        another member 3; −1 for none."""
+        referred = inviter >= 0
+        source = columns(self._state.records, inviter[referred])  # the inviters' records
+        codes = np.full(inviter.size, -1, dtype=np.int8)
+        codes[referred] = np.select(
+            [source["role"] == Role.SEED, source["role"] == Role.KOL, source["inviter"] >= 0],
+            [0, 1, 2],
+            3,
+        )
+        return codes
 
     def _member_ids(self) -> np.ndarray:
         """The members' person numbers, ascending; found once per head-count (people
@@ -179,29 +203,28 @@ class RunTables:
         import pandas as pd
 
         people = self._member_ids()
-        inviter = self.inviter[people]
+        record = columns(self._state.records, people)  # their records, read once
         return _frame(
             keys,
             {
                 "node": self.graph.label_of(people),
-                "role": pd.Categorical.from_codes(self.role[people], ROLE_NAMES),
+                "role": pd.Categorical.from_codes(record["role"], ROLE_NAMES),
                 # codes from 1 (0 is "not a member", which no member has)
-                "came_by": pd.Categorical.from_codes(
-                    self.came_by[people].astype(np.int8) - 1, CAME_BY_NAMES[1:]
-                ),
-                "segment": pd.Categorical.from_codes(self._segment[people], SEGMENT_NAMES),
-                "day_joined": self.day_joined[people],
-                "inviter": _inviter_column(self.graph, inviter),
-                "generation": self.generation[people],
-                "invites": self.invites[people],
-                "purchases": self.purchases[people],
-                "reward_earned": self.reward_earned[people],
+                "came_by": pd.Categorical.from_codes(record["came_by"] - 1, CAME_BY_NAMES[1:]),
+                "segment": pd.Categorical.from_codes(record["segment"], SEGMENT_NAMES),
+                "day_joined": record["day_joined"],
+                "inviter": _inviter_column(self.graph, record["inviter"]),
+                "generation": record["generation"],
+                "invites": record["invites"],
+                "purchases": record["purchases"],
+                "reward_earned": record["reward_earned"],
                 "orders": self.value.state_at("orders", people),
                 "margin": self.value.state_at("spent", people) * self.value.margin,
                 "discounted_margin": self.value.state_at("worth", people),
                 "alive_at_horizon": self.value.alive(people, self._segment)
-                & (self.role[people] == Role.MEMBER),
+                & (record["role"] == Role.MEMBER),
             },
+            copy=False,  # every column made here (``node``: the member list, never changed)
         )
 
     def group_weeks(self, keys: dict[str, Any] | None = None) -> Any:
@@ -225,12 +248,15 @@ class RunTables:
         return _frame(keys, self.value.weeks(alive + dropped))
 
 
-def _frame(keys: dict[str, Any] | None, columns: dict[str, Any]) -> Any:
+def _frame(keys: dict[str, Any] | None, columns: dict[str, Any], copy: bool = True) -> Any:
     """A DataFrame of ``keys`` (one value each, on every row) then ``columns``, built in
-    one go (a column inserted afterwards costs about 0.4 ms, per run and table)."""
+    one go (a column inserted afterwards costs about 0.4 ms, per run and table).
+    ``copy=False`` for columns made for the table alone (no view of the model's arrays,
+    which the next replicate reuses): pandas then keeps them as they are instead of
+    copying them into one block per type (17 ms of a million-member table's 44)."""
     import pandas as pd
 
-    return pd.DataFrame({**keys, **columns} if keys else columns)
+    return pd.DataFrame({**keys, **columns} if keys else columns, copy=copy)
 
 
 def _per(total: float, count: int) -> float:

@@ -565,3 +565,22 @@ def test_a_settled_campaign_skips_its_quiet_days_with_the_tables_of_stepping_the
     assert stepped_days <= 31  # it settled within a month (13 and 30 days) and the rest was filled
     assert tables[0]["reward_cost"] == (70.0 if "reward" in sections else 0.0)  # prizes paid
     assert len(tables[1]) == 120 and list(tables[1]["day"]) == list(range(1, 121))
+
+
+def test_the_records_as_columns_are_every_field_of_person_gathered_by_numpy():
+    """``sim.state.columns`` reads the records once for every field of ``PERSON``: each
+    column equals numpy's gather of that field (values and type), for scattered people in
+    any order; a field added to ``PERSON`` and not to the compiled pass fails here."""
+    from sim.state import PERSON, columns
+
+    rng = np.random.default_rng(3)
+    records = np.zeros(5000, dtype=PERSON)
+    for name in PERSON.names:
+        kind = PERSON.fields[name][0]
+        records[name] = (rng.random(records.size) * 200 - 100).astype(kind)
+    people = rng.choice(records.size, 1200, replace=False)
+    found = columns(records, people)
+    assert list(found) == list(PERSON.names)
+    for name in PERSON.names:
+        assert found[name].dtype == records[name].dtype, name
+        np.testing.assert_array_equal(found[name], records[name][people], err_msg=name)

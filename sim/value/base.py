@@ -21,7 +21,7 @@ from pydantic import Field
 
 from sim.mechanism import Draws, Mechanism, Output
 from sim.params import ADVANCED, Section
-from sim.roles import Role, Segment
+from sim.roles import Segment
 
 YEAR = 365.0  # days in the discount rate's year
 
@@ -193,10 +193,11 @@ class ValueSummaryView:
     """What the value columns of the runs table are computed from."""
 
     joiners: np.ndarray  # who joined through the campaign
-    starters: np.ndarray  # seeds and KOLs
-    role: np.ndarray  # everyone's role (sim.agents.Role codes)
-    inviter: np.ndarray
-    segment: np.ndarray
+    # Per joiner, who brought them: a seed (0), a KOL (1), a member who was referred (2)
+    # or one who came another way (3); −1 when nobody did (they came another way).
+    brought_by: np.ndarray
+    starters: tuple[int, int]  # seeds and KOLs: the seed and KOL social values' head-count
+    segment: np.ndarray  # everyone's segment
     cost_by_day: np.ndarray  # yuan paid on days 0 … last day (KOL fees included)
 
 
@@ -629,31 +630,17 @@ class ValueModel(Mechanism, ABC):
         # where they are, not scanned): the same values in the same order as before.
         orders = self.state_at("orders", joiners)
         worth_each = self.state_at("worth", joiners)
-        inviter = view.inviter[joiners]
         spent = float(self.state_at("spent", joiners).sum())
         worth = float(worth_each.sum())
         paying = int(np.count_nonzero(orders))
         days = np.arange(view.cost_by_day.size)
         total_cost = float(view.cost_by_day.sum())
         discounted_cost = float((view.cost_by_day * np.exp(-self.discount * days)).sum())
-        is_referred = inviter >= 0
+        is_referred = view.brought_by >= 0
         worth_referred, worth_outside = worth_each[is_referred], worth_each[~is_referred]
         # Social value: the worth of whom each member brought, by how that member came.
-        brought_by = inviter[is_referred]
-        role_of = view.role[brought_by]
-        kind_of = np.select(
-            [role_of == Role.SEED, role_of == Role.KOL, view.inviter[brought_by] >= 0],
-            [0, 1, 2],
-            3,
-        )
-        social = np.bincount(kind_of, weights=worth_referred, minlength=4)
-        starters = view.starters
-        counts = (
-            int(np.count_nonzero(view.role[starters] == Role.SEED)),
-            int(np.count_nonzero(view.role[starters] == Role.KOL)),
-            worth_referred.size,
-            worth_outside.size,
-        )
+        social = np.bincount(view.brought_by[is_referred], weights=worth_referred, minlength=4)
+        counts = (*view.starters, worth_referred.size, worth_outside.size)
         return {
             "profit": worth + self.incremental_worth - discounted_cost,
             "payback_day": self._payback_day(total_cost),
