@@ -23,6 +23,14 @@ from sim.roles import CAME_BY_NAMES, CameBy
 from sim.state import columns
 from sim.value import ValueSummaryView
 
+# The record fields the runs row and the members table read (sim.state.columns).
+_SUMMARY_FIELDS = ("role", "invites", "generation", "inviter", "purchases", "segment", "came_by")
+_MEMBER_FIELDS = (
+    *_SUMMARY_FIELDS,
+    "day_joined",
+    "reward_earned",
+)
+
 
 class RunTables:
     """The output tables of a ``ReferralModel`` (a part of it; see the module docstring)."""
@@ -42,7 +50,7 @@ class RunTables:
         (``sim.outputs.RUNS``), the value model's (profit, lifetime value: ``sim.value``),
         then those of its other mechanisms (``outputs()``)."""
         members = self._member_ids()
-        record = columns(self._state.records, members)  # their records, read once
+        record = columns(self._state.records, members, _SUMMARY_FIELDS)  # read once
         roles = record["role"]
         is_new = roles == Role.MEMBER
         new = members[is_new]  # joined during the campaign
@@ -119,12 +127,11 @@ class RunTables:
         ``ValueSummaryView.brought_by`` codes: a seed 0, a KOL 1, a referred member 2,
         another member 3; −1 for none."""
         referred = inviter >= 0
-        source = columns(self._state.records, inviter[referred])  # the inviters' records
+        source = inviter[referred]  # a few people invite most: numpy's gathers hit cache
+        role = self.role[source]
         codes = np.full(inviter.size, -1, dtype=np.int8)
         codes[referred] = np.select(
-            [source["role"] == Role.SEED, source["role"] == Role.KOL, source["inviter"] >= 0],
-            [0, 1, 2],
-            3,
+            [role == Role.SEED, role == Role.KOL, self.inviter[source] >= 0], [0, 1, 2], 3
         )
         return codes
 
@@ -203,7 +210,7 @@ class RunTables:
         import pandas as pd
 
         people = self._member_ids()
-        record = columns(self._state.records, people)  # their records, read once
+        record = columns(self._state.records, people, _MEMBER_FIELDS)  # read once
         return _frame(
             keys,
             {

@@ -568,9 +568,9 @@ def test_a_settled_campaign_skips_its_quiet_days_with_the_tables_of_stepping_the
 
 
 def test_the_records_as_columns_are_every_field_of_person_gathered_by_numpy():
-    """``sim.state.columns`` reads the records once for every field of ``PERSON``: each
-    column equals numpy's gather of that field (values and type), for scattered people in
-    any order; a field added to ``PERSON`` and not to the compiled pass fails here."""
+    """``sim.state.columns`` reads the records once for the fields asked for: each column
+    equals numpy's gather of that field (values and type), for scattered people in any
+    order; a field added to ``PERSON`` and not to the compiled pass fails here."""
     from sim.state import PERSON, columns
 
     rng = np.random.default_rng(3)
@@ -579,8 +579,11 @@ def test_the_records_as_columns_are_every_field_of_person_gathered_by_numpy():
         kind = PERSON.fields[name][0]
         records[name] = (rng.random(records.size) * 200 - 100).astype(kind)
     people = rng.choice(records.size, 1200, replace=False)
-    found = columns(records, people)
+    found = columns(records, people, PERSON.names)
     assert list(found) == list(PERSON.names)
     for name in PERSON.names:
         assert found[name].dtype == records[name].dtype, name
         np.testing.assert_array_equal(found[name], records[name][people], err_msg=name)
+    some = columns(records, people, ("segment", "inviter"))
+    assert sorted(some) == ["inviter", "segment"]
+    np.testing.assert_array_equal(some["segment"], records["segment"][people])
