@@ -595,16 +595,20 @@ class ReferralModel(People, AgentObjects, RunTables, Recycling, mesa.Model):
         if pool is not None:  # by person number (sim.buyers): the same orders, sooner
             buyers = pool.today(buyers)
         view = BuyingView(day, buyers, self._segment, self.invites, self._draws(value))
-        chance = lifted = value.chance(view)
-        lure = self.lure
-        if funded:  # the lure may lift the chance (a held coupon, credit on a card)
-            lifted = lure.purchase_chance(self._purchase_view(day, buyers), chance)
-        life = self.group_life
-        if life is not None:  # an event in their group, or every group of theirs dead
-            factor = life.purchase_factor(day, buyers)
+        lure, life = self.lure, self.group_life
+        # The lure may lift the chance (a held coupon, credit on a card); so may groups
+        # (an event in their group, or every group of theirs dead).
+        lifting = funded and lure.lifts_purchases
+        factor = life.purchase_factor(day, buyers) if life is not None else None
+        if lifting or factor is not None:
+            chance = lifted = value.chance(view)
+            if lifting:
+                lifted = lure.purchase_chance(self._purchase_view(day, buyers), chance)
             if factor is not None:
                 lifted = np.minimum(1.0, lifted * factor)
-        counts = value.orders_today(view, chance, lifted)
+            counts = value.orders_today(view, chance, lifted)
+        else:  # nothing lifts it: the value model takes its chance with the orders
+            counts = value.orders_today(view)
         bought = counts > 0
         buyers, counts = buyers[bought], counts[bought]
         if pool is not None:  # what follows pays and sums in join order

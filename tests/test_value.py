@@ -352,6 +352,27 @@ def test_buyers_by_person_number_give_exactly_the_tables_of_buyers_in_join_order
         pd.testing.assert_frame_equal(got, want, check_exact=True)
 
 
+def test_orders_taken_with_their_chance_in_one_pass_equal_the_two_passes(monkeypatch):
+    """Nothing lifts the chance (a cash lure, no groups): BG/NBD takes each buyer's chance
+    in its orders pass (``orders_today(view)``). Equal to the bit to asking for the chance
+    first and handing it over as both chance and lifted chance, as a lure that lifts
+    buying is asked."""
+    from sim.lures.base import Lure
+
+    data = tomllib.loads((EXPERIMENTS / "default.toml").read_text(encoding="utf-8"))
+    data["graph"]["n"] = 3000
+    data["experiment"]["write_members"] = True
+    data["lure"] = {"kind": "cash", "value": 8.0}
+    config = parse_config(data)
+    assert not ReferralModel(config, rng=4).lure.lifts_purchases
+    one_pass = ReferralModel(config, rng=4).run()
+    assert one_pass.summary()["orders_total"] > 200
+    monkeypatch.setattr(Lure, "lifts_purchases", property(lambda self: True))
+    two_passes = ReferralModel(config, rng=4).run()
+    for got, want in zip(_tables(one_pass), _tables(two_passes), strict=True):
+        pd.testing.assert_frame_equal(got, want, check_exact=True)
+
+
 def test_the_buyer_pool_is_sorted_and_gives_back_join_order():
     from sim.buyers import BuyerPool
 

@@ -110,8 +110,15 @@ class Lure(Mechanism):
         """Payments due when invited people join today (they joined with the lure)."""
         return []
 
+    @property
+    def lifts_purchases(self) -> bool:
+        """Whether ``purchase_chance`` may change a chance (phase 7 asks it only then):
+        a lure that lifts buying does it by its ``purchase_lift``."""
+        return self.purchase_lift != 1.0
+
     def purchase_chance(self, view: PurchaseView, chance: np.ndarray) -> np.ndarray:
-        """Today's chance of an order for each of ``view.buyers`` (a coupon lifts it)."""
+        """Today's chance of an order for each of ``view.buyers`` (a coupon lifts it);
+        called only when ``lifts_purchases``."""
         return chance
 
     def on_purchase(self, view: PurchaseView) -> list[Due]:

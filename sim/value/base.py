@@ -487,8 +487,13 @@ class ValueModel(Mechanism, ABC):
         """Each buyer's chance of at least one order today, before the lure lifts it."""
 
     @abstractmethod
-    def orders_today(self, view: BuyingView, chance: np.ndarray, lifted: np.ndarray) -> np.ndarray:
-        """Orders each buyer places today (counts), given the chance the lure lifted."""
+    def orders_today(
+        self, view: BuyingView, chance: np.ndarray | None = None, lifted: np.ndarray | None = None
+    ) -> np.ndarray:
+        """Orders each buyer places today (counts), given each buyer's chance before
+        (``chance``) and after the lure or their groups lifted it (``lifted``); both None
+        when nothing lifts it: the model's own ``chance``, which it may take in the same
+        pass (BG/NBD does: one pass over the buyers instead of two)."""
 
     def book(self, day: int, people: np.ndarray, counts: np.ndarray, joined: np.ndarray) -> float:
         """Book today's orders (``counts`` of ``people``, all > 0); today's revenue (yuan)."""

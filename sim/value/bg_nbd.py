@@ -166,9 +166,13 @@ class BgNbdValue(ValueModel):
             view.buyers, self.customer, self.rate, view.segment, self._first, self.dead
         )
 
-    def orders_today(self, view: BuyingView, chance: np.ndarray, lifted: np.ndarray) -> np.ndarray:
+    def orders_today(
+        self, view: BuyingView, chance: np.ndarray | None = None, lifted: np.ndarray | None = None
+    ) -> np.ndarray:
         from sim.value.orders import orders_today
 
+        if chance is None:  # taken in the same pass (the lure lifts nothing)
+            chance = lifted = np.zeros(0)
         return orders_today(
             self._key,
             view.day,
@@ -181,6 +185,8 @@ class BgNbdValue(ValueModel):
             self.dead,
             view.invites,
             self.params.referrer_dropout_factor,
+            view.segment,
+            self._first,
         )
 
     def _customer_terms(

@@ -29,7 +29,11 @@ class DailyValue(ValueModel):
     def chance(self, view: BuyingView) -> np.ndarray:
         return self._chance[view.segment[view.buyers]]
 
-    def orders_today(self, view: BuyingView, chance: np.ndarray, lifted: np.ndarray) -> np.ndarray:
+    def orders_today(
+        self, view: BuyingView, chance: np.ndarray | None = None, lifted: np.ndarray | None = None
+    ) -> np.ndarray:
+        if lifted is None:
+            lifted = self.chance(view)
         draws = view.draws["purchases"].random(view.buyers.size)
         return (draws < lifted).astype(np.int64)
 

@@ -64,6 +64,25 @@ def order_value(
     return value, counter
 
 
+@numba.njit(**_OPTIONS, inline="always")
+def _chance_of(
+    i: int,
+    customer: np.ndarray,
+    rate: np.ndarray,
+    segment: np.ndarray,
+    first_chance: np.ndarray,
+    dead: np.ndarray,
+) -> float:
+    """Person i's chance of at least one order today, before the lure: 1 − e^(−rate)
+    for a customer, the first-order chance of their segment (``first_chance``, by
+    segment) for one who has not bought, 0 after dropping out."""
+    if dead[i]:
+        return 0.0
+    if customer[i]:
+        return -math.expm1(-rate[i])
+    return first_chance[segment[i]]
+
+
 @numba.njit(**_OPTIONS)
 def chance_today(
     buyers: np.ndarray,
@@ -73,22 +92,14 @@ def chance_today(
     first_chance: np.ndarray,
     dead: np.ndarray,
 ) -> np.ndarray:
-    """Each buyer's chance of at least one order today, before the lure: 1 − e^(−rate)
-    for a customer, the first-order chance of their segment (``first_chance``, by
-    segment) for one who has not bought, 0 after dropping out."""
+    """Each buyer's chance of at least one order today, before the lure (``_chance_of``)."""
     out = np.empty(buyers.size, dtype=np.float64)
     last = buyers.size - 1
     for k in range(buyers.size):
-        ahead = buyers[min(k + POOL_AHEAD, last)]  # in order of joining: ask for its lines
+        ahead = buyers[min(k + POOL_AHEAD, last)]  # scattered (join order): ask for its lines
         prefetch(rate, ahead)
         prefetch(segment, ahead)
-        i = buyers[k]
-        if dead[i]:
-            out[k] = 0.0
-        elif customer[i]:
-            out[k] = -math.expm1(-rate[i])
-        else:
-            out[k] = first_chance[segment[i]]
+        out[k] = _chance_of(buyers[k], customer, rate, segment, first_chance, dead)
     return out
 
 
@@ -105,6 +116,8 @@ def orders_today(
     dead: np.ndarray,
     invites: np.ndarray,
     referrer_factor: float,
+    segment: np.ndarray,
+    first_chance: np.ndarray,
 ) -> np.ndarray:
     """BG/NBD orders on one campaign day: a customer places Poisson(rate × lift) orders
     (the lure's lift of the chance, ``lifted ÷ chance``, as a lift of the rate) and drops
@@ -112,24 +125,32 @@ def orders_today(
     geometric); a convertible who has not bought converts with the lifted chance, one
     order, and becomes a customer (no dropout at the first order: BG/NBD's customers are
     born at their first purchase). A member who has referred someone drops out with
-    ``referrer_factor`` × their ``dropout``. Writes ``customer`` and ``dead``."""
+    ``referrer_factor`` × their ``dropout``. Writes ``customer`` and ``dead``.
+    ``chance`` and ``lifted`` empty: nothing lifts the chance, which is taken here
+    (``_chance_of``, from ``segment`` and ``first_chance`` too) in the same pass."""
     counts = np.zeros(buyers.size, dtype=np.int64)
     start = day * DAY
     last = buyers.size - 1
+    given = chance.size > 0
     for k in range(buyers.size):
-        ahead = buyers[min(k + POOL_AHEAD, last)]  # in order of joining: ask for its lines
+        ahead = buyers[min(k + POOL_AHEAD, last)]  # scattered (join order): ask for its lines
         prefetch(rate, ahead)
         prefetch(dropout, ahead)
         prefetch(invites, ahead)
         i = buyers[k]
-        if dead[i] or lifted[k] <= 0.0 or chance[k] <= 0.0:
+        if given:
+            before, after = chance[k], lifted[k]
+        else:
+            before = _chance_of(i, customer, rate, segment, first_chance, dead)
+            after = before
+        if dead[i] or after <= 0.0 or before <= 0.0:
             continue
         if not customer[i]:
-            if uniform(key, i, start) < lifted[k]:
+            if uniform(key, i, start) < after:
                 counts[k] = 1
                 customer[i] = True
             continue
-        n, counter = poisson(key, i, start, rate[i] * lifted[k] / chance[k])
+        n, counter = poisson(key, i, start, rate[i] * after / before)
         p = dropout[i] * (referrer_factor if invites[i] > 0 else 1.0)
         if n > 0 and p > 0.0:
             survived = geometric(key, i, counter, p)  # orders up to dropping out
