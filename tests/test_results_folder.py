@@ -475,6 +475,31 @@ def test_finished_runs_are_written_in_batches(
     assert_is(run_experiment(configs.a, out), configs.ref_a)
 
 
+@pytest.mark.parametrize(
+    ("daily_ids", "members_ids", "whole"),
+    [
+        ([5, 5, 7, 7, 7], [7, 5, 7, 5], True),  # rows of both runs, in any order
+        ([5, 5, 7, 5], None, True),  # no members file: an optional table
+        ([5, 5, 5], None, False),  # run 7's days are missing
+        ([5, 7, 8], None, False),  # a run the batch does not list
+        ([5, 7], [7, 7, 9], False),  # an optional table may hold fewer runs, not others
+        ([5, 7], [], True),  # an empty optional table holds none of them
+    ],
+)
+def test_a_batch_is_whole_when_its_tables_hold_exactly_its_runs(
+    tmp_path, daily_ids, members_ids, whole
+):
+    parts = tmp_path / "parts"
+    name = sim.parts.batch_name(0)
+    tables = {"runs": [5, 7], "daily": daily_ids, "generations": [7, 5], "members": members_ids}
+    for kind, ids in tables.items():
+        if ids is not None:
+            (parts / kind).mkdir(parents=True)
+            frame = pd.DataFrame({"run_id": pd.Series(ids, dtype="int64")})
+            sim.parts.write_arrow(frame, parts / kind / name)
+    assert whole_batches(parts, range(10)) == ({0: frozenset({5, 7})} if whole else {})
+
+
 @pytest.mark.parametrize("stop", [KeyboardInterrupt, RuntimeError], ids=["ctrl-c", "an-error"])
 def test_a_stopped_run_writes_its_finished_runs_first(configs, tmp_path, monkeypatch, stop):
     # No batch is due (60 s) when the third run is stopped: the two finished runs are
