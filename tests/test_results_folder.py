@@ -708,11 +708,11 @@ def test_parts_out_of_order_are_merged_in_order():
     assert _merged([], order) is None
 
 
-def test_parquet_columns_of_many_values_are_written_plain(tmp_path):
-    """``write_parquet`` keeps dictionary encoding for columns of few values and gives it
-    up early (at ``DICTIONARY_BYTES`` of dictionary) for columns of mostly distinct values,
-    which made writing a million members' table 25-30% slower for nothing; the values
-    read back are the frame's."""
+def test_parquet_columns_are_written_in_the_encoding_that_suits_them(tmp_path):
+    """``write_parquet`` delta-encodes integer columns (faster to write and read than a
+    dictionary, and smaller), keeps dictionary encoding for other columns of few values
+    and gives it up early (at ``DICTIONARY_BYTES`` of dictionary) for columns of mostly
+    distinct values; the values read back are the frame's, types included."""
     import numpy as np
     import pyarrow.parquet as pq
 
@@ -720,12 +720,18 @@ def test_parquet_columns_of_many_values_are_written_plain(tmp_path):
 
     rows = 200_000
     rng = np.random.default_rng(3)
+    inviter = pd.array(rng.integers(0, 10**6, rows), dtype="Int64")
+    inviter[rng.random(rows) < 0.1] = pd.NA  # the starters: nobody invited them
     frame = pd.DataFrame(
         {
             "run_id": np.repeat(np.arange(4, dtype=np.int64), rows // 4),
             "node": rng.permutation(rows).astype(np.int64),  # every value distinct
+            "day_joined": rng.integers(0, 30, rows).astype(np.int32),
+            "inviter": inviter,
             "margin": rng.random(rows),
+            "reward": rng.integers(0, 3, rows) * 10.0,
             "segment": pd.Categorical.from_codes(rng.integers(0, 3, rows), ["a", "b", "c"]),
+            "alive": rng.random(rows) < 0.5,
         }
     )
     write_parquet(frame, tmp_path / "t.parquet")
@@ -737,11 +743,18 @@ def test_parquet_columns_of_many_values_are_written_plain(tmp_path):
         column = columns[name]
         return column.data_page_offset - column.dictionary_page_offset
 
+    for name in ("run_id", "node", "day_joined", "inviter"):
+        encodings = set(columns[name].encodings) - {"RLE"}  # RLE: its null markers
+        assert encodings == {"DELTA_BINARY_PACKED"}, name
+        assert not columns[name].has_dictionary_page, name
+    # Runs of equal ids pack into a few bits a row: 200,000 ids (1.6 MB as int64) in
+    # about 1 KiB (1,069 bytes: page headers and statistics included).
+    assert columns["run_id"].total_compressed_size < 2048
     # Few values: the whole column dictionary-encoded (a page of a few bytes, no plain).
-    assert dictionary_bytes("run_id") < 100 and dictionary_bytes("segment") < 100
+    assert dictionary_bytes("reward") < 100 and dictionary_bytes("segment") < 100
+    assert columns["segment"].total_uncompressed_size < rows // 2  # 2 bits a row, not text
     # Distinct values: at most 64 KiB of dictionary (Arrow's default let it grow to
-    # 1 MiB: 619,490 and 1,050,188 bytes here), then plain.
+    # 1 MiB: 1,050,188 bytes here), then plain (8 bytes a value at least).
     assert DICTIONARY_BYTES == 64 * 1024
-    for name in ("node", "margin"):
-        assert 8 * 1024 < dictionary_bytes(name) <= DICTIONARY_BYTES + 1024, name
-        assert "PLAIN" in columns[name].encodings, name
+    assert 8 * 1024 < dictionary_bytes("margin") <= DICTIONARY_BYTES + 1024
+    assert columns["margin"].total_uncompressed_size > 8 * rows
