@@ -13,11 +13,12 @@ join order (``join_order``): a sort of today's buyers only.
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 
-@numba.njit(cache=True, nogil=True)
+
+@njit
 def _merge(
     people: np.ndarray, rank: np.ndarray, new: np.ndarray, new_rank: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:

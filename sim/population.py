@@ -10,23 +10,23 @@ And the same seed gives the same people in every scenario, whatever the scenario
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 from scipy.special import ndtri
 
 from sim.agents import ROLE_CLASSES
+from sim.compiled import njit
 from sim.config import Config
 from sim.streams import person_key, person_uniform, person_uniforms
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def segment_of(u: float, cuts: np.ndarray) -> int:
     """The segment a uniform u in [0, 1) picks: how many of the cumulative shares
     (payer, payer + convertible) it passes (compiled; the delivery kernel calls it)."""
     return 0 if u < cuts[0] else 1 if u < cuts[1] else 2
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _segments(key: np.uint64, cuts: np.ndarray, people: np.ndarray) -> np.ndarray:
     out = np.empty(people.size, dtype=np.int8)
     for k in range(people.size):

@@ -24,9 +24,9 @@ from __future__ import annotations
 import sys
 from typing import Any
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.kernels import prefetch
 
 # One person's record: 8-byte fields first, so that every field is aligned; 64 bytes.
@@ -66,7 +66,7 @@ _FRESH_WORDS = np.frombuffer(FRESH.tobytes(), dtype=np.uint64)
 MAX_SPARES = 2  # per graph: enough for two replicates in flight in one process
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _reset_rows(words: np.ndarray, people: np.ndarray, fresh: np.ndarray) -> None:
     """words[p] = fresh for each p in people, asking for rows 8 ahead: people come in
     the order they joined, scattered in memory (numpy's fancy assignment waited on each
@@ -77,7 +77,7 @@ def _reset_rows(words: np.ndarray, people: np.ndarray, fresh: np.ndarray) -> Non
         words[people[i]] = fresh
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _columns(records: np.ndarray, people: np.ndarray, wanted: np.ndarray) -> tuple:
     """The wanted fields (by their place in ``PERSON``) of the people's records, in
     ``PERSON``'s order; an empty array for a field not wanted (see ``columns``)."""

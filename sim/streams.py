@@ -15,11 +15,11 @@ keyed per decision and day (``person_key``, ``splitmix``; see ``sim.kernels``).
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
 # Seeds along a path of names need no numba: they live in sim.rootseed (which sim.study
 # imports alone) and are re-exported here.
+from sim.compiled import njit
 from sim.rootseed import derive_seed as derive_seed
 from sim.rootseed import name_key as name_key
 from sim.rootseed import stream as stream
@@ -61,7 +61,7 @@ def person_key(seed: int, trait: str, part: int = 0) -> np.uint64:
     return sequence.generate_state(1, np.uint64)[0]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")  # inlined into the kernels' loops
+@njit(inline="always")  # inlined into the kernels' loops
 def splitmix(key: np.uint64, i: int) -> np.uint64:
     """SplitMix64's i-th 64-bit output under ``key`` (compiled)."""
     z = key + (np.uint64(i) + np.uint64(1)) * _GAMMA
@@ -70,13 +70,13 @@ def splitmix(key: np.uint64, i: int) -> np.uint64:
     return z ^ (z >> np.uint64(31))
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def person_uniform(key: np.uint64, person: int) -> float:
     """Person ``person``'s uniform draw in [0, 1) under ``key`` (compiled; kernels call it)."""
     return float(splitmix(key, person) >> np.uint64(11)) * (1.0 / 9007199254740992.0)  # 2**-53
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _uniforms(key: np.uint64, people: np.ndarray) -> np.ndarray:
     out = np.empty(people.size, dtype=np.float64)
     for k in range(people.size):

@@ -11,11 +11,11 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-import numba
 import numpy as np
 import scipy.sparse as sp
 
 from sim.community import Community
+from sim.compiled import njit
 from sim.config import ConfigError
 
 
@@ -160,7 +160,7 @@ def require_people(graph: Graph) -> Graph:
     return graph
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _csr(
     src: np.ndarray, dst: np.ndarray, n: int, directed: bool
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled

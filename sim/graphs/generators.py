@@ -11,9 +11,9 @@ import os
 from dataclasses import replace
 from pathlib import Path
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.config import Config, ConfigError, GraphConfig
 from sim.graphs.csr import Graph
 from sim.graphs.edgelist import read_edgelist
@@ -56,7 +56,7 @@ def _barabasi_albert(n: int, m: int, rng: np.random.Generator) -> Graph:
     return Graph.from_edges(src, _ba_targets(rng.random(edges), m), n)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _ba_targets(u: np.ndarray, m: int) -> np.ndarray:  # pragma: no cover - compiled
     """Each edge's target: edge e copies position r = ⌊u[e] × (2e + 1)⌋ (at most 2e) of
     the endpoint list. An even r is the source of edge r // 2 (person r // 2 // m); an
@@ -116,7 +116,7 @@ def _powerlaw_cluster(n: int, m: int, p_triangle: float, rng: np.random.Generato
 # so that numba never mixes signed and unsigned integers.
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _mt_twist(state: np.ndarray) -> None:  # pragma: no cover - compiled
     """The next 624 words of MT19937 (genrand_uint32's refill), in place."""
     for i in range(624):
@@ -124,7 +124,7 @@ def _mt_twist(state: np.ndarray) -> None:  # pragma: no cover - compiled
         state[i] = state[(i + 397) % 624] ^ (y >> 1) ^ (0x9908B0DF if y & 1 else 0)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _mt_uint32(state: np.ndarray) -> int:  # pragma: no cover - compiled
     """CPython's genrand_uint32: the next 32-bit output, tempered; ``state`` is the 624
     words of ``random.Random.getstate()[1]`` followed by the position, as int64."""
@@ -141,7 +141,7 @@ def _mt_uint32(state: np.ndarray) -> int:  # pragma: no cover - compiled
     return y
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _mt_random(state: np.ndarray) -> float:  # pragma: no cover - compiled
     """``random.Random.random()``: 53 bits from two outputs, in [0, 1)."""
     a = _mt_uint32(state) >> 5
@@ -149,7 +149,7 @@ def _mt_random(state: np.ndarray) -> float:  # pragma: no cover - compiled
     return (a * 67108864.0 + b) * (1.0 / 9007199254740992.0)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _mt_below(state: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
     """``random.Random._randbelow(n)`` for n >= 1: ``getrandbits(n.bit_length())`` (the top
     bits of one output, n < 2**32) drawn again while it is n or more."""
@@ -162,7 +162,7 @@ def _mt_below(state: np.ndarray, n: int) -> int:  # pragma: no cover - compiled
     return r
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _insert_sorted(values: np.ndarray, count: int, value: int) -> int:  # pragma: no cover
     """Insert ``value`` into the sorted ``values[:count]`` unless it is there; the new
     count. For a few values (numba's sort costs about 0.5 µs an array even at 4)."""
@@ -177,7 +177,7 @@ def _insert_sorted(values: np.ndarray, count: int, value: int) -> int:  # pragma
     return count + 1
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _holds(values: np.ndarray, count: int, value: int) -> bool:  # pragma: no cover
     """Whether the sorted ``values[:count]`` hold ``value``."""
     for i in range(count):
@@ -189,7 +189,7 @@ def _holds(values: np.ndarray, count: int, value: int) -> bool:  # pragma: no co
 _CHUNK = 8  # a row of later friends: 7 people, then the next row's index (-1: none yet)
 
 
-@numba.njit(cache=True, nogil=True)
+@njit
 def _holme_kim_edges(
     n: int, m: int, p_triangle: float, state: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray]:  # pragma: no cover - compiled

@@ -8,9 +8,9 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.kernels.prefetch import prefetch
 from sim.kernels.records import (
     ACCEPTED,
@@ -29,10 +29,8 @@ from sim.kernels.records import (
 from sim.population import segment_of
 from sim.streams import person_uniform, splitmix
 
-_OPTIONS = {"cache": True, "nogil": True}
 
-
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def _appeal(
     t: int,
     offered: np.ndarray,
@@ -47,7 +45,7 @@ def _appeal(
     return offered[segment_of(person_uniform(segment_key, t), cuts)]
 
 
-@numba.njit(cache=True, nogil=True, inline="always")
+@njit(inline="always")
 def _record_conversion(
     t: int,
     s: int,
@@ -97,7 +95,7 @@ def deliver(
     )
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def _deliver(
     sharers: np.ndarray,
     channels: Channels,

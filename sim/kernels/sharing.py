@@ -8,14 +8,12 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.kernels.prefetch import prefetch
 from sim.kernels.records import MEMBER, POOL_AHEAD, Sharers, SharingRules
 from sim.streams import person_uniform, splitmix
-
-_OPTIONS = {"cache": True, "nogil": True}
 
 
 def share_today(
@@ -31,7 +29,7 @@ def share_today(
     return _share_today(pool, day, tuple(people), tuple(rules), lure_boost, sharing_key)
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def _share_today(
     pool: np.ndarray,
     day: int,
@@ -94,7 +92,7 @@ def _share_today(
     return sharers[:count], kept[:keep]
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def admit(
     joined: np.ndarray,
     referred: int,
@@ -124,7 +122,7 @@ def admit(
             generation[t] = 0
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def count_into(counts: np.ndarray, people: np.ndarray) -> None:
     """counts[i] += how often i appears in people."""
     for i in people:

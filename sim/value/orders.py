@@ -29,19 +29,18 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.kernels.prefetch import prefetch
 from sim.kernels.records import POOL_AHEAD
 from sim.value.sampling import gamma, geometric, poisson, uniform
 
 DAY = 1 << 16  # counters per campaign day and person
 SPEND = 1 << 15  # where a day's order values start (after its order draws)
-_OPTIONS = {"cache": True, "nogil": True}
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def order_value(
     key: np.uint64,
     person: int,
@@ -64,7 +63,7 @@ def order_value(
     return value, counter
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def _chance_of(
     i: int,
     customer: np.ndarray,
@@ -83,7 +82,7 @@ def _chance_of(
     return first_chance[segment[i]]
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def chance_today(
     buyers: np.ndarray,
     customer: np.ndarray,
@@ -103,7 +102,7 @@ def chance_today(
     return out
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def orders_today(
     key: np.uint64,
     day: int,
@@ -161,7 +160,7 @@ def orders_today(
     return counts
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def book_orders(
     key: np.uint64,
     day: int,
@@ -197,7 +196,7 @@ def book_orders(
     return total
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def person_factor(i: int, day: int, groups: tuple) -> float:
     """× person ``i``'s buying on ``day``: the largest factor of the groups they are in
     that day (an entry counts until its ``until`` day, when they drift out); 1 in none
@@ -222,7 +221,7 @@ def person_factor(i: int, day: int, groups: tuple) -> float:
     return best if best >= 0.0 else slow
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def steady_days(i: int, groups: tuple) -> tuple[int, int]:
     """From which day person ``i``'s factor stays 1 (``plain``), and from which it stays
     ``slow`` (``slowed``: every group of theirs dead for good), a day past the last for
@@ -245,7 +244,7 @@ def steady_days(i: int, groups: tuple) -> tuple[int, int]:
     return plain, slowed
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def home_group(i: int, day: int, groups: tuple) -> int:
     """The group person ``i``'s order on ``day`` is booked to: their home entry's (their
     first group) while they are in it; −1 otherwise, or without groups."""
@@ -256,7 +255,7 @@ def home_group(i: int, day: int, groups: tuple) -> int:
     return groups[1][entry] if day < groups[2][entry] else -1
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def geometric_at(u: float, chance: float) -> float:
     """The number of the first success in daily trials of ``chance``, from uniform ``u``
     (as ``sampling.geometric``; inf at chance 0)."""
@@ -267,7 +266,7 @@ def geometric_at(u: float, chance: float) -> float:
     return math.floor(math.log(u) / math.log1p(-chance)) + 1.0
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def plain_next(u: float, t: float, continuous: bool, rate: float) -> float:
     """The closed forms, the factor 1: the next order an exponential time at ``rate``
     after ``t``, or on the first day a daily chance ``rate`` succeeds (inf at rate 0)."""
@@ -278,7 +277,7 @@ def plain_next(u: float, t: float, continuous: bool, rate: float) -> float:
     return t + geometric_at(u, rate)
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def _steady(
     t: float, day: int, need: float, survival: float, log_u: float, continuous: bool, rate: float
 ) -> float:
@@ -294,7 +293,7 @@ def _steady(
     return day - 1 + math.floor((log_u - survival) / math.log1p(-rate)) + 1.0
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def next_time(
     u: float,
     t: float,
@@ -342,7 +341,7 @@ def next_time(
     return math.inf
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def horizon(
     key: np.uint64,
     people: np.ndarray,
@@ -458,7 +457,7 @@ def horizon(
             counter += 1
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def existing_customers(
     key: np.uint64,
     people: np.ndarray,

@@ -16,16 +16,15 @@ from __future__ import annotations
 
 import math
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.streams import person_uniform
 
 STRIDE = np.uint64(1) << np.uint64(32)  # counters per person under one key
-_OPTIONS = {"cache": True, "nogil": True}
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def uniform(key: np.uint64, person: int, counter: int) -> float:
     """A uniform in (0, 1): never 0, so that its logarithm is finite."""
     index = np.uint64(person) * STRIDE + np.uint64(counter)
@@ -33,7 +32,7 @@ def uniform(key: np.uint64, person: int, counter: int) -> float:
     return u if u > 0.0 else 2.0**-54
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def gamma(key: np.uint64, person: int, counter: int, shape: float) -> tuple[float, int]:
     """A Gamma(shape, 1) variate (Marsaglia & Tsang 2000) and the next free counter.
 
@@ -60,7 +59,7 @@ def gamma(key: np.uint64, person: int, counter: int, shape: float) -> tuple[floa
             return boost * d * v, counter
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def beta(key: np.uint64, person: int, counter: int, a: float, b: float) -> tuple[float, int]:
     """A Beta(a, b) variate as X / (X + Y), X ~ Gamma(a), Y ~ Gamma(b); the next counter."""
     x, counter = gamma(key, person, counter, a)
@@ -69,7 +68,7 @@ def beta(key: np.uint64, person: int, counter: int, a: float, b: float) -> tuple
     return (x / total if total > 0.0 else 0.5), counter
 
 
-@numba.njit(**_OPTIONS, inline="always")
+@njit(inline="always")
 def geometric(key: np.uint64, person: int, counter: int, chance: float) -> int:
     """The number of the first success in trials of probability ``chance`` (1, 2, ...)."""
     if chance >= 1.0:
@@ -78,7 +77,7 @@ def geometric(key: np.uint64, person: int, counter: int, chance: float) -> int:
     return math.floor(math.log(u) / math.log1p(-chance)) + 1
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def poisson(key: np.uint64, person: int, counter: int, mean: float) -> tuple[int, int]:
     """A Poisson(mean) count, as the arrivals of a rate-``mean`` process in a unit of
     time (exact for any mean; a day's orders have means far below 1, so it costs one

@@ -4,15 +4,13 @@ seed, the trait and the person, the same in every scenario of a study."""
 
 from __future__ import annotations
 
-import numba
 import numpy as np
 
+from sim.compiled import njit
 from sim.value.sampling import beta, gamma
 
-_OPTIONS = {"cache": True, "nogil": True}
 
-
-@numba.njit(**_OPTIONS)
+@njit
 def _gammas(key: np.uint64, people: np.ndarray, shape: float) -> np.ndarray:
     out = np.empty(people.size)
     for k in range(people.size):
@@ -20,7 +18,7 @@ def _gammas(key: np.uint64, people: np.ndarray, shape: float) -> np.ndarray:
     return out
 
 
-@numba.njit(**_OPTIONS)
+@njit
 def _betas(key: np.uint64, people: np.ndarray, a: float, b: float) -> np.ndarray:
     out = np.empty(people.size)
     for k in range(people.size):
