@@ -5,9 +5,11 @@ defines it. A loop calls compiled functions of other modules (the kernels call
 ``sim.streams.splitmix``, the value model's loops ``sim.value.sampling.gamma``) and its
 cached machine code holds theirs: after a change to ``sampling.py`` alone (a ``git pull``,
 an edit) numba would load the loops of ``traits.py`` with the old sampler compiled in, and
-a run would silently give the old numbers (numba issue #6845). Here every Fission file
-that uses numba is part of every one of its functions' keys: any change to any of them
-compiles them all again (about 25 s, once), never a stale loop.
+a run would silently give the old numbers (numba issue #6845); a constant a loop reads
+(a status bit of ``sim.kernels.records``) is frozen into it the same way. Here the
+compiled sources (every Fission file that uses numba, and every Fission module those
+import, and so on: ``compiled_sources``) are part of every one of its functions' keys:
+any change to any of them compiles them all again (about 25 s, once), never a stale loop.
 
 Where the cache lives does not change: beside the sources (``__pycache__``), in
 ``NUMBA_CACHE_DIR`` when a user set it, or numba's user-wide folder when the sources'
@@ -18,6 +20,8 @@ from __future__ import annotations
 
 import functools
 import hashlib
+import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -28,14 +32,54 @@ from numba.core import caching
 PACKAGE = Path(__file__).resolve().parent
 
 
+# A file that imports numba: its code may be compiled into a loop.
+_USES_NUMBA = re.compile(rb"^(?:import numba|from numba[ .])", re.M)
+# Fission's imports in a file (at any indent): the module, and the names taken from it
+# (in parentheses over several lines, or on the line).
+_IMPORT = re.compile(
+    rb"^[ \t]*(?:from (sim[.\w]*) import (?:\(([^)]*)\)|([^\n]*))|import (sim[.\w]*))", re.M
+)
+
+
+@functools.cache
+def compiled_sources() -> tuple[Path, ...]:
+    """The files whose code or constants numba may compile into a loop: those that use
+    numba, and every Fission module they import, and so on (a compiled function freezes
+    the globals it reads, as ``sim.kernels.records``'s status bits). Reading a file's
+    imports as text is enough here: Fission imports its modules by name, never by a
+    computed one."""
+    texts: dict[str, bytes] = {}  # by module name: "sim.a.b" for a/b.py or a/b/__init__.py
+    paths: dict[str, Path] = {}
+    for folder, _, names in os.walk(PACKAGE):
+        prefix = ".".join(("sim", *Path(folder).relative_to(PACKAGE).parts))
+        for name in names:
+            if name.endswith(".py"):
+                module = prefix if name == "__init__.py" else f"{prefix}.{name[:-3]}"
+                paths[module] = Path(folder, name)
+                texts[module] = paths[module].read_bytes()
+    todo = [m for m, text in texts.items() if b"numba" in text and _USES_NUMBA.search(text)]
+    todo += [m for m, text in texts.items() if b"sim.compiled import" in text]
+    found: set[str] = set()
+    while todo:
+        module = todo.pop()
+        if module in found or module not in texts:
+            continue
+        found.add(module)
+        for match in _IMPORT.finditer(texts[module]):
+            imported = (match[1] or match[4]).decode()
+            todo.append(imported)
+            # a submodule taken by name ("from sim.kernels import records")
+            names = re.findall(rb"\w+", match[2] or match[3] or b"")
+            todo += (f"{imported}.{name.decode()}" for name in names)
+    return tuple(sorted(paths[m] for m in found))
+
+
 @functools.cache
 def sources_key() -> bytes:
-    """A digest of every file of this package that uses numba: their paths and contents."""
+    """A digest of the compiled sources: their paths and contents."""
     digest = hashlib.sha256()
-    for path in sorted(PACKAGE.rglob("*.py")):
-        text = path.read_bytes()
-        if b"numba" in text or b"njit" in text:
-            digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + text)
+    for path in compiled_sources():
+        digest.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes())
     return digest.digest()
 
 
