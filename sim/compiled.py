@@ -101,17 +101,19 @@ class _WholeSources:
         return super().from_function(py_func, py_file)  # type: ignore[misc]
 
 
+def _numba_class(name: str) -> type:
+    """A class of numba's caching module: public since numba 0.6x, "_"-prefixed before."""
+    return getattr(caching, name, None) or getattr(caching, f"_{name}")
+
+
 # numba's own locators in its order of preference, each keyed as above.
 _LOCATORS = tuple(
-    type(f"WholeSources{base.__name__}", (_WholeSources, base), {})
-    for base in (
-        caching.UserProvidedCacheLocator,
-        caching.InTreeCacheLocator,
-        caching.UserWideCacheLocator,
-    )
+    type(f"WholeSources{name}", (_WholeSources, _numba_class(name)), {"__module__": __name__})
+    for name in ("UserProvidedCacheLocator", "InTreeCacheLocator", "UserWideCacheLocator")
 )
-if not any(issubclass(c, _WholeSources) for c in caching.CacheImpl._locator_classes):
-    caching.CacheImpl._locator_classes[:0] = _LOCATORS
+_CHOICES = _numba_class("CacheImpl")._locator_classes  # the list numba tries in order
+if not any(issubclass(c, _WholeSources) for c in _CHOICES):
+    _CHOICES[:0] = _LOCATORS
 
 
 def njit(function: Callable[..., Any] | None = None, *, inline: str = "never") -> Any:
