@@ -32,8 +32,8 @@ from numba.core import caching
 PACKAGE = Path(__file__).resolve().parent
 
 
-# A file that imports numba: its code may be compiled into a loop.
-_USES_NUMBA = re.compile(rb"^(?:import numba|from numba[ .])", re.M)
+# A file that imports numba or this module: its code may be compiled into a loop.
+_COMPILES = re.compile(rb"^(?:import numba|from numba[ .]|from sim\.compiled import)", re.M)
 # Fission's imports in a file (at any indent): the module, and the names taken from it
 # (in parentheses over several lines, or on the line).
 _IMPORT = re.compile(
@@ -57,8 +57,12 @@ def compiled_sources() -> tuple[Path, ...]:
                 module = prefix if name == "__init__.py" else f"{prefix}.{name[:-3]}"
                 paths[module] = Path(folder, name)
                 texts[module] = paths[module].read_bytes()
-    todo = [m for m, text in texts.items() if b"numba" in text and _USES_NUMBA.search(text)]
-    todo += [m for m, text in texts.items() if b"sim.compiled import" in text]
+    # (the substring tests first: a regular expression over every file cost 7 ms)
+    todo = [
+        m
+        for m, text in texts.items()
+        if (b"numba" in text or b"sim.compiled" in text) and _COMPILES.search(text)
+    ]
     found: set[str] = set()
     while todo:
         module = todo.pop()
