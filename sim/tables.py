@@ -127,11 +127,13 @@ class RunTables:
         ``ValueSummaryView.brought_by`` codes: a seed 0, a KOL 1, a referred member 2,
         another member 3; −1 for none."""
         referred = inviter >= 0
-        source = inviter[referred]  # a few people invite most: numpy's gathers hit cache
-        role = self.role[source]
+        # The inviters' roles and own inviters, their records read once each time
+        # (scattered: a cache miss each, asked for ahead).
+        source = columns(self._state.records, inviter[referred], ("role", "inviter"))
+        role = source["role"]
         codes = np.full(inviter.size, -1, dtype=np.int8)
         codes[referred] = np.select(
-            [role == Role.SEED, role == Role.KOL, self.inviter[source] >= 0], [0, 1, 2], 3
+            [role == Role.SEED, role == Role.KOL, source["inviter"] >= 0], [0, 1, 2], 3
         )
         return codes
 
@@ -166,9 +168,10 @@ class RunTables:
         generation, those who ever shared, and the branching ratio to the next one.
         ``keys`` (the run's identity) come first, one value on every row."""
         members = self._member_ids()  # then read at the members, not scanned
-        gens = self.generation[members]
+        record = columns(self._state.records, members, ("generation", "shares_made"))
+        gens = record["generation"]
         size = np.bincount(gens, minlength=int(gens.max(initial=0)) + 2).astype(np.int64)
-        shared = np.bincount(gens[self.shares_made[members] > 0], minlength=size.size)
+        shared = np.bincount(gens[record["shares_made"] > 0], minlength=size.size)
         following = np.r_[size[1:], 0]
         with np.errstate(divide="ignore", invalid="ignore"):
             k = np.where(size > 0, following / size, np.nan)
