@@ -60,6 +60,12 @@ def _share_today(
     active_from, propensity, segment, reward_earned, shares_made = people
     max_shares, half_life, boost_by_segment, cap = rules
     decaying = math.isfinite(half_life)
+    # The decay by age in days since the first share day, worked out once per age, not
+    # once per member (a power each: a fifth of this loop's time).
+    decay = np.ones(day + 1)
+    if decaying:
+        for age in range(day + 1):
+            decay[age] = 0.5 ** (age / half_life)
     boosting = boost_by_segment.max() != 1.0 or boost_by_segment.min() != 1.0
     key = splitmix(sharing_key, day)
     sharers = np.empty(pool.size, dtype=np.int64)
@@ -71,7 +77,7 @@ def _share_today(
         # The pool is in order of joining, its records all over memory: ask for the
         # record of the member POOL_AHEAD places on while this one is read.
         prefetch(active_from, pool[min(k + POOL_AHEAD, last)])
-        p = pool[k]
+        p = np.uint64(pool[k])  # unsigned: numba wraps every signed index (see deliver)
         if max_shares >= 0 and shares_made[p] >= max_shares:
             continue  # used up their shares: forgotten
         kept[keep] = p
@@ -79,9 +85,7 @@ def _share_today(
         start = active_from[p]
         if start > day:
             continue
-        chance = propensity[p]
-        if decaying:
-            chance *= 0.5 ** ((day - start) / half_life)
+        chance = propensity[p] * decay[day - start]
         if boosting and reward_earned[p] < cap:
             chance *= boost_by_segment[segment[p]]
         chance *= lure_boost[0] if lure_boost.size == 1 else lure_boost[k]
