@@ -114,7 +114,7 @@ def admit(
     counted. The rest joined on their own: generation 0. One pass over the joiners,
     whose fields share a record (sim.state), instead of one numpy pass per field."""
     for k in range(joined.size):
-        t = joined[k]
+        t = np.uint64(joined[k])  # unsigned: numba wraps every signed index
         status[t] |= MEMBER
         day_joined[t] = day
         active_from[t] = day + 1

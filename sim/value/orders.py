@@ -136,7 +136,7 @@ def orders_today(
         prefetch(rate, ahead)
         prefetch(dropout, ahead)
         prefetch(invites, ahead)
-        i = buyers[k]
+        i = np.uint64(buyers[k])  # unsigned: numba wraps every signed index
         if given:
             before, after = chance[k], lifted[k]
         else:
@@ -181,7 +181,7 @@ def book_orders(
     ``worth_per_yuan`` of each yuan on this day). Returns the day's revenue (yuan)."""
     total = 0.0
     for k in range(people.size):
-        i = people[k]
+        i = np.uint64(people[k])  # unsigned: numba wraps every signed index
         counter = day * DAY + SPEND
         revenue = 0.0
         for _ in range(counts[k]):
