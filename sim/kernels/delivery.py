@@ -164,6 +164,7 @@ def _deliver(
     accept_draws = 0
     inviter_draws = sharers.size  # the counters below were the shuffle's
     reached = np.empty(max(direct_count, 1), dtype=indices.dtype)  # one-to-one picks
+    found = np.empty(256, dtype=np.int64)  # a share's noticed invitations (grows)
     # Conversions waiting for their invitee's record (see PENDING): a ring, oldest first.
     waiting_t = np.empty(PENDING, dtype=np.int64)
     waiting_s = np.empty(PENDING, dtype=np.int64)
@@ -246,23 +247,56 @@ def _deliver(
         if q != last_q:  # gap = floor(log(1 - u) / log(1 - q)); q rarely changes
             last_q = q
             skip = 1.0 / math.log1p(-q) if q < 1 else 0.0
-        j = -1
-        while True:
-            j += 1
-            if skip != 0.0:
-                if jumping_to_conversions:
-                    u = person_uniform(accept_key, accept_draws)
-                    accept_draws += 1
-                else:
+        noticed = 0
+        if not jumping_to_conversions:
+            # Which invitations are noticed depends on the reach stream alone: find them
+            # all first, asking for each invitee's number, then for their status and
+            # count of invitations seen, so that the looks below do not wait on memory
+            # one by one (each look branches on what it read: a group post's ten looks
+            # took ten trips to memory in turn, 1.8 µs a group share at a million people).
+            j = -1
+            while True:
+                j += 1
+                if skip != 0.0:
                     u = person_uniform(reach_key, reach_draws)
                     reach_draws += 1
-                gap = math.log(1.0 - u) * skip
-                if gap >= size - j:
+                    gap = math.log(1.0 - u) * skip
+                    if gap >= size - j:
+                        break
+                    j += int(gap)
+                if j >= size:
                     break
-                j += int(gap)
-            if j >= size:
-                break
-            t = np.uint64(source[lo + j])  # unsigned, as above
+                if noticed == found.size:
+                    found = np.concatenate((found, np.empty_like(found)))
+                found[noticed] = lo + j
+                prefetch(source, lo + j)
+                noticed += 1
+            for m in range(noticed):
+                t = np.uint64(source[found[m]])
+                found[m] = t
+                prefetch(status, t)
+                if saturating:
+                    prefetch(seen, t)
+        j = -1
+        m = -1
+        while True:
+            if jumping_to_conversions:
+                j += 1
+                if skip != 0.0:
+                    u = person_uniform(accept_key, accept_draws)
+                    accept_draws += 1
+                    gap = math.log(1.0 - u) * skip
+                    if gap >= size - j:
+                        break
+                    j += int(gap)
+                if j >= size:
+                    break
+                t = np.uint64(source[lo + j])  # unsigned, as above
+            else:
+                m += 1
+                if m == noticed:
+                    break
+                t = np.uint64(found[m])
             state = status[t]
             if state & MEMBER:
                 continue  # members get no invitation (the sharer too: a group holds them)
