@@ -127,8 +127,8 @@ class RunTables:
         ``ValueSummaryView.brought_by`` codes: a seed 0, a KOL 1, a referred member 2,
         another member 3; −1 for none."""
         referred = inviter >= 0
-        # The inviters' roles and own inviters, their records read once each time
-        # (scattered: a cache miss each, asked for ahead).
+        # The inviters' roles and own inviters, read from their records in one pass
+        # (scattered records: a cache miss each, asked for ahead).
         source = columns(self._state.records, inviter[referred], ("role", "inviter"))
         role = source["role"]
         codes = np.full(inviter.size, -1, dtype=np.int8)

@@ -62,10 +62,9 @@ def _share_today(
     decaying = math.isfinite(half_life)
     # The decay by age in days since the first share day, worked out once per age, not
     # once per member (a power each: a fifth of this loop's time).
-    decay = np.ones(day + 1)
-    if decaying:
-        for age in range(day + 1):
-            decay[age] = 0.5 ** (age / half_life)
+    decay = np.empty(day + 1 if decaying else 0)
+    for age in range(decay.size):
+        decay[age] = 0.5 ** (age / half_life)
     boosting = boost_by_segment.max() != 1.0 or boost_by_segment.min() != 1.0
     key = splitmix(sharing_key, day)
     sharers = np.empty(pool.size, dtype=np.int64)
@@ -85,7 +84,9 @@ def _share_today(
         start = active_from[p]
         if start > day:
             continue
-        chance = propensity[p] * decay[day - start]
+        chance = propensity[p]
+        if decaying:
+            chance *= decay[day - start]  # day - start: 0 … day
         if boosting and reward_earned[p] < cap:
             chance *= boost_by_segment[segment[p]]
         chance *= lure_boost[0] if lure_boost.size == 1 else lure_boost[k]
