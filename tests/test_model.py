@@ -412,6 +412,41 @@ def test_feed_post_converts_each_friend_by_segment_appeal(attention):
         assert abs(summary[key] - friends * p) <= 4 * np.sqrt(friends * p * (1 - p)), key
 
 
+def test_a_feed_post_noticed_by_thousands_gives_the_tables_of_looking_at_once():
+    """The delivery kernel finds a share's noticed invitations first (a buffer of 256
+    that doubles as needed), then looks at them in the same order. A seed with 3,256
+    friends posting to its feed at attention 0.5 is noticed about 1,600 times, which
+    makes the buffer grow three times. With saturation (repeat factor 0.6), the order
+    of the looks decides every acceptance draw, so a look taken out of order or a
+    position lost in growing changes these counts. They are the counts the kernel gave
+    before it looked ahead (1612df9), to the person."""
+    from tests.conftest import IC_BEHAVIOUR
+
+    graph = nx.barabasi_albert_graph(20_000, 3, seed=5)
+    graph.add_edges_from((0, i) for i in range(1, 3001))  # person 0, a seed: 3,256 friends
+    config = parse_config(
+        {
+            "experiment": {"days": 6},
+            "graph": {"kind": "erdos_renyi", "n": 20_000, "mean_degree": 4.0},  # replaced
+            "seeds": {"strategy": "list", "ids": [0, 1, 2, 3]},
+            "population": {"seed_share_multiplier": 1.0},
+            "behaviour": {
+                **IC_BEHAVIOUR,
+                "accept_probability": 0.2,
+                "feed_attention": 0.5,
+                "repeat_exposure_factor": 0.6,
+                "max_shares": 2,
+            },
+        }
+    )
+    model = ReferralModel(config, rng=11, graph=graph).run()
+    summary = model.summary()
+    assert model.daily()["new_invites"].tolist() == [1962, 4301, 4719, 4371, 3156, 2168]
+    assert (summary["joined"], summary["invited"]) == (2968, 10824)
+    assert int(model.inviter[model.inviter >= 0].sum()) == 7_681_981
+    assert int(model.seen.sum()) == 20_677
+
+
 def test_close_releases_the_arrays_at_once_and_results_are_kept():
     """A Mesa model is a reference cycle, so without close() its arrays live until the
     cycle collector runs. close() must release every per-person array at once (checked
