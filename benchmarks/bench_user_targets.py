@@ -20,7 +20,10 @@ Targets (issue 19):
   − time of 1) / E, two whole processes, the median over ``--rounds`` (3) rounds of the
   two; ``--workers 2`` runs them on a local Dask
   cluster of two worker processes (both cores), as a planner in a hurry would. One
-  unmeasured 1-replicate command first fills numba's and the graph's caches.
+  unmeasured 1-replicate command first fills numba's and the graph's caches. Each round
+  also times a fixed piece of work in this process (``host_anchor``), and the figure is
+  printed in those anchors too: the host's speed swings by half within an hour, and the
+  ratio compares sessions better than seconds (no verdict on it).
 * ``ten-million`` (4): the default campaign on a 10,000,000-person BA graph (m = 5), one
   replicate, as a whole process: <= 90 s and <= 12 GiB.
 * ``imm`` (4): `fission seeds` with IMM choosing 50 seeds for the default campaign on the
@@ -49,6 +52,7 @@ Targets (issue 19):
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import platform
 import pstats
@@ -60,6 +64,8 @@ import time
 import tomllib
 from dataclasses import dataclass
 from pathlib import Path
+
+import numpy as np
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT = ROOT / "experiments" / "default.toml"
@@ -173,8 +179,10 @@ def target_big(args: argparse.Namespace, folder: Path) -> None:
     # and a planner's second run find ready.
     warm = run_child(fission_run(config, folder / "warm", ba_graph(args.n), "--replicates", "1"))
     show("warm-up (not counted)", warm, None, None)
-    walls, cpus = [], []
+    walls, cpus, anchors = [], [], []
     for round_ in range(args.rounds):  # the host's speed drifts: medians over rounds
+        anchors.append(host_anchor())
+        print(f"round {round_ + 1}: host anchor {anchors[-1] * 1000:.0f} ms")
         times = {}
         for replicates in (1, 1 + args.extra):
             out = folder / f"big{replicates}"
@@ -200,6 +208,32 @@ def target_big(args: argparse.Namespace, folder: Path) -> None:
         f"per extra replicate, median of {args.rounds}: {wall:.2f} s wall, {cpu:.2f} s CPU "
         f"(target <= 2 s: {verdict})"
     )
+    ratios = [w / a for w, a in zip(walls, anchors, strict=True)]
+    print(
+        f"per extra replicate in host anchors (for comparing sessions, no verdict): median "
+        f"{statistics.median(ratios):.1f} (rounds {', '.join(f'{r:.1f}' for r in ratios)})"
+    )
+
+
+def host_anchor() -> float:
+    """Seconds of a fixed piece of work in this process, timed just before a round: a
+    sort of 2,000,000 floats and a gather of 10,000,000 random elements of a 64 MiB array
+    (what a replicate does much of: compute, and waiting on memory), the least of three.
+    On this kind of machine the host's speed swings by half within an hour (benchmarks/
+    README.md, session 14); a figure divided by the anchor taken beside it compares across
+    sessions better than the figure alone. Not a target's anchor: the targets are in
+    seconds."""
+    rng = np.random.default_rng(1)
+    values = rng.random(2_000_000)
+    table = rng.random(8 * 2**20)
+    where = rng.integers(0, table.size, 10_000_000)
+    best = math.inf
+    for _ in range(3):
+        start = time.perf_counter()
+        np.sort(values)
+        table[where].sum()
+        best = min(best, time.perf_counter() - start)
+    return best
 
 
 def target_ten_million(args: argparse.Namespace, folder: Path) -> None:
